@@ -1,0 +1,97 @@
+package io.sparkgan.core.nn;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.io.Serializable;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The shape of one network (generator or discriminator), independent of its input and output sizes.
+ *
+ * <ul>
+ *   <li>{@code mlp}: fully connected layers of the given widths with {@code activation}; the paper's
+ *       MNIST networks (Hardy et al., MD-GAN, IPDPS 2019, §V) are {@code mlp [512, 512]}.
+ *   <li>{@code dcgan}: the DCGAN layout of Radford et al. (ICLR 2016) for 28×28×1 images. For a
+ *       generator {@code widths = [c7, c14]} are the channels at 7×7 and 14×14 (transposed
+ *       convolutions, batch normalisation, ReLU); for a discriminator {@code [c14, c7]} are the
+ *       channels of two stride-2 convolutions (leaky ReLU, no batch normalisation, so that a
+ *       worker's real and generated batches stay independent samples).
+ * </ul>
+ *
+ * @param kind {@code mlp} or {@code dcgan}
+ * @param widths hidden widths (mlp) or channel counts (dcgan)
+ * @param activation hidden activation: relu, leakyrelu (slope 0.2), tanh, sigmoid, elu, identity
+ * @param outputActivation activation of the last layer (generator: tanh for images, identity for
+ *     2-D points; discriminators always end in identity logits)
+ */
+public record NetworkSpec(String kind, int[] widths, String activation, String outputActivation)
+        implements Serializable {
+
+    public static final List<String> KINDS = List.of("mlp", "dcgan");
+    public static final List<String> ACTIVATIONS =
+            List.of("relu", "leakyrelu", "tanh", "sigmoid", "elu", "identity", "softplus");
+
+    @JsonCreator
+    public NetworkSpec(
+            @JsonProperty("kind") String kind,
+            @JsonProperty("widths") int[] widths,
+            @JsonProperty("activation") String activation,
+            @JsonProperty("outputActivation") String outputActivation) {
+        this.kind = kind == null ? "mlp" : kind.toLowerCase(Locale.ROOT);
+        this.widths = widths == null ? new int[] {128, 128} : widths.clone();
+        this.activation = activation == null ? "relu" : activation.toLowerCase(Locale.ROOT);
+        this.outputActivation = outputActivation == null ? "identity" : outputActivation.toLowerCase(Locale.ROOT);
+        validate();
+    }
+
+    public static NetworkSpec mlp(String activation, String outputActivation, int... widths) {
+        return new NetworkSpec("mlp", widths, activation, outputActivation);
+    }
+
+    private void validate() {
+        if (!KINDS.contains(kind)) {
+            throw new IllegalArgumentException("network kind '" + kind + "' is unknown; expected one of " + KINDS);
+        }
+        for (String a : new String[] {activation, outputActivation}) {
+            if (!ACTIVATIONS.contains(a)) {
+                throw new IllegalArgumentException("activation '" + a + "' is unknown; expected one of " + ACTIVATIONS);
+            }
+        }
+        for (int w : widths) {
+            if (w <= 0) {
+                throw new IllegalArgumentException(
+                        "network widths must be positive, got " + Arrays.toString(widths));
+            }
+        }
+        if (kind.equals("dcgan") && widths.length != 2) {
+            throw new IllegalArgumentException(
+                    "a dcgan network takes exactly two channel counts, got " + Arrays.toString(widths));
+        }
+    }
+
+    @Override
+    public int[] widths() {
+        return widths.clone();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof NetworkSpec s
+                && kind.equals(s.kind)
+                && Arrays.equals(widths, s.widths)
+                && activation.equals(s.activation)
+                && outputActivation.equals(s.outputActivation);
+    }
+
+    @Override
+    public int hashCode() {
+        return (kind.hashCode() * 31 + Arrays.hashCode(widths)) * 31 + activation.hashCode() * 7 + outputActivation.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return kind + Arrays.toString(widths) + "/" + activation + "->" + outputActivation;
+    }
+}

@@ -1,0 +1,162 @@
+package io.sparkgan.core.train;
+
+import io.sparkgan.core.BatchSampler;
+import io.sparkgan.core.Discriminator;
+import io.sparkgan.core.Gan;
+import io.sparkgan.core.GanConfig;
+import io.sparkgan.core.GanRandom;
+import io.sparkgan.core.Generator;
+import io.sparkgan.core.checkpoint.CheckpointStore;
+import io.sparkgan.core.checkpoint.ModelParts;
+import io.sparkgan.core.objective.Objectives;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * A GAN trained in one JVM, built from exactly the three operations MD-GAN splits between driver and
+ * workers (Hardy et al., IPDPS 2019, Algorithm 1 with N = 1 and k = 1): the generator makes one batch
+ * X = G(z); the discriminator takes L steps on (real batch, X); the discriminator's feedback on X is
+ * backpropagated through the generator. This makes it the reference the distributed strategies are
+ * checked against, step for step.
+ */
+public final class StandaloneTrainer {
+    static final String GENERATOR = "generator.zip";
+    static final String DISCRIMINATOR = "discriminator.zip";
+    static final String STATE = "state.json";
+
+    private final GanConfig config;
+    private final DataType dtype;
+    private final Evaluator evaluator;
+    private final CheckpointStore checkpoints;
+    private Generator generator;
+    private Discriminator discriminator;
+    private final BatchSampler sampler;
+    private GanRandom latentRng;
+    private int iteration;
+    private double wallBefore;
+
+    /**
+     * @param data the training samples, one row each (the union of all shards)
+     * @param evaluator scores generated samples at evaluation points; may be null
+     * @param checkpoints where checkpoints go; may be null (no checkpoints)
+     */
+    public StandaloneTrainer(GanConfig config, float[][] data, DataType dtype, Evaluator evaluator, CheckpointStore checkpoints) {
+        config.validate();
+        this.config = config;
+        this.dtype = dtype;
+        this.evaluator = evaluator;
+        this.checkpoints = checkpoints;
+        int dim = data[0].length;
+        this.generator = Gan.generator(config, dim, dtype);
+        this.discriminator = Gan.discriminator(config, dim, 0, dtype);
+        this.sampler = new BatchSampler(data, GanRandom.stream(config.getSeed(), "worker", 0));
+        this.latentRng = GanRandom.stream(config.getSeed(), "latent", 0);
+    }
+
+    public Generator generator() {
+        return generator;
+    }
+
+    public Discriminator discriminator() {
+        return discriminator;
+    }
+
+    public int iteration() {
+        return iteration;
+    }
+
+    /** One generator update (with its L discriminator steps); returns {d loss, g loss}. */
+    public double[] iterate() {
+        int b = config.getBatchSize();
+        INDArray z = generator.latent(latentRng, b);
+        INDArray x = generator.generate(z);
+        double dLoss = 0;
+        for (int l = 0; l < config.getLocalSteps(); l++) {
+            dLoss += discriminator.step(sampler.next(b, dtype), x) / config.getLocalSteps();
+        }
+        Discriminator.Feedback feedback = discriminator.feedback(x);
+        generator.step(z, feedback.gradient());
+        iteration++;
+        return new double[] {dLoss, feedback.generatorLoss()};
+    }
+
+    /**
+     * Trains until {@code config.iterations}, logging, evaluating and checkpointing on the way.
+     *
+     * @return the metrics of the final evaluation (empty without an evaluator)
+     */
+    public Map<String, Double> train(TrainingListener listener) {
+        long start = System.nanoTime();
+        listener.onStart(iteration, config.getIterations());
+        double dSum = 0;
+        double gSum = 0;
+        int window = 0;
+        Map<String, Double> last = Map.of();
+        while (iteration < config.getIterations()) {
+            double[] losses = iterate();
+            dSum += losses[0];
+            gSum += losses[1];
+            window++;
+            listener.onProgress(iteration, losses[0], losses[1]);
+            boolean end = iteration == config.getIterations();
+            boolean eval = evaluator != null && (iteration % config.getEvalEvery() == 0 || end);
+            if (eval) {
+                last = evaluate();
+            }
+            if (eval || end || iteration % config.getLogEvery() == 0) {
+                double wall = wallBefore + (System.nanoTime() - start) / 1e9;
+                listener.onRecord(new IterationRecord(iteration, wall, dSum / window, gSum / window, eval ? last : Map.of()));
+                dSum = 0;
+                gSum = 0;
+                window = 0;
+            }
+            if (checkpoints != null && (iteration % config.getCheckpointEvery() == 0 || end)) {
+                saveCheckpoint(wallBefore + (System.nanoTime() - start) / 1e9);
+            }
+        }
+        listener.onEnd();
+        return last;
+    }
+
+    /** Scores {@code evalSamples} fresh samples drawn from a stream of their own (training draws are unaffected). */
+    public Map<String, Double> evaluate() {
+        INDArray z = generator.latent(GanRandom.stream(config.getSeed(), "eval", iteration), config.getEvalSamples());
+        return new LinkedHashMap<>(evaluator.evaluate(generator.sample(z)));
+    }
+
+    private void saveCheckpoint(double wallSeconds) {
+        Map<String, CheckpointStore.PartWriter> parts = new LinkedHashMap<>();
+        parts.put(GENERATOR, ModelParts.network(generator.network()));
+        parts.put(DISCRIMINATOR, ModelParts.network(discriminator.network()));
+        parts.put(STATE, ModelParts.json(new State(iteration, wallSeconds, latentRng.state(), sampler.state())));
+        checkpoints.save(iteration, parts);
+        checkpoints.prune(config.getKeepCheckpoints());
+    }
+
+    /**
+     * Restores the latest checkpoint, if there is one: networks with optimizer state, RNG streams,
+     * the sampler's position and the iteration count, so the run continues as if never stopped.
+     *
+     * @return the iteration resumed from
+     */
+    public Optional<Integer> resume() {
+        Optional<Integer> latest = checkpoints == null ? Optional.empty() : checkpoints.latest();
+        latest.ifPresent(it -> {
+            Map<String, byte[]> parts = checkpoints.load(it);
+            generator = new Generator(ModelParts.network(parts, GENERATOR), config.getLatentDim());
+            discriminator = new Discriminator(ModelParts.network(parts, DISCRIMINATOR), Objectives.byName(config.getObjective()));
+            State s = ModelParts.json(parts, STATE, State.class);
+            iteration = s.iteration();
+            wallBefore = s.wallSeconds();
+            latentRng = GanRandom.fromState(s.latentRng());
+            sampler.restore(s.sampler());
+        });
+        return latest;
+    }
+
+    /** What a checkpoint holds besides the networks. */
+    public record State(int iteration, double wallSeconds, GanRandom.State latentRng, BatchSampler.State sampler) {}
+}

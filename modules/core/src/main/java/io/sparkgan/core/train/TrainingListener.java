@@ -1,0 +1,15 @@
+package io.sparkgan.core.train;
+
+/** Receives the progress of a training run (progress bars, metrics files). */
+public interface TrainingListener {
+    /** Before the first iteration; {@code startIteration} is non-zero for a resumed run. */
+    default void onStart(int startIteration, int totalIterations) {}
+
+    /** After every iteration, with that iteration's losses (for progress display). */
+    default void onProgress(int iteration, double dLoss, double gLoss) {}
+
+    /** At every logged iteration (every log-every iterations, every evaluation point and the last one). */
+    default void onRecord(IterationRecord record) {}
+
+    default void onEnd() {}
+}
