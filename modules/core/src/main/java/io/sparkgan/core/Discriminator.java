@@ -23,7 +23,7 @@ public final class Discriminator {
     private final Objective objective;
 
     public Discriminator(MultiLayerNetwork net, Objective objective) {
-        this.net = net;
+        this.net = Backprop.prepare(net);
         this.objective = objective;
     }
 

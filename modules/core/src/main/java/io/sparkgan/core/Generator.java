@@ -23,7 +23,7 @@ public final class Generator {
     private INDArray forwardOf;
 
     public Generator(MultiLayerNetwork net, int latentDim) {
-        this.net = net;
+        this.net = Backprop.prepare(net);
         this.latentDim = latentDim;
     }
 

@@ -10,7 +10,7 @@ import org.deeplearning4j.util.ModelSerializer;
 
 /** Conversions between networks / state objects and checkpoint parts. */
 public final class ModelParts {
-    public static final ObjectMapper JSON = new ObjectMapper().findAndRegisterModules();
+    public static final ObjectMapper JSON = new ObjectMapper();
 
     private ModelParts() {}
 

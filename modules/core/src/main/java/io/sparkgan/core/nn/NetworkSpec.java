@@ -2,6 +2,7 @@ package io.sparkgan.core.nn;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.io.Serializable;
 import java.util.Arrays;
 import java.util.List;
@@ -26,31 +27,49 @@ import java.util.Locale;
  * @param outputActivation activation of the last layer (generator: tanh for images, identity for
  *     2-D points; discriminators always end in identity logits)
  */
-public record NetworkSpec(String kind, int[] widths, String activation, String outputActivation)
+public record NetworkSpec(
+        @JsonProperty("kind") String kind,
+        @JsonProperty("widths") int[] widths,
+        @JsonProperty("activation") String activation,
+        @JsonProperty("output-activation") String outputActivation)
         implements Serializable {
 
     public static final List<String> KINDS = List.of("mlp", "dcgan");
     public static final List<String> ACTIVATIONS =
             List.of("relu", "leakyrelu", "tanh", "sigmoid", "elu", "identity", "softplus");
 
-    @JsonCreator
-    public NetworkSpec(
-            @JsonProperty("kind") String kind,
-            @JsonProperty("widths") int[] widths,
-            @JsonProperty("activation") String activation,
-            @JsonProperty("outputActivation") String outputActivation) {
-        this.kind = kind == null ? "mlp" : kind.toLowerCase(Locale.ROOT);
-        this.widths = widths == null ? new int[] {128, 128} : widths.clone();
-        this.activation = activation == null ? "relu" : activation.toLowerCase(Locale.ROOT);
-        this.outputActivation = outputActivation == null ? "identity" : outputActivation.toLowerCase(Locale.ROOT);
-        validate();
+    public NetworkSpec {
+        kind = kind == null ? "mlp" : kind.toLowerCase(Locale.ROOT);
+        widths = widths == null ? new int[] {128, 128} : widths.clone();
+        activation = activation == null ? "relu" : activation.toLowerCase(Locale.ROOT);
+        outputActivation = outputActivation == null ? "identity" : outputActivation.toLowerCase(Locale.ROOT);
+        validate(kind, widths, activation, outputActivation);
+    }
+
+    /**
+     * Parses the compact form used on the command line and in YAML:
+     * {@code kind:w1,w2[:activation[:output-activation]]}, e.g. {@code mlp:512,512:relu:tanh}.
+     */
+    @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
+    public static NetworkSpec parse(String text) {
+        String[] parts = text.trim().split(":", -1);
+        if (parts.length < 2 || parts.length > 4) {
+            throw new IllegalArgumentException("network '" + text + "' is malformed; expected kind:w1,w2[:activation[:output-activation]], e.g. mlp:128,128:relu:identity");
+        }
+        int[] w;
+        try {
+            w = Arrays.stream(parts[1].split(",")).map(String::trim).mapToInt(Integer::parseInt).toArray();
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("network '" + text + "' has widths '" + parts[1] + "'; expected comma-separated positive integers");
+        }
+        return new NetworkSpec(parts[0], w, parts.length > 2 ? parts[2] : null, parts.length > 3 ? parts[3] : null);
     }
 
     public static NetworkSpec mlp(String activation, String outputActivation, int... widths) {
         return new NetworkSpec("mlp", widths, activation, outputActivation);
     }
 
-    private void validate() {
+    private static void validate(String kind, int[] widths, String activation, String outputActivation) {
         if (!KINDS.contains(kind)) {
             throw new IllegalArgumentException("network kind '" + kind + "' is unknown; expected one of " + KINDS);
         }
@@ -90,8 +109,10 @@ public record NetworkSpec(String kind, int[] widths, String activation, String o
         return (kind.hashCode() * 31 + Arrays.hashCode(widths)) * 31 + activation.hashCode() * 7 + outputActivation.hashCode();
     }
 
+    /** The compact form {@link #parse} reads (also how run.json records the network). */
+    @JsonValue
     @Override
     public String toString() {
-        return kind + Arrays.toString(widths) + "/" + activation + "->" + outputActivation;
+        return kind + ":" + Arrays.stream(widths).mapToObj(String::valueOf).reduce((a, b) -> a + "," + b).orElse("") + ":" + activation + ":" + outputActivation;
     }
 }

@@ -109,8 +109,8 @@ public final class Networks {
                 .updater(updater)
                 .miniBatch(false)
                 // Workspaces would recycle the activations that a later backpropGradient needs.
-                .trainingWorkspaceMode(WorkspaceMode.NONE)
-                .inferenceWorkspaceMode(WorkspaceMode.NONE);
+                .trainingWorkspaceMode(WorkspaceMode.ENABLED)
+                .inferenceWorkspaceMode(WorkspaceMode.ENABLED);
     }
 
     private static MultiLayerNetwork init(MultiLayerConfiguration conf) {

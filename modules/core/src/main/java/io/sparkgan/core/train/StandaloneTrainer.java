@@ -8,6 +8,7 @@ import io.sparkgan.core.GanRandom;
 import io.sparkgan.core.Generator;
 import io.sparkgan.core.checkpoint.CheckpointStore;
 import io.sparkgan.core.checkpoint.ModelParts;
+import io.sparkgan.core.nn.IterationScope;
 import io.sparkgan.core.objective.Objectives;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -70,6 +71,12 @@ public final class StandaloneTrainer {
 
     /** One generator update (with its L discriminator steps); returns {d loss, g loss}. */
     public double[] iterate() {
+        double[] losses = IterationScope.run("standalone-iteration", this::iterateInScope);
+        iteration++;
+        return losses;
+    }
+
+    private double[] iterateInScope() {
         int b = config.getBatchSize();
         INDArray z = generator.latent(latentRng, b);
         INDArray x = generator.generate(z);
@@ -79,7 +86,6 @@ public final class StandaloneTrainer {
         }
         Discriminator.Feedback feedback = discriminator.feedback(x);
         generator.step(z, feedback.gradient());
-        iteration++;
         return new double[] {dLoss, feedback.generatorLoss()};
     }
 

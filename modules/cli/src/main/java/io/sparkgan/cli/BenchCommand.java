@@ -1,0 +1,147 @@
+package io.sparkgan.cli;
+
+import io.sparkgan.core.GanConfig;
+import io.sparkgan.core.GanRandom;
+import io.sparkgan.core.nn.NetworkSpec;
+import io.sparkgan.core.train.StandaloneTrainer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code sparkgan bench}: in one run, the ND4J matrix-multiply throughput on exactly the GEMMs one
+ * standalone iteration performs (the paper's MNIST MLP: G 100-512-512-784 tanh, D 784-512-512-1,
+ * b = 100), and the iteration itself; their ratio says how much of the machine's GEMM speed the GAN
+ * step keeps after everything else (activations, Adam, copies, Java).
+ */
+@Command(name = "bench", sortOptions = false, mixinStandardHelpOptions = true,
+        description = "Measure GEMM throughput on the model's shapes and the standalone iteration time, in one run.")
+final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--batch-size", defaultValue = "100", description = "b (default ${DEFAULT-VALUE}).")
+    int batch;
+    @Option(names = "--iterations", defaultValue = "60", description = "Timed iterations (default ${DEFAULT-VALUE}).")
+    int iterations;
+    @Option(names = "--warmup", defaultValue = "15", description = "Untimed iterations first (default ${DEFAULT-VALUE}).")
+    int warmup;
+    @Option(names = "--threads", description = "ND4J/OpenMP threads (default: ND4J's choice).")
+    Integer threads;
+
+    /** One GEMM shape C[m×n] = A[m×k]·B[k×n] and how often an iteration performs it. */
+    record Gemm(String what, int m, int k, int n, int count) {
+        double flops() {
+            return 2.0 * m * k * n * count;
+        }
+    }
+
+    static final int LATENT = 100;
+    static final int[] G_SIZES = {LATENT, 512, 512, 784};
+    static final int[] D_SIZES = {784, 512, 512, 1};
+
+    /**
+     * The GEMMs of one standalone iteration with L = 1: G forward on b; D forward and backward on the
+     * 2b rows of [real; fake]; D forward and backward on b (feedback); G backward on b. A backward
+     * pass through a dense layer is two GEMMs: dW = xᵀ·δ and dx = δ·Wᵀ.
+     */
+    static List<Gemm> iterationGemms(int b) {
+        List<Gemm> g = new ArrayList<>();
+        for (int l = 0; l + 1 < G_SIZES.length; l++) {
+            int in = G_SIZES[l];
+            int out = G_SIZES[l + 1];
+            g.add(new Gemm("G fwd " + in + "x" + out, b, in, out, 1));
+            g.add(new Gemm("G dW " + in + "x" + out, in, b, out, 1));
+            g.add(new Gemm("G dx " + in + "x" + out, b, out, in, 1));
+        }
+        for (int l = 0; l + 1 < D_SIZES.length; l++) {
+            int in = D_SIZES[l];
+            int out = D_SIZES[l + 1];
+            for (int rows : new int[] {2 * b, b}) {
+                g.add(new Gemm("D fwd " + in + "x" + out + " m=" + rows, rows, in, out, 1));
+                g.add(new Gemm("D dW " + in + "x" + out + " m=" + rows, in, rows, out, 1));
+                g.add(new Gemm("D dx " + in + "x" + out + " m=" + rows, rows, out, in, 1));
+            }
+        }
+        return g;
+    }
+
+    @Override
+    public Integer call() {
+        if (batch <= 0 || iterations <= 0 || warmup < 0) {
+            throw new UsageException("--batch-size and --iterations must be positive and --warmup non-negative");
+        }
+        if (threads != null) {
+            if (threads <= 0) {
+                throw new UsageException("--threads must be positive, got " + threads);
+            }
+            Nd4j.getEnvironment().setMaxMasterThreads(threads);
+            Nd4j.getEnvironment().setMaxThreads(threads);
+        }
+        Nd4j.setDefaultDataTypes(DataType.FLOAT, DataType.FLOAT);
+        System.out.printf(Locale.ROOT, "ND4J %s, backend %s, threads %d, cores %d%n",
+                Provenance.collect(0, "-", null).get("nd4j_version"), Provenance.collect(0, "-", null).get("nd4j_backend"),
+                Nd4j.getEnvironment().maxThreads(), Runtime.getRuntime().availableProcessors());
+
+        List<Gemm> gemms = iterationGemms(batch);
+        double gemmSeconds = 0;
+        double flops = 0;
+        System.out.println("GEMMs of one iteration (float32):");
+        for (Gemm g : gemms) {
+            double t = timeGemm(g.m(), g.k(), g.n());
+            gemmSeconds += t * g.count();
+            flops += g.flops();
+            System.out.printf(Locale.ROOT, "  %-24s %5d x %5d x %5d  %8.3f ms  %7.2f GFLOP/s%n", g.what(), g.m(), g.k(), g.n(), t * 1e3, 2.0 * g.m() * g.k() * g.n() / t / 1e9);
+        }
+        double gemmRate = flops / gemmSeconds;
+
+        GanConfig c = new GanConfig().setSeed(1).setIterations(Integer.MAX_VALUE).setBatchSize(batch).setLatentDim(LATENT)
+                .setGenerator(NetworkSpec.mlp("relu", "tanh", 512, 512))
+                .setDiscriminator(NetworkSpec.mlp("leakyrelu", "identity", 512, 512));
+        float[][] data = new float[2000][784];
+        GanRandom r = new GanRandom(2);
+        for (float[] row : data) {
+            for (int j = 0; j < row.length; j++) {
+                row[j] = (float) (2 * r.nextDouble() - 1);
+            }
+        }
+        StandaloneTrainer trainer = new StandaloneTrainer(c, data, DataType.FLOAT, null, null);
+        for (int i = 0; i < warmup; i++) {
+            trainer.iterate();
+        }
+        long t0 = System.nanoTime();
+        for (int i = 0; i < iterations; i++) {
+            trainer.iterate();
+        }
+        double iterSeconds = (System.nanoTime() - t0) / 1e9 / iterations;
+        double iterRate = flops / iterSeconds;
+        System.out.printf(Locale.ROOT, "GEMM throughput on these shapes : %8.2f GFLOP/s (%.2f ms of GEMM per iteration)%n", gemmRate / 1e9, gemmSeconds * 1e3);
+        System.out.printf(Locale.ROOT, "standalone iteration (b=%d, L=1): %8.2f ms, %.3f GFLOP -> %.2f GFLOP/s%n", batch, iterSeconds * 1e3, flops / 1e9, iterRate / 1e9);
+        System.out.printf(Locale.ROOT, "ratio achieved / measured GEMM  : %8.1f %%%n", 100 * iterRate / gemmRate);
+        return 0;
+    }
+
+    /** Median seconds of one C = A·B over repeated runs (after warm-up). */
+    static double timeGemm(int m, int k, int n) {
+        INDArray a = Nd4j.rand(DataType.FLOAT, m, k);
+        INDArray b = Nd4j.rand(DataType.FLOAT, k, n);
+        INDArray c = Nd4j.createUninitialized(DataType.FLOAT, m, n);
+        for (int i = 0; i < 5; i++) {
+            Nd4j.gemm(a, b, c, false, false, 1.0, 0.0);
+        }
+        int reps = Math.max(5, (int) Math.min(400, 2e9 / (2.0 * m * k * n)));
+        double[] t = new double[7];
+        for (int s = 0; s < t.length; s++) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < reps; i++) {
+                Nd4j.gemm(a, b, c, false, false, 1.0, 0.0);
+            }
+            t[s] = (System.nanoTime() - t0) / 1e9 / reps;
+        }
+        java.util.Arrays.sort(t);
+        return t[t.length / 2];
+    }
+}

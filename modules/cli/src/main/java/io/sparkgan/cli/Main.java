@@ -1,0 +1,88 @@
+package io.sparkgan.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code sparkgan} command. Bad input is reported as one line naming the value and what is
+ * allowed, with exit code 2, before any Spark job starts; other failures exit 1.
+ */
+@Command(name = "sparkgan", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Train GANs on data split across Spark workers (MD-GAN, FL-GAN, standalone).",
+        subcommands = {TrainCommand.class, SampleCommand.class, BenchCommand.class})
+public final class Main implements Runnable {
+    String[] args;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(new CommandLine(this), "a command is required: train, sample or bench");
+    }
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs the command line and returns the exit code (used by tests without exiting the JVM). */
+    public static int execute(String... args) {
+        System.setProperty("java.awt.headless", "true");
+        Main main = new Main();
+        main.args = args;
+        // A later flag overrides an earlier one, as it overrides the config file.
+        CommandLine cl = new CommandLine(main).setOverwrittenOptionsAllowed(true);
+        cl.setParameterExceptionHandler((ex, a) -> {
+            PrintWriter err = ex.getCommandLine().getErr();
+            err.println(ex.getCommandLine().getCommandName() + ": " + ex.getMessage().lines().findFirst().orElse("")
+                    + " (see --help)");
+            err.flush();
+            return 2;
+        });
+        cl.setExecutionExceptionHandler((ex, c, parsed) -> {
+            PrintWriter err = c.getErr();
+            if (ex instanceof UsageException) {
+                err.println(c.getCommandName() + ": " + ex.getMessage());
+                err.flush();
+                return 2;
+            }
+            if (System.getenv("SPARKGAN_DEBUG") != null) {
+                ex.printStackTrace(err);
+            }
+            err.println(c.getCommandName() + ": failed: " + rootMessage(ex) + (System.getenv("SPARKGAN_DEBUG") == null ? " (set SPARKGAN_DEBUG=1 for the stack trace)" : ""));
+            err.flush();
+            return 1;
+        });
+        return cl.execute(args);
+    }
+
+    private static String rootMessage(Throwable t) {
+        Throwable r = t;
+        while (r.getCause() != null && r.getCause() != r) {
+            r = r.getCause();
+        }
+        String m = r.getMessage() == null ? r.getClass().getSimpleName() : r.getMessage();
+        return m.lines().findFirst().orElse(m);
+    }
+
+    static void deleteRecursively(Path p) {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(p)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(q -> q.toFile().delete());
+        } catch (IOException ignored) {
+            // scratch space only
+        }
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"sparkgan " + Provenance.version()};
+        }
+    }
+}

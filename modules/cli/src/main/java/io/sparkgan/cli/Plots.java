@@ -1,0 +1,78 @@
+package io.sparkgan.cli;
+
+import io.sparkgan.core.run.RunFolder;
+import java.awt.Color;
+import java.awt.image.BufferedImage;
+import java.nio.file.Path;
+import javax.imageio.ImageIO;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/** PNG renderings of samples: scatter plots for 2-D data, grids for square grayscale images. */
+public final class Plots {
+    private Plots() {}
+
+    /** A scatter plot of real (grey) and generated (blue) 2-D points; either may be null. */
+    public static void scatter(Path png, String title, double[][] real, double[][] generated) {
+        XYChart chart = new XYChartBuilder().width(640).height(640).title(title).xAxisTitle("x").yAxisTitle("y").build();
+        chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+        chart.getStyler().setMarkerSize(4);
+        chart.getStyler().setChartBackgroundColor(Color.WHITE);
+        chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNE);
+        if (real != null) {
+            XYSeries s = chart.addSeries("real", column(real, 0), column(real, 1));
+            s.setMarker(SeriesMarkers.CIRCLE);
+            s.setMarkerColor(new Color(150, 150, 150, 120));
+        }
+        if (generated != null) {
+            XYSeries s = chart.addSeries("generated", column(generated, 0), column(generated, 1));
+            s.setMarker(SeriesMarkers.CIRCLE);
+            s.setMarkerColor(new Color(31, 119, 180, 110));
+        }
+        RunFolder.writeAtomically(png, tmp -> ImageIO.write(BitmapEncoder.getBufferedImage(chart), "png", tmp.toFile()));
+    }
+
+    /** Square grayscale images (values in [-1, 1]) tiled in a grid of {@code columns} columns. */
+    public static void imageGrid(Path png, double[][] images, int columns) {
+        int side = (int) Math.round(Math.sqrt(images[0].length));
+        if (side * side != images[0].length) {
+            throw new IllegalArgumentException("samples of dimension " + images[0].length + " are neither 2-D points nor square images; write .csv instead");
+        }
+        int rows = (images.length + columns - 1) / columns;
+        int pad = 2;
+        BufferedImage img = new BufferedImage(columns * (side + pad) + pad, rows * (side + pad) + pad, BufferedImage.TYPE_BYTE_GRAY);
+        java.awt.Graphics2D g = img.createGraphics();
+        g.setColor(Color.DARK_GRAY);
+        g.fillRect(0, 0, img.getWidth(), img.getHeight());
+        g.dispose();
+        for (int k = 0; k < images.length; k++) {
+            int x0 = pad + (k % columns) * (side + pad);
+            int y0 = pad + (k / columns) * (side + pad);
+            for (int i = 0; i < side * side; i++) {
+                int v = (int) Math.round(Math.max(0, Math.min(1, (images[k][i] + 1) / 2)) * 255);
+                img.getRaster().setSample(x0 + i % side, y0 + i / side, 0, v);
+            }
+        }
+        RunFolder.writeAtomically(png, tmp -> ImageIO.write(img, "png", tmp.toFile()));
+    }
+
+    /** Scatter for 2-D samples, image grid otherwise. */
+    public static void samples(Path png, String title, double[][] real, double[][] generated) {
+        if (generated[0].length == 2) {
+            scatter(png, title, real, generated);
+        } else {
+            imageGrid(png, generated, (int) Math.ceil(Math.sqrt(generated.length)));
+        }
+    }
+
+    private static double[] column(double[][] m, int j) {
+        double[] c = new double[m.length];
+        for (int i = 0; i < m.length; i++) {
+            c[i] = m[i][j];
+        }
+        return c;
+    }
+}

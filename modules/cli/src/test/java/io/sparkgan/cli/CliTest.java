@@ -1,0 +1,187 @@
+package io.sparkgan.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sparkgan.core.run.MetricsCsv;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line end to end, with a real local Spark session and tiny runs. */
+class CliTest {
+    @TempDir
+    Path tmp;
+
+    record Result(int code, String out, String err) {}
+
+    static Result run(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            int code = Main.execute(args);
+            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    static String[] tiny(Path out, String... extra) {
+        List<String> a = new ArrayList<>(List.of("train", "--strategy", "standalone", "--dataset", "grid25", "--dataset-size", "500",
+                "--iterations", "20", "--batch-size", "16", "--eval-every", "10", "--eval-samples", "200", "--log-every", "5",
+                "--checkpoint-every", "10", "--generator", "mlp:16,16:relu", "--discriminator", "mlp:16,16:leakyrelu",
+                "--master", "local[2]", "--seed", "3", "--out", out.toString()));
+        a.addAll(List.of(extra));
+        return a.toArray(new String[0]);
+    }
+
+    /** The one error line printed to stderr (log lines from Spark are filtered out). */
+    static String errorLine(Result r) {
+        return r.err().lines().filter(l -> l.startsWith("train:") || l.startsWith("sample:") || l.startsWith("sparkgan:") || l.startsWith("bench:"))
+                .findFirst().orElse("<no error line in: " + r.err() + ">");
+    }
+
+    @Test
+    void trainWritesTheRunFolderContract() throws Exception {
+        Path out = tmp.resolve("run");
+        Result r = run(tiny(out));
+        assertEquals(0, r.code(), r.err());
+        for (String f : new String[] {"run.json", "metrics.csv", "final.json", "samples.png", "checkpoints/iter-000000020"}) {
+            assertTrue(Files.exists(out.resolve(f)), f + " missing");
+        }
+        assertFalse(Files.exists(out.resolve(".scratch")), "Spark scratch space is removed");
+        List<Map<String, String>> rows = MetricsCsv.read(out.resolve("metrics.csv"));
+        assertEquals("iteration,wall_s,d_loss,g_loss,modes_covered,high_quality_pct,reverse_kl",
+                Files.readAllLines(out.resolve("metrics.csv")).get(0));
+        assertEquals(List.of("5", "10", "15", "20"), rows.stream().map(m -> m.get("iteration")).toList());
+        assertEquals("", rows.get(0).get("modes_covered"));
+        assertFalse(rows.get(1).get("modes_covered").isEmpty());
+        Map<?, ?> fin = Configs.JSON.readValue(out.resolve("final.json").toFile(), Map.class);
+        assertTrue(fin.keySet().containsAll(List.of("modes_covered", "high_quality_pct", "reverse_kl")), fin.toString());
+        assertEquals(20, fin.get("iteration"));
+        Map<?, ?> runJson = Configs.JSON.readValue(out.resolve("run.json").toFile(), Map.class);
+        Map<?, ?> config = (Map<?, ?>) runJson.get("config");
+        assertEquals(16, config.get("batch-size"));
+        assertEquals("mlp:16,16:relu:identity", config.get("generator"));
+        Map<?, ?> prov = (Map<?, ?>) runJson.get("provenance");
+        assertEquals("3.5.7", prov.get("spark_version"));
+        assertEquals(3, prov.get("seed"));
+        assertTrue(r.out().contains("modes_covered="), r.out());
+    }
+
+    @Test
+    void sameSeedSameMetricsAndTheSampleCommandExportsCsvAndPng() throws Exception {
+        Path a = tmp.resolve("a");
+        Path b = tmp.resolve("b");
+        assertEquals(0, run(tiny(a)).code());
+        assertEquals(0, run(tiny(b)).code());
+        List<Map<String, String>> ra = MetricsCsv.read(a.resolve("metrics.csv"));
+        List<Map<String, String>> rb = MetricsCsv.read(b.resolve("metrics.csv"));
+        for (int i = 0; i < ra.size(); i++) {
+            assertEquals(ra.get(i).get("g_loss"), rb.get(i).get("g_loss"));
+            assertEquals(ra.get(i).get("modes_covered"), rb.get(i).get("modes_covered"));
+        }
+        Path csv = tmp.resolve("s.csv");
+        Result s = run("sample", "--model", a.toString(), "--n", "37", "--out", csv.toString());
+        assertEquals(0, s.code(), s.err());
+        List<String> lines = Files.readAllLines(csv);
+        assertEquals(37, lines.size());
+        assertEquals(2, lines.get(0).split(",").length);
+        Double.parseDouble(lines.get(36).split(",")[1]);
+        assertEquals(0, run("sample", "--model", a.toString(), "--n", "100", "--out", tmp.resolve("s.png").toString()).code());
+        assertTrue(Files.size(tmp.resolve("s.png")) > 1000);
+        Result again = run("sample", "--model", a.toString(), "--n", "5", "--out", csv.toString());
+        assertEquals(2, again.code());
+        assertEquals(37, Files.readAllLines(csv).size(), "an existing file is not overwritten");
+    }
+
+    @Test
+    void resumeContinuesFromTheLatestCheckpointAndRefusesAChangedConfig() throws Exception {
+        Path out = tmp.resolve("r");
+        assertEquals(0, run(tiny(out)).code());
+        Result r = run(tiny(out, "--resume", "--iterations", "30"));
+        assertEquals(0, r.code(), r.err());
+        List<Map<String, String>> rows = MetricsCsv.read(out.resolve("metrics.csv"));
+        assertEquals(List.of("5", "10", "15", "20", "25", "30"), rows.stream().map(m -> m.get("iteration")).toList());
+        assertTrue(Files.exists(out.resolve("checkpoints/iter-000000030")));
+        Result changed = run(tiny(out, "--resume", "--iterations", "40", "--batch-size", "8"));
+        assertEquals(2, changed.code());
+        assertEquals("train: --resume: 'batch-size' was 16 in this run but is now 8; a resumed run keeps its configuration (only --iterations may change)", errorLine(changed));
+    }
+
+    @Test
+    void badInputIsOneLineExitTwoAndWritesNothing() throws Exception {
+        Path out = tmp.resolve("never");
+        String[][] cases = {
+            {"--dataset", "cifar11"}, {"--strategy", "gossip"}, {"--objective", "hinge2"},
+            {"--iterations", "0"}, {"--batch-size", "-3"}, {"--generator", "mlp:a,b"}, {"--iterations", "many"},
+        };
+        String[] expected = {
+            "train: dataset 'cifar11' is unknown; expected one of [grid25, ring8]",
+            "train: strategy 'gossip' is unknown; expected one of [standalone]",
+            "train: objective 'hinge2' is unknown; expected one of [nonsaturating]",
+            "train: iterations must be positive, got 0",
+            "train: batch-size must be positive, got -3",
+            "train: network 'mlp:a,b' has widths 'a,b'; expected comma-separated positive integers",
+            "train: Invalid value for option '--iterations': 'many' is not an int (see --help)",
+        };
+        for (int i = 0; i < cases.length; i++) {
+            Result r = run(tiny(out, cases[i]));
+            assertEquals(2, r.code(), String.join(" ", cases[i]));
+            assertEquals(expected[i], errorLine(r));
+            assertFalse(Files.exists(out), "nothing written for " + String.join(" ", cases[i]));
+        }
+    }
+
+    @Test
+    void aNonEmptyOutIsRefusedUnlessOverwrite() throws Exception {
+        Path out = tmp.resolve("full");
+        Files.createDirectories(out);
+        Files.writeString(out.resolve("precious.txt"), "keep me");
+        Result r = run(tiny(out));
+        assertEquals(2, r.code());
+        assertTrue(errorLine(r).startsWith("train: --out '" + out + "' exists and is not empty"), errorLine(r));
+        assertEquals("keep me", Files.readString(out.resolve("precious.txt")));
+        assertEquals(0, run(tiny(out, "--overwrite")).code());
+        assertFalse(Files.exists(out.resolve("precious.txt")));
+    }
+
+    @Test
+    void configFileIsReadStrictlyAndFlagsOverrideIt() throws Exception {
+        Path cfg = tmp.resolve("c.yaml");
+        Files.writeString(cfg, "batch-size: 8\niterations: 1000\nlatent-dim: 4\ngenerator: mlp:8:relu\n");
+        Path out = tmp.resolve("cfg");
+        Result r = run(tiny(out, "--config", cfg.toString(), "--iterations", "10"));
+        assertEquals(0, r.code(), r.err());
+        Map<?, ?> config = (Map<?, ?>) Configs.JSON.readValue(out.resolve("run.json").toFile(), Map.class).get("config");
+        assertEquals(10, config.get("iterations"), "flag wins over file");
+        assertEquals(16, config.get("batch-size"), "flag wins over file");
+        assertEquals(4, config.get("latent-dim"), "file wins over default");
+
+        Files.writeString(cfg, "batch-size: 8\nbatchsize: 9\n");
+        Result bad = run("train", "--config", cfg.toString(), "--out", tmp.resolve("x").toString());
+        assertEquals(2, bad.code());
+        assertTrue(errorLine(bad).startsWith("train: config file '" + cfg + "': unknown key 'batchsize'; expected one of ["), errorLine(bad));
+        Result missing = run("train", "--config", tmp.resolve("nope.yaml").toString(), "--out", tmp.resolve("x").toString());
+        assertEquals(2, missing.code());
+        assertEquals("train: config file '" + tmp.resolve("nope.yaml") + "' cannot be read; expected a readable YAML file", errorLine(missing));
+        Files.writeString(cfg, "iterations: 1: 2\n");
+        Result syntax = run("train", "--config", cfg.toString(), "--out", tmp.resolve("x").toString());
+        assertEquals(2, syntax.code());
+        assertTrue(errorLine(syntax).startsWith("train: config file '" + cfg + "' is not valid YAML"), errorLine(syntax));
+        assertFalse(Files.exists(tmp.resolve("x")));
+    }
+}

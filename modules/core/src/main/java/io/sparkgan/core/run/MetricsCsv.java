@@ -1,0 +1,115 @@
+package io.sparkgan.core.run;
+
+import io.sparkgan.core.train.IterationRecord;
+import java.io.BufferedWriter;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code metrics.csv}: the columns {@code iteration,wall_s,d_loss,g_loss} (the contract scripts and
+ * notebooks rely on), then one column per extra metric, empty on rows that are not evaluation points.
+ */
+public final class MetricsCsv implements Closeable {
+    public static final List<String> BASE_COLUMNS = List.of("iteration", "wall_s", "d_loss", "g_loss");
+
+    private final List<String> metricColumns;
+    private final BufferedWriter out;
+
+    /**
+     * Opens {@code path} for appending. A fresh file gets the header; a resumed run first drops the
+     * rows after {@code keepUpTo} (iterations the resumed run will redo).
+     */
+    public MetricsCsv(Path path, List<String> metricColumns, int keepUpTo) {
+        this.metricColumns = List.copyOf(metricColumns);
+        try {
+            List<String> kept = new ArrayList<>();
+            if (Files.exists(path)) {
+                List<String> lines = Files.readAllLines(path, StandardCharsets.UTF_8);
+                if (!lines.isEmpty() && !lines.get(0).equals(header())) {
+                    throw new IllegalStateException(path + " has columns " + lines.get(0) + " but this run writes " + header());
+                }
+                for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
+                    if (!line.isBlank() && Integer.parseInt(line.substring(0, line.indexOf(','))) <= keepUpTo) {
+                        kept.add(line);
+                    }
+                }
+            }
+            kept.add(0, header());
+            RunFolder.writeAtomically(path, tmp -> Files.write(tmp, kept, StandardCharsets.UTF_8));
+            this.out = Files.newBufferedWriter(path, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    public String header() {
+        List<String> cols = new ArrayList<>(BASE_COLUMNS);
+        cols.addAll(metricColumns);
+        return String.join(",", cols);
+    }
+
+    public void append(IterationRecord r) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(r.iteration()).append(',').append(format(r.wallSeconds())).append(',')
+                .append(format(r.dLoss())).append(',').append(format(r.gLoss()));
+        for (String c : metricColumns) {
+            Double v = r.metrics().get(c);
+            sb.append(',').append(v == null ? "" : format(v));
+        }
+        try {
+            out.write(sb.toString());
+            out.newLine();
+            out.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot append to metrics.csv: " + e.getMessage(), e);
+        }
+    }
+
+    static String format(double v) {
+        if (Double.isNaN(v)) {
+            return "NaN";
+        }
+        if (v == Math.rint(v) && Math.abs(v) < 1e15) {
+            return Long.toString((long) v);
+        }
+        return String.format(Locale.ROOT, "%.6g", v);
+    }
+
+    /** Row values keyed by column, for tests and readers. */
+    public static List<Map<String, String>> read(Path path) {
+        try {
+            List<String> lines = Files.readAllLines(path, StandardCharsets.UTF_8);
+            String[] header = lines.get(0).split(",", -1);
+            List<Map<String, String>> rows = new ArrayList<>();
+            for (String line : lines.subList(1, lines.size())) {
+                String[] v = line.split(",", -1);
+                Map<String, String> row = new java.util.LinkedHashMap<>();
+                for (int i = 0; i < header.length; i++) {
+                    row.put(header[i], v[i]);
+                }
+                rows.add(row);
+            }
+            return rows;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            out.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
