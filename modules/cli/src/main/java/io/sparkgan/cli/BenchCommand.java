@@ -29,8 +29,6 @@ final class BenchCommand implements Callable<Integer> {
     int iterations;
     @Option(names = "--warmup", defaultValue = "15", description = "Untimed iterations first (default ${DEFAULT-VALUE}).")
     int warmup;
-    @Option(names = "--threads", description = "ND4J/OpenMP threads (default: ND4J's choice).")
-    Integer threads;
 
     /** One GEMM shape C[m×n] = A[m×k]·B[k×n] and how often an iteration performs it. */
     record Gemm(String what, int m, int k, int n, int count) {
@@ -74,17 +72,12 @@ final class BenchCommand implements Callable<Integer> {
         if (batch <= 0 || iterations <= 0 || warmup < 0) {
             throw new UsageException("--batch-size and --iterations must be positive and --warmup non-negative");
         }
-        if (threads != null) {
-            if (threads <= 0) {
-                throw new UsageException("--threads must be positive, got " + threads);
-            }
-            Nd4j.getEnvironment().setMaxMasterThreads(threads);
-            Nd4j.getEnvironment().setMaxThreads(threads);
-        }
         Nd4j.setDefaultDataTypes(DataType.FLOAT, DataType.FLOAT);
-        System.out.printf(Locale.ROOT, "ND4J %s, backend %s, threads %d, cores %d%n",
+        // Threads are set from the environment (OMP_NUM_THREADS, OMP_WAIT_POLICY): ND4J reads them at start-up.
+        System.out.printf(Locale.ROOT, "ND4J %s, backend %s, ND4J threads %d, OMP_NUM_THREADS=%s, OMP_WAIT_POLICY=%s, cores %d%n",
                 Provenance.collect(0, "-", null).get("nd4j_version"), Provenance.collect(0, "-", null).get("nd4j_backend"),
-                Nd4j.getEnvironment().maxThreads(), Runtime.getRuntime().availableProcessors());
+                Nd4j.getEnvironment().maxThreads(), System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"),
+                System.getenv().getOrDefault("OMP_WAIT_POLICY", "unset"), Runtime.getRuntime().availableProcessors());
 
         List<Gemm> gemms = iterationGemms(batch);
         double gemmSeconds = 0;
