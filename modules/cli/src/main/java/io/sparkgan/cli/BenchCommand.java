@@ -110,11 +110,56 @@ final class BenchCommand implements Callable<Integer> {
             trainer.iterate();
         }
         double iterSeconds = (System.nanoTime() - t0) / 1e9 / iterations;
+        double[] phases = phaseBreakdown(c, data);
         double iterRate = flops / iterSeconds;
         System.out.printf(Locale.ROOT, "GEMM throughput on these shapes : %8.2f GFLOP/s (%.2f ms of GEMM per iteration)%n", gemmRate / 1e9, gemmSeconds * 1e3);
         System.out.printf(Locale.ROOT, "standalone iteration (b=%d, L=1): %8.2f ms, %.3f GFLOP -> %.2f GFLOP/s%n", batch, iterSeconds * 1e3, flops / 1e9, iterRate / 1e9);
         System.out.printf(Locale.ROOT, "ratio achieved / measured GEMM  : %8.1f %%%n", 100 * iterRate / gemmRate);
+        System.out.printf(Locale.ROOT, "phases (ms): generate %.2f | real batch %.2f | D step %.2f | feedback %.2f | G step %.2f%n",
+                phases[0], phases[1], phases[2], phases[3], phases[4]);
         return 0;
+    }
+
+    /**
+     * The same iteration as {@link StandaloneTrainer#iterate()}, written out with a clock around each
+     * of its phases (ND4J on CPU is synchronous, so the times are the work's own).
+     *
+     * @return mean milliseconds of: generate, real batch, D step, feedback, G step
+     */
+    double[] phaseBreakdown(GanConfig c, float[][] data) {
+        io.sparkgan.core.Generator g = io.sparkgan.core.Gan.generator(c, 784, DataType.FLOAT);
+        io.sparkgan.core.Discriminator d = io.sparkgan.core.Gan.discriminator(c, 784, 0, DataType.FLOAT);
+        io.sparkgan.core.BatchSampler sampler = new io.sparkgan.core.BatchSampler(data, new GanRandom(3));
+        GanRandom rng = new GanRandom(4);
+        double[] total = new double[5];
+        for (int i = 0; i < warmup + iterations; i++) {
+            boolean timed = i >= warmup;
+            double[] t = io.sparkgan.core.nn.IterationScope.run("bench-phases", () -> {
+                double[] ms = new double[5];
+                long a = System.nanoTime();
+                INDArray z = g.latent(rng, batch);
+                INDArray x = g.generate(z);
+                long b = System.nanoTime();
+                INDArray real = sampler.next(batch, DataType.FLOAT);
+                long e = System.nanoTime();
+                d.step(real, x);
+                long f = System.nanoTime();
+                INDArray fb = d.feedback(x).gradient();
+                long h = System.nanoTime();
+                g.step(z, fb);
+                long k = System.nanoTime();
+                ms[0] = (b - a) / 1e6;
+                ms[1] = (e - b) / 1e6;
+                ms[2] = (f - e) / 1e6;
+                ms[3] = (h - f) / 1e6;
+                ms[4] = (k - h) / 1e6;
+                return ms;
+            });
+            for (int p = 0; p < 5 && timed; p++) {
+                total[p] += t[p] / iterations;
+            }
+        }
+        return total;
     }
 
     /** Median seconds of one C = A·B over repeated runs (after warm-up). */
