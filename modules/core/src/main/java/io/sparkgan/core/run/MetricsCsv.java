@@ -16,10 +16,13 @@ import java.util.Map;
 
 /**
  * {@code metrics.csv}: the columns {@code iteration,wall_s,d_loss,g_loss} (the contract scripts and
- * notebooks rely on), then one column per extra metric, empty on rows that are not evaluation points.
+ * notebooks rely on), the cumulative bytes moved ({@code bytes_to_workers}, {@code
+ * bytes_from_workers}, {@code bytes_between_workers}), then one column per evaluation metric, empty
+ * on rows that are not evaluation points.
  */
 public final class MetricsCsv implements Closeable {
-    public static final List<String> BASE_COLUMNS = List.of("iteration", "wall_s", "d_loss", "g_loss");
+    public static final List<String> BASE_COLUMNS = List.of("iteration", "wall_s", "d_loss", "g_loss",
+            "bytes_to_workers", "bytes_from_workers", "bytes_between_workers");
 
     private final List<String> metricColumns;
     private final BufferedWriter out;
@@ -60,7 +63,9 @@ public final class MetricsCsv implements Closeable {
     public void append(IterationRecord r) {
         StringBuilder sb = new StringBuilder();
         sb.append(r.iteration()).append(',').append(format(r.wallSeconds())).append(',')
-                .append(format(r.dLoss())).append(',').append(format(r.gLoss()));
+                .append(format(r.dLoss())).append(',').append(format(r.gLoss())).append(',')
+                .append(r.traffic().toWorkers()).append(',').append(r.traffic().fromWorkers()).append(',')
+                .append(r.traffic().betweenWorkers());
         for (String c : metricColumns) {
             Double v = r.metrics().get(c);
             sb.append(',').append(v == null ? "" : format(v));

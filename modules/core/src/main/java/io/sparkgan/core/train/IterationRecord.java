@@ -4,8 +4,17 @@ import java.util.Map;
 
 /**
  * One logged row of a run: the iteration (generator updates so far), wall seconds since the run
- * (or its resumption) started plus the time of earlier segments, the discriminator and generator
- * losses averaged over the iterations since the previous row, and evaluation metrics when this
- * iteration was an evaluation point (empty otherwise).
+ * started (earlier segments of a resumed run included), the discriminator and generator losses
+ * averaged over the iterations since the previous row, the cumulative {@link Traffic}, and
+ * evaluation metrics when this iteration was an evaluation point (empty otherwise).
  */
-public record IterationRecord(int iteration, double wallSeconds, double dLoss, double gLoss, Map<String, Double> metrics) {}
+public record IterationRecord(int iteration, double wallSeconds, double dLoss, double gLoss, Traffic traffic, Map<String, Double> metrics) {
+    public IterationRecord {
+        traffic = traffic == null ? Traffic.NONE : traffic;
+        metrics = metrics == null ? Map.of() : metrics;
+    }
+
+    public IterationRecord withTraffic(Traffic t) {
+        return new IterationRecord(iteration, wallSeconds, dLoss, gLoss, t, metrics);
+    }
+}

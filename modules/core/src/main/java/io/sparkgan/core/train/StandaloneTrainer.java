@@ -8,7 +8,6 @@ import io.sparkgan.core.GanRandom;
 import io.sparkgan.core.Generator;
 import io.sparkgan.core.checkpoint.CheckpointStore;
 import io.sparkgan.core.checkpoint.ModelParts;
-import io.sparkgan.core.nn.IterationScope;
 import io.sparkgan.core.objective.Objectives;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -71,22 +70,9 @@ public final class StandaloneTrainer {
 
     /** One generator update (with its L discriminator steps); returns {d loss, g loss}. */
     public double[] iterate() {
-        double[] losses = IterationScope.run("standalone-iteration", this::iterateInScope);
+        double[] losses = LocalIteration.run(generator, discriminator, sampler, latentRng, config.getBatchSize(), config.getLocalSteps(), dtype);
         iteration++;
         return losses;
-    }
-
-    private double[] iterateInScope() {
-        int b = config.getBatchSize();
-        INDArray z = generator.latent(latentRng, b);
-        INDArray x = generator.generate(z);
-        double dLoss = 0;
-        for (int l = 0; l < config.getLocalSteps(); l++) {
-            dLoss += discriminator.step(sampler.next(b, dtype), x) / config.getLocalSteps();
-        }
-        Discriminator.Feedback feedback = discriminator.feedback(x);
-        generator.step(z, feedback.gradient());
-        return new double[] {dLoss, feedback.generatorLoss()};
     }
 
     /**
@@ -95,36 +81,22 @@ public final class StandaloneTrainer {
      * @return the metrics of the final evaluation (empty without an evaluator)
      */
     public Map<String, Double> train(TrainingListener listener) {
-        long start = System.nanoTime();
+        return train(listener, Traffic.NONE);
+    }
+
+    /** As {@link #train(TrainingListener)}, reporting {@code traffic} (e.g. the initial data transfer) in every row. */
+    public Map<String, Double> train(TrainingListener listener, Traffic traffic) {
+        Cadence cadence = new Cadence(config, listener, wallBefore);
         listener.onStart(iteration, config.getIterations());
-        double dSum = 0;
-        double gSum = 0;
-        int window = 0;
-        Map<String, Double> last = Map.of();
         while (iteration < config.getIterations()) {
             double[] losses = iterate();
-            dSum += losses[0];
-            gSum += losses[1];
-            window++;
-            listener.onProgress(iteration, losses[0], losses[1]);
-            boolean end = iteration == config.getIterations();
-            boolean eval = evaluator != null && (iteration % config.getEvalEvery() == 0 || end);
-            if (eval) {
-                last = evaluate();
-            }
-            if (eval || end || iteration % config.getLogEvery() == 0) {
-                double wall = wallBefore + (System.nanoTime() - start) / 1e9;
-                listener.onRecord(new IterationRecord(iteration, wall, dSum / window, gSum / window, eval ? last : Map.of()));
-                dSum = 0;
-                gSum = 0;
-                window = 0;
-            }
-            if (checkpoints != null && (iteration % config.getCheckpointEvery() == 0 || end)) {
-                saveCheckpoint(wallBefore + (System.nanoTime() - start) / 1e9);
+            cadence.after(iteration - 1, iteration, losses[0], losses[1], traffic, evaluator == null ? null : this::evaluate);
+            if (checkpoints != null && cadence.checkpointDue(iteration - 1, iteration)) {
+                saveCheckpoint(cadence.wallSeconds());
             }
         }
         listener.onEnd();
-        return last;
+        return cadence.lastMetrics();
     }
 
     /** Scores {@code evalSamples} fresh samples drawn from a stream of their own (training draws are unaffected). */

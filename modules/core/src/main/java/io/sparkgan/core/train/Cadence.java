@@ -1,0 +1,68 @@
+package io.sparkgan.core.train;
+
+import io.sparkgan.core.GanConfig;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * When a run logs, evaluates and checkpoints, shared by every strategy so their metrics files line
+ * up row for row. A strategy reports after each step; a step may cover one iteration (standalone,
+ * MD-GAN) or a whole round of local iterations (FL-GAN): an event is due when the step crossed a
+ * multiple of its period, and at the last iteration.
+ */
+public final class Cadence {
+    private final GanConfig config;
+    private final TrainingListener listener;
+    private final long start = System.nanoTime();
+    private final double wallBefore;
+    private double dSum;
+    private double gSum;
+    private int window;
+    private Map<String, Double> lastMetrics = Map.of();
+
+    public Cadence(GanConfig config, TrainingListener listener, double wallBefore) {
+        this.config = config;
+        this.listener = listener;
+        this.wallBefore = wallBefore;
+    }
+
+    /** Wall seconds of the run so far, earlier segments of a resumed run included. */
+    public double wallSeconds() {
+        return wallBefore + (System.nanoTime() - start) / 1e9;
+    }
+
+    static boolean crossed(int from, int to, int period) {
+        return to / period > from / period;
+    }
+
+    public boolean checkpointDue(int from, int to) {
+        return crossed(from, to, config.getCheckpointEvery()) || to >= config.getIterations();
+    }
+
+    /**
+     * Reports a step that took the run from iteration {@code from} to {@code to} with the given mean
+     * losses; evaluates (through {@code evaluate}) and logs when due.
+     */
+    public void after(int from, int to, double dLoss, double gLoss, Traffic traffic, Supplier<Map<String, Double>> evaluate) {
+        dSum += dLoss * (to - from);
+        gSum += gLoss * (to - from);
+        window += to - from;
+        listener.onProgress(to, dLoss, gLoss);
+        boolean end = to >= config.getIterations();
+        boolean eval = evaluate != null && (crossed(from, to, config.getEvalEvery()) || end);
+        if (eval) {
+            lastMetrics = evaluate.get();
+        }
+        if (eval || end || crossed(from, to, config.getLogEvery())) {
+            listener.onRecord(new IterationRecord(to, wallSeconds(), dSum / window, gSum / window, traffic, eval ? lastMetrics : Map.of()));
+            dSum = 0;
+            gSum = 0;
+            window = 0;
+        }
+    }
+
+    /** Metrics of the latest evaluation. */
+    public Map<String, Double> lastMetrics() {
+        return lastMetrics;
+    }
+}

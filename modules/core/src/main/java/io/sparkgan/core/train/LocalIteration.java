@@ -1,0 +1,35 @@
+package io.sparkgan.core.train;
+
+import io.sparkgan.core.BatchSampler;
+import io.sparkgan.core.Discriminator;
+import io.sparkgan.core.GanRandom;
+import io.sparkgan.core.Generator;
+import io.sparkgan.core.nn.IterationScope;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * One generator update on one machine, built from the three GAN operations (Hardy et al., IPDPS
+ * 2019, Algorithm 1 with N = 1, k = 1): X = G(z); L discriminator steps on (real batch, X); the
+ * feedback on X backpropagated through G. The standalone trainer and every FL-GAN worker run exactly
+ * this, which is what makes them comparable step for step.
+ */
+public final class LocalIteration {
+    private LocalIteration() {}
+
+    /** @return {mean D loss over the L steps, G loss} */
+    public static double[] run(Generator g, Discriminator d, BatchSampler sampler, GanRandom latentRng,
+            int batchSize, int localSteps, DataType dtype) {
+        return IterationScope.run("local-iteration", () -> {
+            INDArray z = g.latent(latentRng, batchSize);
+            INDArray x = g.generate(z);
+            double dLoss = 0;
+            for (int l = 0; l < localSteps; l++) {
+                dLoss += d.step(sampler.next(batchSize, dtype), x) / localSteps;
+            }
+            Discriminator.Feedback feedback = d.feedback(x);
+            g.step(z, feedback.gradient());
+            return new double[] {dLoss, feedback.generatorLoss()};
+        });
+    }
+}

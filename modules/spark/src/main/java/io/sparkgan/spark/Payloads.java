@@ -1,0 +1,75 @@
+package io.sparkgan.spark;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The byte encodings of what strategies send between driver and workers. Strategies serialise their
+ * own payloads into {@code byte[]} so the traffic they report is exactly what they shipped (Spark
+ * adds a small, fixed per-task envelope on top).
+ *
+ * <p>A matrix is {@code rows:int, cols:int} followed by {@code rows·cols} little-endian float32
+ * values, i.e. 8 + 4·rows·cols bytes.
+ */
+public final class Payloads {
+    private Payloads() {}
+
+    /** Bytes of an encoded rows × cols matrix. */
+    public static long matrixBytes(long rows, long cols) {
+        return 8 + 4 * rows * cols;
+    }
+
+    public static void writeMatrix(DataOutputStream out, INDArray m) throws IOException {
+        int rows = (int) m.rows();
+        int cols = (int) m.columns();
+        float[] v = m.castTo(DataType.FLOAT).dup('c').data().asFloat();
+        ByteBuffer buf = ByteBuffer.allocate(8 + 4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
+        buf.putInt(rows).putInt(cols);
+        buf.asFloatBuffer().put(v);
+        out.write(buf.array());
+    }
+
+    public static INDArray readMatrix(DataInputStream in, DataType dtype) throws IOException {
+        byte[] head = in.readNBytes(8);
+        ByteBuffer h = ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN);
+        int rows = h.getInt();
+        int cols = h.getInt();
+        byte[] body = in.readNBytes(4 * rows * cols);
+        if (body.length != 4 * rows * cols) {
+            throw new IOException("truncated matrix: expected " + 4 * rows * cols + " bytes, got " + body.length);
+        }
+        float[] v = new float[rows * cols];
+        ByteBuffer.wrap(body).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
+        return Nd4j.create(v, new long[] {rows, cols}, 'c').castTo(dtype);
+    }
+
+    /** Writes with {@code body} into a fresh byte array. */
+    public static byte[] encode(Body body) {
+        ByteArrayOutputStream bos = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bos)) {
+            body.write(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bos.toByteArray();
+    }
+
+    public static DataInputStream decode(byte[] bytes) {
+        return new DataInputStream(new ByteArrayInputStream(bytes));
+    }
+
+    /** Writes a payload. */
+    @FunctionalInterface
+    public interface Body {
+        void write(DataOutputStream out) throws IOException;
+    }
+}

@@ -1,0 +1,446 @@
+package io.sparkgan.spark.strategy;
+
+import io.sparkgan.core.BatchSampler;
+import io.sparkgan.core.Discriminator;
+import io.sparkgan.core.Gan;
+import io.sparkgan.core.GanRandom;
+import io.sparkgan.core.Generator;
+import io.sparkgan.core.checkpoint.CheckpointStore;
+import io.sparkgan.core.checkpoint.ModelParts;
+import io.sparkgan.core.nn.IterationScope;
+import io.sparkgan.core.objective.Objectives;
+import io.sparkgan.core.train.Cadence;
+import io.sparkgan.core.train.Traffic;
+import io.sparkgan.spark.Payloads;
+import io.sparkgan.spark.Shards;
+import io.sparkgan.spark.StrategyConfig;
+import io.sparkgan.spark.WorkerRegistry;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.JavaRDD;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import scala.Tuple2;
+
+/**
+ * MD-GAN (Hardy, Le Merrer, Sericola, "MD-GAN: Multi-Discriminator Generative Adversarial Networks
+ * for Distributed Datasets", IPDPS 2019, Algorithm 1) on Spark.
+ *
+ * <p>The generator and its optimizer live on the driver. Each iteration the driver draws k batches
+ * of b generated samples, X_1..X_k; worker n receives X_n^(g) = X_(n mod k) for feedback and
+ * X_n^(d) = X_((n+1) mod k) for its discriminator (0-based; with k = 1 both are X_1 and it is sent
+ * once). One Spark job runs over the N shard partitions: each task finds its worker's discriminator
+ * (with Adam state) in executor memory ({@link WorkerRegistry}), takes L steps on local real batches
+ * and X_n^(d), and returns the feedback F_n = dL_G/dX_n^(g). The driver averages the feedback over
+ * workers ((1/N) Σ_n, each F_n already a batch mean) and backpropagates it through G.
+ *
+ * <p>Every E local epochs the discriminators are permuted among workers (a random cyclic permutation,
+ * so each one moves) through a Spark shuffle: worker to worker, never through the driver. Every C
+ * iterations, and after each swap, the driver and every worker write checkpoints for the same
+ * iteration; a task that finds no or stale state in its executor restores from its worker's
+ * checkpoint and the restore is counted, never replaced by a fresh discriminator.
+ */
+public final class MdGan implements Strategy {
+    private static final Logger LOG = LoggerFactory.getLogger(MdGan.class);
+    static final String GENERATOR = "generator.zip";
+    static final String DRIVER = "driver.json";
+    static final String DISCRIMINATOR = "discriminator.zip";
+    static final String WORKER = "worker.json";
+
+    @Override
+    public String name() {
+        return "mdgan";
+    }
+
+    /** What a worker keeps in executor memory between iterations. */
+    static final class WorkerState {
+        Discriminator discriminator;
+        int discriminatorId;
+        final BatchSampler sampler;
+        /** The iteration this state is current for. */
+        int iteration;
+
+        WorkerState(Discriminator discriminator, int discriminatorId, BatchSampler sampler, int iteration) {
+            this.discriminator = discriminator;
+            this.discriminatorId = discriminatorId;
+            this.sampler = sampler;
+            this.iteration = iteration;
+        }
+    }
+
+    /** Worker-side metadata of a checkpoint. */
+    record WorkerMeta(int iteration, int discriminatorId, BatchSampler.State sampler) {}
+
+    /** Driver-side checkpoint state (besides the generator). */
+    record DriverState(int iteration, double wallSeconds, GanRandom.State latentRng, GanRandom.State swapRng,
+            int[] discriminatorOf, Traffic traffic, int restores) {}
+
+    /** Settings every task needs; small, shipped in the task closure. */
+    record Job(String runId, StrategyConfig config, String checkpointUri, String dtype) implements Serializable {
+        DataType dataType() {
+            return DataType.valueOf(dtype);
+        }
+    }
+
+    @Override
+    public StrategyResult train(StrategyContext ctx) {
+        StrategyConfig c = ctx.config();
+        Shards shards = ctx.shards();
+        int n = shards.workers();
+        int k = c.effectiveK();
+        int b = c.getBatchSize();
+        int dim = shards.dimension();
+        Job job = new Job(UUID.randomUUID().toString(), c, ctx.checkpointUri(), ctx.dtype().name());
+        CheckpointStore driverStore = ctx.checkpointUri() == null ? null : new CheckpointStore(ctx.checkpointUri());
+
+        Generator g = Gan.generator(c, dim, ctx.dtype());
+        GanRandom latentRng = GanRandom.stream(c.getSeed(), "latent", 0);
+        GanRandom swapRng = GanRandom.stream(c.getSeed(), "swap", 0);
+        int[] discriminatorOf = new int[n];
+        Arrays.setAll(discriminatorOf, i -> i);
+        int iteration = 0;
+        double wallBefore = 0;
+        Traffic traffic = Traffic.NONE;
+        int restores = 0;
+        if (ctx.resume() && driverStore != null && driverStore.latest().isPresent()) {
+            Map<String, byte[]> parts = driverStore.load(driverStore.latest().get());
+            g = new Generator(ModelParts.network(parts, GENERATOR), c.getLatentDim());
+            DriverState s = ModelParts.json(parts, DRIVER, DriverState.class);
+            iteration = s.iteration();
+            wallBefore = s.wallSeconds();
+            latentRng = GanRandom.fromState(s.latentRng());
+            swapRng = GanRandom.fromState(s.swapRng());
+            discriminatorOf = s.discriminatorOf();
+            traffic = s.traffic();
+            restores = s.restores();
+        } else {
+            initialiseWorkers(shards.rdd(), job);
+        }
+
+        int swapPeriod = c.getSwapEveryEpochs() == 0 || n == 1 ? 0
+                : c.getSwapEveryEpochs() * c.iterationsPerEpoch(Arrays.stream(shards.sizes()).min().orElse(1));
+        Cadence cadence = new Cadence(c, ctx.listener(), wallBefore);
+        ctx.listener().onStart(iteration, c.getIterations());
+        double workerSeconds = 0;
+        try {
+            while (iteration < c.getIterations()) {
+                int t = iteration + 1;
+                boolean swap = swapPeriod > 0 && t % swapPeriod == 0;
+                boolean checkpoint = driverStore != null && (cadence.checkpointDue(iteration, t) || swap);
+                IterationOutcome out = iterate(ctx, job, g, latentRng, discriminatorOf, t, k, checkpoint && !swap);
+                traffic = traffic.plus(out.bytesDown, out.bytesUp, 0);
+                restores += out.restores;
+                workerSeconds += out.workerSeconds;
+                if (swap) {
+                    int[] dest = cyclicPermutation(n, swapRng);
+                    long moved = swap(shards.rdd(), job, dest, t, driverStore != null);
+                    int[] next = new int[n];
+                    for (int w = 0; w < n; w++) {
+                        next[dest[w]] = discriminatorOf[w];
+                    }
+                    discriminatorOf = next;
+                    traffic = traffic.plus(0, 0, moved);
+                }
+                iteration = t;
+                Generator gen = g;
+                cadence.after(t - 1, t, out.dLoss, out.gLoss, traffic, ctx.evaluator() == null ? null : () -> evaluate(ctx, gen, t));
+                if (checkpoint) {
+                    saveDriver(driverStore, g, new DriverState(t, cadence.wallSeconds(), latentRng.state(), swapRng.state(),
+                            discriminatorOf.clone(), traffic, restores), c.getKeepCheckpoints());
+                }
+            }
+            ctx.listener().onEnd();
+        } finally {
+            release(shards.rdd(), job.runId());
+        }
+        return new StrategyResult(g, iteration, cadence.lastMetrics(), traffic, cadence.wallSeconds(), restores, workerSeconds);
+    }
+
+    static Map<String, Double> evaluate(StrategyContext ctx, Generator g, int iteration) {
+        INDArray z = g.latent(GanRandom.stream(ctx.config().getSeed(), "eval", iteration), ctx.config().getEvalSamples());
+        return new LinkedHashMap<>(ctx.evaluator().evaluate(g.sample(z)));
+    }
+
+    record IterationOutcome(double dLoss, double gLoss, long bytesDown, long bytesUp, int restores, double workerSeconds) {}
+
+    /** One global iteration: generate, one Spark job over the shards, average feedback, generator step. */
+    static IterationOutcome iterate(StrategyContext ctx, Job job, Generator g, GanRandom latentRng, int[] discriminatorOf,
+            int t, int k, boolean checkpoint) {
+        int b = ctx.config().getBatchSize();
+        return IterationScope.run("mdgan-driver", () -> {
+            INDArray z = g.latent(latentRng, k * b);
+            INDArray x = g.generate(z);
+            List<byte[]> payloads = payloads(x, discriminatorOf, t, k, b, checkpoint);
+            List<byte[]> results = runWorkers(ctx.sc(), ctx.shards().rdd(), job, payloads);
+            Aggregate a = aggregate(results, k, b, g.dataType());
+            g.step(z, a.feedback());
+            return new IterationOutcome(a.dLoss(), a.gLoss(), payloads.stream().mapToLong(p -> p.length).sum(),
+                    results.stream().mapToLong(r -> r.length).sum(), a.restores(), a.workerSeconds());
+        });
+    }
+
+    /** Worker w's payload: iteration, expected discriminator, checkpoint flag, X_w^(g) and (if different) X_w^(d). */
+    static List<byte[]> payloads(INDArray x, int[] discriminatorOf, int t, int k, int b, boolean checkpoint) {
+        List<byte[]> payloads = new ArrayList<>(discriminatorOf.length);
+        for (int w = 0; w < discriminatorOf.length; w++) {
+            int gi = w % k;
+            int di = (w + 1) % k;
+            int expected = discriminatorOf[w];
+            payloads.add(Payloads.encode(out -> {
+                out.writeInt(t);
+                out.writeInt(expected);
+                out.writeBoolean(checkpoint);
+                out.writeBoolean(gi == di);
+                Payloads.writeMatrix(out, block(x, gi, b));
+                if (gi != di) {
+                    Payloads.writeMatrix(out, block(x, di, b));
+                }
+            }));
+        }
+        return payloads;
+    }
+
+    /** The iteration's Spark job: payload n goes to the task of shard n; one result per worker, in worker order. */
+    static List<byte[]> runWorkers(org.apache.spark.api.java.JavaSparkContext sc, JavaRDD<float[]> shards, Job job, List<byte[]> payloads) {
+        List<byte[]> results = sc.parallelize(payloads, payloads.size()).zipPartitions(shards, new WorkerTask(job)).collect();
+        if (results.size() != payloads.size()) {
+            throw new IllegalStateException("expected " + payloads.size() + " worker results, got " + results.size());
+        }
+        return results;
+    }
+
+    /**
+     * The workers' results combined: the feedback for the k·b generated samples is (1/N) Σ_n F_n, each
+     * F_n placed on the batch worker n judged (each F_n is already the gradient of a batch mean, so the
+     * paper's 1/(N b) is 1/N here); losses are means over workers.
+     */
+    record Aggregate(INDArray feedback, double dLoss, double gLoss, int restores, double workerSeconds) {}
+
+    static Aggregate aggregate(List<byte[]> results, int k, int b, DataType dtype) {
+        int n = results.size();
+        INDArray feedback = null;
+        double dLoss = 0;
+        double gLoss = 0;
+        int restores = 0;
+        double seconds = 0;
+        for (int w = 0; w < n; w++) {
+            try (DataInputStream in = Payloads.decode(results.get(w))) {
+                dLoss += in.readDouble() / n;
+                gLoss += in.readDouble() / n;
+                restores += in.readInt();
+                seconds += in.readLong() / 1e9;
+                INDArray f = Payloads.readMatrix(in, dtype);
+                if (feedback == null) {
+                    feedback = Nd4j.zeros(dtype, (long) k * b, f.columns());
+                }
+                block(feedback, w % k, b).addi(f);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return new Aggregate(feedback.divi(n), dLoss, gLoss, restores, seconds);
+    }
+
+    private static INDArray block(INDArray x, int index, int b) {
+        return x.get(NDArrayIndex.interval((long) index * b, (long) (index + 1) * b), NDArrayIndex.all());
+    }
+
+    /** The per-iteration worker task: zips the worker's payload with its cached shard. */
+    static final class WorkerTask implements org.apache.spark.api.java.function.FlatMapFunction2<Iterator<byte[]>, Iterator<float[]>, byte[]> {
+        private static final long serialVersionUID = 1L;
+        private final Job job;
+
+        WorkerTask(Job job) {
+            this.job = job;
+        }
+
+        @Override
+        public Iterator<byte[]> call(Iterator<byte[]> payloadIt, Iterator<float[]> shardIt) throws Exception {
+            int worker = TaskContext.getPartitionId();
+            byte[] payload = payloadIt.next();
+            DataInputStream in = Payloads.decode(payload);
+            int t = in.readInt();
+            int expectedId = in.readInt();
+            boolean checkpoint = in.readBoolean();
+            boolean same = in.readBoolean();
+            StrategyConfig c = job.config();
+            DataType dtype = job.dataType();
+            WorkerState s = WorkerRegistry.get(job.runId(), worker);
+            int restored = 0;
+            if (s == null || s.iteration != t - 1 || s.discriminatorId != expectedId) {
+                s = restore(job, worker, t - 1, expectedId, shardIt);
+                restored = 1;
+            }
+            WorkerState state = s;
+            int wasRestored = restored;
+            long t0 = System.nanoTime();
+            byte[] result = IterationScope.run("mdgan-worker", () -> {
+                try {
+                    INDArray xg = Payloads.readMatrix(in, dtype);
+                    INDArray xd = same ? xg : Payloads.readMatrix(in, dtype);
+                    double dLoss = 0;
+                    for (int l = 0; l < c.getLocalSteps(); l++) {
+                        dLoss += state.discriminator.step(state.sampler.next(c.getBatchSize(), dtype), xd) / c.getLocalSteps();
+                    }
+                    Discriminator.Feedback f = state.discriminator.feedback(xg);
+                    long nanos = System.nanoTime() - t0;
+                    double d = dLoss;
+                    return Payloads.encode(out -> {
+                        out.writeDouble(d);
+                        out.writeDouble(f.generatorLoss());
+                        out.writeInt(wasRestored);
+                        out.writeLong(nanos);
+                        Payloads.writeMatrix(out, f.gradient());
+                    });
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            state.iteration = t;
+            if (checkpoint) {
+                saveWorker(job, worker, state);
+            }
+            return Collections.singletonList(result).iterator();
+        }
+    }
+
+    /** Restores worker {@code worker}'s state from its newest checkpoint at or before {@code iteration}. */
+    static WorkerState restore(Job job, int worker, int iteration, int expectedId, Iterator<float[]> shardIt) {
+        Map<String, byte[]> parts = WorkerCheckpoints.load(job.checkpointUri(), worker, iteration);
+        WorkerMeta meta = ModelParts.json(parts, WORKER, WorkerMeta.class);
+        if (meta.discriminatorId() != expectedId) {
+            throw new IllegalStateException("worker " + worker + ": its checkpoint at iteration " + meta.iteration() + " holds discriminator "
+                    + meta.discriminatorId() + " but discriminator " + expectedId + " is expected there");
+        }
+        Discriminator d = new Discriminator(ModelParts.network(parts, DISCRIMINATOR), Objectives.byName(job.config().getObjective()));
+        BatchSampler sampler = new BatchSampler(Shards.materialise(shardIt), GanRandom.stream(job.config().getSeed(), "worker", worker));
+        sampler.restore(meta.sampler());
+        if (meta.iteration() != iteration) {
+            LOG.warn("worker {} restored from its checkpoint at iteration {} while at iteration {}: {} iterations of its discriminator are lost",
+                    worker, meta.iteration(), iteration, iteration - meta.iteration());
+        } else {
+            LOG.info("worker {} restored its state from the checkpoint at iteration {}", worker, iteration);
+        }
+        WorkerState s = new WorkerState(d, meta.discriminatorId(), sampler, iteration);
+        WorkerRegistry.put(job.runId(), worker, s);
+        return s;
+    }
+
+    static void saveWorker(Job job, int worker, WorkerState s) {
+        CheckpointStore store = WorkerCheckpoints.store(job.checkpointUri(), worker);
+        Map<String, CheckpointStore.PartWriter> parts = new LinkedHashMap<>();
+        parts.put(DISCRIMINATOR, ModelParts.network(s.discriminator.network()));
+        parts.put(WORKER, ModelParts.json(new WorkerMeta(s.iteration, s.discriminatorId, s.sampler.state())));
+        store.save(s.iteration, parts);
+        store.prune(job.config().getKeepCheckpoints());
+    }
+
+    private static void saveDriver(CheckpointStore store, Generator g, DriverState state, int keep) {
+        Map<String, CheckpointStore.PartWriter> parts = new LinkedHashMap<>();
+        parts.put(GENERATOR, ModelParts.network(g.network()));
+        parts.put(DRIVER, ModelParts.json(state));
+        store.save(state.iteration(), parts);
+        store.prune(keep);
+    }
+
+    /** Creates every worker's discriminator and sampler in executor memory (and its iteration-0 checkpoint). */
+    static void initialiseWorkers(JavaRDD<float[]> shards, Job job) {
+        shards.mapPartitions(it -> {
+            int worker = TaskContext.getPartitionId();
+            StrategyConfig c = job.config();
+            float[][] data = Shards.materialise(it);
+            Discriminator d = Gan.discriminator(c, data[0].length, worker, job.dataType());
+            WorkerState s = new WorkerState(d, worker, new BatchSampler(data, GanRandom.stream(c.getSeed(), "worker", worker)), 0);
+            WorkerRegistry.put(job.runId(), worker, s);
+            if (job.checkpointUri() != null) {
+                saveWorker(job, worker, s);
+            }
+            return Collections.singletonList(worker).iterator();
+        }).count();
+    }
+
+    /**
+     * Moves discriminator of worker w to worker dest[w] through a shuffle (with its optimizer state),
+     * then checkpoints every worker at iteration t.
+     *
+     * @return bytes moved between workers
+     */
+    static long swap(JavaRDD<float[]> shards, Job job, int[] dest, int t, boolean checkpoint) {
+        List<Long> moved = shards.mapPartitionsToPair(it -> {
+                    int worker = TaskContext.getPartitionId();
+                    WorkerState s = WorkerRegistry.get(job.runId(), worker);
+                    if (s == null || s.iteration != t) {
+                        throw new IllegalStateException("worker " + worker + " has no current state to send at iteration " + t);
+                    }
+                    ByteArrayOutputStream bos = new ByteArrayOutputStream();
+                    ModelSerializer.writeModel(s.discriminator.network(), bos, true);
+                    byte[] model = bos.toByteArray();
+                    byte[] msg = Payloads.encode(out -> {
+                        out.writeInt(s.discriminatorId);
+                        out.writeInt(model.length);
+                        out.write(model);
+                    });
+                    return Collections.singletonList(new Tuple2<>(dest[worker], msg)).iterator();
+                })
+                .partitionBy(new Shards.WorkerPartitioner(dest.length))
+                .values()
+                .zipPartitions(shards, (msgs, shardIt) -> {
+                    int worker = TaskContext.getPartitionId();
+                    byte[] msg = msgs.next();
+                    DataInputStream in = Payloads.decode(msg);
+                    int id = in.readInt();
+                    byte[] model = in.readNBytes(in.readInt());
+                    MultiLayerNetwork net = ModelSerializer.restoreMultiLayerNetwork(new ByteArrayInputStream(model), true);
+                    WorkerState s = WorkerRegistry.get(job.runId(), worker);
+                    if (s == null) {
+                        throw new IllegalStateException("worker " + worker + " lost its state during a swap at iteration " + t);
+                    }
+                    s.discriminator = new Discriminator(net, Objectives.byName(job.config().getObjective()));
+                    s.discriminatorId = id;
+                    if (checkpoint) {
+                        saveWorker(job, worker, s);
+                    }
+                    return Collections.singletonList((long) msg.length).iterator();
+                })
+                .collect();
+        return moved.stream().mapToLong(Long::longValue).sum();
+    }
+
+    /** A uniformly random cyclic permutation (Sattolo's algorithm): no worker keeps its discriminator. */
+    static int[] cyclicPermutation(int n, GanRandom rng) {
+        int[] p = new int[n];
+        Arrays.setAll(p, i -> i);
+        for (int i = n - 1; i > 0; i--) {
+            int j = rng.nextInt(i);
+            int tmp = p[i];
+            p[i] = p[j];
+            p[j] = tmp;
+        }
+        return p;
+    }
+
+    /** Drops the run's worker state from every executor that holds shards. */
+    static void release(JavaRDD<float[]> shards, String runId) {
+        shards.foreachPartition(it -> WorkerRegistry.clear(runId));
+        WorkerRegistry.clear(runId);
+    }
+}

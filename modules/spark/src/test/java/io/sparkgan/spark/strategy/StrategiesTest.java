@@ -1,0 +1,235 @@
+package io.sparkgan.spark.strategy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sparkgan.core.Discriminator;
+import io.sparkgan.core.Gan;
+import io.sparkgan.core.GanRandom;
+import io.sparkgan.core.Generator;
+import io.sparkgan.core.objective.NonSaturating;
+import io.sparkgan.core.train.IterationRecord;
+import io.sparkgan.core.train.TrainingListener;
+import io.sparkgan.spark.Payloads;
+import io.sparkgan.spark.Shards;
+import io.sparkgan.spark.SparkTestBase;
+import io.sparkgan.spark.StrategyConfig;
+import io.sparkgan.spark.WorkerRegistry;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/** The strategies on a real local[2] Spark: equivalences, averaging, determinism, swaps, recovery, traffic. */
+class StrategiesTest extends SparkTestBase {
+    @TempDir
+    Path tmp;
+
+    StrategyResult run(StrategyConfig c, Shards shards, String checkpoints, TrainingListener listener) {
+        c.validate();
+        return Strategies.byName(c.getStrategy()).train(new StrategyContext(c, shards, sc, null, listener, checkpoints, false, DataType.FLOAT));
+    }
+
+    @Test
+    void mdganWithOneWorkerIsTheStandaloneTrainerStepForStep() {
+        Shards shards = Shards.iid(ring(64), 1, 9);
+        Rows standaloneRows = new Rows();
+        Rows mdganRows = new Rows();
+        StrategyResult standalone = run(tiny("standalone", 1, 12), shards, null, standaloneRows);
+        StrategyResult mdgan = run(tiny("mdgan", 1, 12).setK(1).setSwapEveryEpochs(0), shards, null, mdganRows);
+        for (int i = 0; i < 12; i++) {
+            assertEquals(standaloneRows.rows.get(i).dLoss(), mdganRows.rows.get(i).dLoss(), 0.0, "D loss at iteration " + (i + 1));
+            assertEquals(standaloneRows.rows.get(i).gLoss(), mdganRows.rows.get(i).gLoss(), 0.0, "G loss at iteration " + (i + 1));
+        }
+        assertEquals(standalone.generator().network().params(), mdgan.generator().network().params());
+    }
+
+    @Test
+    void flganWithOneWorkerIsTheStandaloneTrainerStepForStep() {
+        Shards shards = Shards.iid(ring(64), 1, 9);
+        Rows standaloneRows = new Rows();
+        Rows flRows = new Rows();
+        StrategyResult standalone = run(tiny("standalone", 1, 12), shards, null, standaloneRows);
+        // Rounds of 3 local iterations: averaging with one worker must change nothing, Adam state included.
+        StrategyResult fl = run(tiny("flgan", 1, 12).setAverageEveryIterations(3), shards, null, flRows);
+        assertEquals(List.of(3, 6, 9, 12), flRows.rows.stream().map(IterationRecord::iteration).toList());
+        assertEquals(standalone.generator().network().params(), fl.generator().network().params());
+    }
+
+    @Test
+    void averagedFeedbackIsTheGradientOfTheMeanGeneratorLossOverAllWorkers() {
+        int n = 3;
+        int k = 2;
+        int b = 4;
+        StrategyConfig c = tiny("mdgan", n, 1).setK(k);
+        c.setBatchSize(b);
+        Shards shards = Shards.iid(ring(60), n, 9);
+        MdGan.Job job = new MdGan.Job(UUID.randomUUID().toString(), c, null, "FLOAT");
+        try {
+            MdGan.initialiseWorkers(shards.rdd(), job);
+            Generator g = Gan.generator(c, 2, DataType.FLOAT);
+            INDArray x = g.generate(g.latent(new GanRandom(1), k * b));
+            List<byte[]> results = MdGan.runWorkers(sc, shards.rdd(), job, MdGan.payloads(x, new int[] {0, 1, 2}, 1, k, b, false));
+            INDArray feedback = MdGan.aggregate(results, k, b, DataType.FLOAT).feedback();
+
+            // Single process, double precision, finite differences of (1/N) Σ_n L_G(D_n(X_{n mod k})),
+            // with each worker's discriminator as it was after its step (read from executor memory).
+            List<MultiLayerNetwork> ds = new ArrayList<>();
+            for (int w = 0; w < n; w++) {
+                MdGan.WorkerState s = WorkerRegistry.get(job.runId(), w);
+                ds.add(s.discriminator.network().convertDataType(DataType.DOUBLE));
+            }
+            INDArray xd = x.castTo(DataType.DOUBLE).dup();
+            NonSaturating ns = new NonSaturating();
+            java.util.function.Supplier<Double> meanLoss = () -> {
+                double total = 0;
+                for (int w = 0; w < n; w++) {
+                    INDArray batch = xd.get(NDArrayIndex.interval((w % k) * b, (w % k + 1) * b), NDArrayIndex.all());
+                    total += ns.generatorLoss(ds.get(w).output(batch, false)).value() / n;
+                }
+                return total;
+            };
+            double eps = 1e-6;
+            for (int i = 0; i < k * b; i++) {
+                for (int j = 0; j < 2; j++) {
+                    double v = xd.getDouble(i, j);
+                    xd.putScalar(i, j, v + eps);
+                    double plus = meanLoss.get();
+                    xd.putScalar(i, j, v - eps);
+                    double minus = meanLoss.get();
+                    xd.putScalar(i, j, v);
+                    assertEquals((plus - minus) / (2 * eps), feedback.getDouble(i, j), 2e-6, "feedback at sample " + i + ", coordinate " + j);
+                }
+            }
+        } finally {
+            MdGan.release(shards.rdd(), job.runId());
+        }
+    }
+
+    @Test
+    void sameSeedConfigAndWorkersGiveIdenticalResults() {
+        Shards shards = Shards.iid(ring(120), 3, 9);
+        for (String s : new String[] {"mdgan", "flgan"}) {
+            StrategyConfig c = tiny(s, 3, 10).setK(2).setSwapEveryEpochs(1).setAverageEveryIterations(4);
+            StrategyResult a = run(c, shards, null, new TrainingListener() {});
+            StrategyResult b = run(c, shards, null, new TrainingListener() {});
+            assertEquals(a.generator().network().params(), b.generator().network().params(), s);
+            StrategyConfig seeded = tiny(s, 3, 10).setK(2).setSwapEveryEpochs(1).setAverageEveryIterations(4);
+            seeded.setSeed(10);
+            StrategyResult other = run(seeded, shards, null, new TrainingListener() {});
+            assertNotEquals(a.generator().network().params(), other.generator().network().params(), s);
+        }
+    }
+
+    @Test
+    void aSwapMovesEveryDiscriminatorWithItsOptimizerStateToAnotherWorker() {
+        int n = 3;
+        Shards shards = Shards.iid(ring(60), n, 9);
+        StrategyConfig c = tiny("mdgan", n, 1);
+        MdGan.Job job = new MdGan.Job(UUID.randomUUID().toString(), c, null, "FLOAT");
+        try {
+            MdGan.initialiseWorkers(shards.rdd(), job);
+            INDArray[] params = new INDArray[n];
+            Discriminator[] before = new Discriminator[n];
+            for (int w = 0; w < n; w++) {
+                MdGan.WorkerState s = WorkerRegistry.get(job.runId(), w);
+                s.discriminator.step(s.sampler.next(8, DataType.FLOAT), s.sampler.next(8, DataType.FLOAT)); // give it Adam state
+                params[w] = s.discriminator.network().params().dup();
+                before[w] = s.discriminator;
+            }
+            int[] dest = MdGan.cyclicPermutation(n, new GanRandom(3));
+            long moved = MdGan.swap(shards.rdd(), job, dest, 0, false);
+            for (int w = 0; w < n; w++) {
+                assertNotEquals(w, dest[w], "a cyclic permutation moves every discriminator");
+                MdGan.WorkerState s = WorkerRegistry.get(job.runId(), dest[w]);
+                assertEquals(w, s.discriminatorId, "worker " + dest[w] + " now holds discriminator " + w);
+                assertEquals(params[w], s.discriminator.network().params(), "parameters travelled intact");
+                assertNotSame(before[w], s.discriminator, "a copy arrived through the shuffle, not the same object");
+                assertEquals(1, s.discriminator.network().getLayerWiseConfigurations().getIterationCount(), "Adam's step count travelled too");
+                assertEquals(before[w].network().getUpdater().getStateViewArray(), s.discriminator.network().getUpdater().getStateViewArray(), "Adam moments travelled");
+            }
+            long theta = before[0].network().numParams();
+            assertTrue(moved >= n * 4 * theta, "at least |θ| float32 per discriminator: " + moved);
+            assertTrue(moved <= n * (4 * 3 * theta + 65536), "|θ| plus Adam's two moments plus the model envelope: " + moved);
+        } finally {
+            MdGan.release(shards.rdd(), job.runId());
+        }
+    }
+
+    @Test
+    void aLostWorkerStateIsRestoredFromItsCheckpointNotReinitialised() {
+        Shards shards = Shards.iid(ring(80), 2, 9);
+        StrategyConfig c = tiny("mdgan", 2, 6).setK(1).setSwapEveryEpochs(0);
+        c.setCheckpointEvery(3);
+        StrategyResult uninterrupted = run(c, shards, tmp.resolve("a").toUri().toString(), new TrainingListener() {});
+        assertEquals(0, uninterrupted.restores());
+        // Executors "lose" every worker's state right after the checkpoint at iteration 3.
+        StrategyResult recovered = run(c, shards, tmp.resolve("b").toUri().toString(), new TrainingListener() {
+            @Override
+            public void onRecord(IterationRecord r) {
+                if (r.iteration() == 3) {
+                    WorkerRegistry.clearAll();
+                }
+            }
+        });
+        assertEquals(2, recovered.restores(), "both workers restored once");
+        assertEquals(uninterrupted.generator().network().params(), recovered.generator().network().params(),
+                "restoring the iteration-3 checkpoint continues exactly; a fresh discriminator would not");
+        // Without checkpoints a lost state is an error, never a silent fresh start.
+        Exception e = assertThrows(Exception.class, () -> run(tiny("mdgan", 2, 6).setK(1), shards, null, new TrainingListener() {
+            @Override
+            public void onRecord(IterationRecord r) {
+                if (r.iteration() == 2) {
+                    WorkerRegistry.clearAll();
+                }
+            }
+        }));
+        assertTrue(rootMessage(e).contains("worker 0 lost its state and this run keeps no checkpoints"), rootMessage(e));
+    }
+
+    static String rootMessage(Throwable t) {
+        StringBuilder sb = new StringBuilder();
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            sb.append(c.getMessage()).append(" | ");
+        }
+        return sb.toString();
+    }
+
+    @Test
+    void trafficMatchesThePapersFormulas() {
+        int n = 3;
+        int b = 8;
+        int d = 2;
+        Shards shards = Shards.iid(ring(90), n, 9);
+        Rows rows = new Rows();
+        // 30 samples per shard, L·b = 8 per iteration: one local epoch = 4 iterations, so one swap in 5 iterations.
+        run(tiny("mdgan", n, 5).setK(2).setSwapEveryEpochs(1), shards, null, rows);
+        long perIterationDown = n * (10 + 2 * Payloads.matrixBytes(b, d)); // 2bd floats per worker + header
+        long perIterationUp = n * (28 + Payloads.matrixBytes(b, d));       // bd floats per worker + losses, flags, time
+        for (IterationRecord r : rows.rows) {
+            assertEquals(r.iteration() * perIterationDown, r.traffic().toWorkers(), "down after iteration " + r.iteration());
+            assertEquals(r.iteration() * perIterationUp, r.traffic().fromWorkers(), "up after iteration " + r.iteration());
+        }
+        assertEquals(0, rows.rows.get(2).traffic().betweenWorkers(), "no swap before the end of the first epoch");
+        long swapped = rows.rows.get(4).traffic().betweenWorkers();
+        long theta = Gan.discriminator(tiny("mdgan", n, 5), d, 0, DataType.FLOAT).network().numParams();
+        assertTrue(swapped >= n * 4 * theta && swapped <= n * (12 * theta + 65536), "one swap moves N discriminators: " + swapped);
+
+        Rows fl = new Rows();
+        run(tiny("flgan", n, 6).setAverageEveryIterations(3), shards, null, fl);
+        long w = Gan.generator(tiny("flgan", n, 6), d, DataType.FLOAT).network().numParams();
+        long perRound = n * (9 + Payloads.matrixBytes(1, w) + Payloads.matrixBytes(1, theta)); // |w| + |θ| each way
+        assertEquals(2 * perRound, fl.rows.get(1).traffic().toWorkers());
+        assertEquals(2 * (perRound - n * 9 + n * 28), fl.rows.get(1).traffic().fromWorkers());
+        assertEquals(0, fl.rows.get(1).traffic().betweenWorkers());
+    }
+}
