@@ -193,7 +193,7 @@ class StrategiesTest extends SparkTestBase {
                 }
             }
         }));
-        assertTrue(rootMessage(e).contains("worker 0 lost its state and this run keeps no checkpoints"), rootMessage(e));
+        assertTrue(rootMessage(e).contains("lost its state and this run keeps no checkpoints"), rootMessage(e));
     }
 
     static String rootMessage(Throwable t) {

@@ -1,0 +1,237 @@
+package io.sparkgan.spark.ml;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sparkgan.core.GanRandom;
+import io.sparkgan.core.Generator;
+import io.sparkgan.data.VectorFrames;
+import io.sparkgan.spark.StrategyConfig;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.ml.Model;
+import org.apache.spark.ml.linalg.SQLDataTypes;
+import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.ml.util.MLWritable;
+import org.apache.spark.ml.util.MLWriter;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.IntegralType;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * A trained generator as a Spark ML Transformer: each row's {@code seed} (an integer column) becomes
+ * a latent code z ~ N(0, I) drawn from that seed, and the output gains a {@code features} vector
+ * column holding G(z). The same seed always gives the same sample. Saves and loads with its
+ * configuration and training summary ({@code model.write().save(path)}, {@link #load}), through the
+ * Hadoop FileSystem, refusing to overwrite unless asked.
+ */
+public final class GanModel extends Model<GanModel> implements MLWritable {
+    private static final long serialVersionUID = 1L;
+    public static final String SEED = "seed";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String uid;
+    private final byte[] generatorBytes;
+    private final StrategyConfig config;
+    private final Summary summary;
+
+    GanModel(String uid, MultiLayerNetwork generator, StrategyConfig config, Summary summary) {
+        this(uid, serialise(generator), config, summary);
+    }
+
+    private GanModel(String uid, byte[] generatorBytes, StrategyConfig config, Summary summary) {
+        this.uid = uid;
+        this.generatorBytes = generatorBytes;
+        this.config = config;
+        this.summary = summary;
+    }
+
+    private static byte[] serialise(MultiLayerNetwork net) {
+        ByteArrayOutputStream bos = new ByteArrayOutputStream();
+        try {
+            ModelSerializer.writeModel(net, bos, false);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bos.toByteArray();
+    }
+
+    /** A fresh copy of the generator network. */
+    public Generator generator() {
+        try {
+            return new Generator(ModelSerializer.restoreMultiLayerNetwork(new ByteArrayInputStream(generatorBytes), false), config.getLatentDim());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public StrategyConfig config() {
+        return config;
+    }
+
+    public Summary summary() {
+        return summary;
+    }
+
+    @Override
+    public StructType transformSchema(StructType schema) {
+        if (!Arrays.asList(schema.fieldNames()).contains(SEED)) {
+            throw new IllegalArgumentException("the input has no '" + SEED + "' column; expected an integer column of seeds (columns: "
+                    + String.join(", ", schema.fieldNames()) + ")");
+        }
+        if (!(schema.apply(SEED).dataType() instanceof IntegralType)) {
+            throw new IllegalArgumentException("column '" + SEED + "' has type " + schema.apply(SEED).dataType().simpleString() + "; expected an integer type");
+        }
+        if (Arrays.asList(schema.fieldNames()).contains(VectorFrames.FEATURES)) {
+            throw new IllegalArgumentException("the input already has a '" + VectorFrames.FEATURES + "' column");
+        }
+        return schema.add(new StructField(VectorFrames.FEATURES, SQLDataTypes.VectorType(), false, org.apache.spark.sql.types.Metadata.empty()));
+    }
+
+    @Override
+    public Dataset<Row> transform(Dataset<?> dataset) {
+        StructType out = transformSchema(dataset.schema());
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext());
+        Broadcast<byte[]> g = sc.broadcast(generatorBytes);
+        int latentDim = config.getLatentDim();
+        int seedIndex = Arrays.asList(dataset.schema().fieldNames()).indexOf(SEED);
+        org.apache.spark.api.java.JavaRDD<Row> rows = dataset.toDF().javaRDD().mapPartitions(it -> {
+            List<Row> in = new ArrayList<>();
+            it.forEachRemaining(in::add);
+            if (in.isEmpty()) {
+                return in.iterator();
+            }
+            Generator gen = new Generator(ModelSerializer.restoreMultiLayerNetwork(new ByteArrayInputStream(g.value()), false), latentDim);
+            double[] z = new double[in.size() * latentDim];
+            for (int i = 0; i < in.size(); i++) {
+                GanRandom r = GanRandom.stream(((Number) in.get(i).get(seedIndex)).longValue(), "sample", 0);
+                for (int j = 0; j < latentDim; j++) {
+                    z[i * latentDim + j] = r.nextGaussian();
+                }
+            }
+            INDArray x = gen.sample(org.nd4j.linalg.factory.Nd4j.create(z, new long[] {in.size(), latentDim}, gen.dataType()));
+            double[][] samples = x.toDoubleMatrix();
+            List<Row> result = new ArrayList<>(in.size());
+            for (int i = 0; i < in.size(); i++) {
+                Object[] values = new Object[in.get(i).size() + 1];
+                for (int c = 0; c < in.get(i).size(); c++) {
+                    values[c] = in.get(i).get(c);
+                }
+                values[values.length - 1] = Vectors.dense(samples[i]);
+                result.add(RowFactory.create(values));
+            }
+            return result.iterator();
+        });
+        return dataset.sparkSession().createDataFrame(rows, out);
+    }
+
+    /** {@code n} generated samples, with seeds derived from {@code seed}. */
+    public Dataset<Row> generate(SparkSession spark, int n, long seed) {
+        List<Row> seeds = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            seeds.add(RowFactory.create(GanRandom.derive(seed, "generate", i)));
+        }
+        StructType schema = new StructType().add(SEED, DataTypes.LongType, false);
+        return transform(spark.createDataFrame(seeds, schema).repartition(Math.max(1, Math.min(8, n / 1000))));
+    }
+
+    @Override
+    public GanModel copy(ParamMap extra) {
+        return copyValues(new GanModel(uid, generatorBytes, config, summary), extra).setParent(parent());
+    }
+
+    @Override
+    public String uid() {
+        return uid;
+    }
+
+    @Override
+    public MLWriter write() {
+        return new Writer(this);
+    }
+
+    public static MLReader<GanModel> read() {
+        return new Reader();
+    }
+
+    public static GanModel load(String path) {
+        return read().load(path);
+    }
+
+    private static final class Writer extends MLWriter {
+        private final GanModel model;
+
+        Writer(GanModel model) {
+            this.model = model;
+        }
+
+        @Override
+        public void saveImpl(String path) {
+            try {
+                Path dir = new Path(path);
+                FileSystem fs = dir.getFileSystem(sparkSession().sparkContext().hadoopConfiguration());
+                fs.mkdirs(dir);
+                Map<String, Object> meta = new LinkedHashMap<>();
+                meta.put("class", GanModel.class.getName());
+                meta.put("uid", model.uid);
+                meta.put("config", JSON.convertValue(model.config, Map.class));
+                meta.put("summary", model.summary);
+                try (OutputStream out = fs.create(new Path(dir, "metadata.json"), true)) {
+                    JSON.writerWithDefaultPrettyPrinter().writeValue(out, meta);
+                }
+                try (OutputStream out = fs.create(new Path(dir, "generator.zip"), true)) {
+                    out.write(model.generatorBytes);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot save the model to " + path + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private static final class Reader extends MLReader<GanModel> {
+        @Override
+        public GanModel load(String path) {
+            try {
+                Path dir = new Path(path);
+                FileSystem fs = dir.getFileSystem(sparkSession().sparkContext().hadoopConfiguration());
+                Map<?, ?> meta;
+                try (InputStream in = fs.open(new Path(dir, "metadata.json"))) {
+                    meta = JSON.readValue(in, Map.class);
+                }
+                if (!GanModel.class.getName().equals(meta.get("class"))) {
+                    throw new IllegalArgumentException(path + " holds a " + meta.get("class") + ", not a " + GanModel.class.getName());
+                }
+                byte[] g;
+                try (InputStream in = fs.open(new Path(dir, "generator.zip"))) {
+                    g = in.readAllBytes();
+                }
+                StrategyConfig c = JSON.convertValue(meta.get("config"), StrategyConfig.class);
+                Summary s = JSON.convertValue(meta.get("summary"), Summary.class);
+                return new GanModel((String) meta.get("uid"), g, c, s);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot load a model from " + path + ": " + e.getMessage(), e);
+            }
+        }
+    }
+}
