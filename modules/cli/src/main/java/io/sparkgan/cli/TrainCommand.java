@@ -6,11 +6,16 @@ import io.sparkgan.core.run.MetricsCsv;
 import io.sparkgan.core.run.RunFolder;
 import io.sparkgan.core.train.Evaluator;
 import io.sparkgan.core.train.IterationRecord;
-import io.sparkgan.core.train.StandaloneTrainer;
+import io.sparkgan.core.GanRandom;
+import io.sparkgan.core.Generator;
+import io.sparkgan.spark.ml.GanEstimator;
+import io.sparkgan.spark.ml.GanModel;
+import io.sparkgan.spark.ml.Summary;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import io.sparkgan.core.train.TrainingListener;
 import io.sparkgan.data.Datasets;
 import io.sparkgan.data.GaussianMixture;
-import io.sparkgan.data.Samples;
 import io.sparkgan.data.VectorFrames;
 import io.sparkgan.metrics.ModeCoverage;
 import io.sparkgan.spark.SparkSessions;
@@ -23,7 +28,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
-import org.nd4j.linalg.api.buffer.DataType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -46,7 +50,12 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--master", paramLabel = "URL", description = "Spark master when not run by spark-submit (default: ${DEFAULT-VALUE}).", defaultValue = "local[*]")
     String master;
 
-    @Option(names = "--strategy", description = "One of: standalone.") String strategy;
+    @Option(names = "--strategy", description = "One of: standalone, mdgan, flgan.") String strategy;
+    @Option(names = "--workers", paramLabel = "N", description = "Workers, i.e. shards (one Spark partition each).") Integer workers;
+    @Option(names = "--k", description = "MD-GAN: generated batches per iteration (0 = ceil(ln N)).") Integer k;
+    @Option(names = "--swap-every-epochs", paramLabel = "E", description = "MD-GAN: swap discriminators every E local epochs (0 = never).") Integer swapEveryEpochs;
+    @Option(names = "--average-every-epochs", paramLabel = "E", description = "FL-GAN: average G and D every E local epochs.") Integer averageEveryEpochs;
+    @Option(names = "--average-every-iterations", paramLabel = "N", description = "FL-GAN: average every N local iterations instead (0 = use epochs).") Integer averageEveryIterations;
     @Option(names = "--dataset", description = "One of: grid25, ring8.") String dataset;
     @Option(names = "--dataset-size", paramLabel = "N") Integer datasetSize;
     @Option(names = "--seed") Long seed;
@@ -72,6 +81,11 @@ final class TrainCommand implements Callable<Integer> {
         RunConfig c = config != null ? Configs.read(config) : new RunConfig();
         if (strategy != null) c.setStrategy(strategy.toLowerCase(Locale.ROOT));
         if (dataset != null) c.setDataset(dataset.toLowerCase(Locale.ROOT));
+        if (workers != null) c.setWorkers(workers);
+        if (k != null) c.setK(k);
+        if (swapEveryEpochs != null) c.setSwapEveryEpochs(swapEveryEpochs);
+        if (averageEveryEpochs != null) c.setAverageEveryEpochs(averageEveryEpochs);
+        if (averageEveryIterations != null) c.setAverageEveryIterations(averageEveryIterations);
         if (datasetSize != null) c.setDatasetSize(datasetSize);
         if (seed != null) c.setSeed(seed);
         if (iterations != null) c.setIterations(iterations);
@@ -99,7 +113,7 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() {
+    public Integer call() throws java.io.IOException {
         RunConfig c = resolve();
         if (resume && overwrite) {
             throw new UsageException("--resume and --overwrite exclude each other: resume continues the run in --out, overwrite replaces it");
@@ -123,28 +137,29 @@ final class TrainCommand implements Callable<Integer> {
                 run.writeJson(RunFolder.RUN_JSON, runJson);
             }
             GaussianMixture mixture = Datasets.mixture(c.getDataset());
-            Samples data = VectorFrames.collect(VectorFrames.toFrame(spark, mixture.sample(c.getDatasetSize(), c.getSeed())));
+            Dataset<Row> frame = VectorFrames.toFrame(spark, mixture.sample(c.getDatasetSize(), c.getSeed()));
             Evaluator evaluator = new ModeCoverage(mixture.centres(), mixture.std());
-            StandaloneTrainer trainer = new StandaloneTrainer(c, data.features(), DataType.FLOAT, evaluator,
-                    new CheckpointStore(run.checkpoints().toUri().toString()));
-            int from = resume ? trainer.resume().orElse(0) : 0;
-            Map<String, Double> last;
+            GanModel model;
+            List<IterationRecord> rows = new ArrayList<>();
+            int from = resume ? new CheckpointStore(run.checkpoints().toUri().toString()).latest().orElse(0) : 0;
             try (MetricsCsv csv = new MetricsCsv(run.file(RunFolder.METRICS_CSV), evaluator.metricNames(), from)) {
-                List<IterationRecord> rows = new ArrayList<>();
-                last = trainer.train(listeners(new Progress("train " + c.getStrategy(), Progress.isTerminal()), r -> {
-                    csv.append(r);
-                    rows.add(r);
-                }));
-                if (from >= c.getIterations()) {
-                    last = trainer.evaluate();
-                }
-                IterationRecord end = rows.isEmpty() ? null : rows.get(rows.size() - 1);
-                writeFinal(run, c, trainer.iteration(), end, last);
+                model = new GanEstimator().setConfig(c).setEvaluator(evaluator)
+                        .setListener(listeners(new Progress("train " + c.getStrategy(), Progress.isTerminal()), r -> {
+                            csv.append(r);
+                            rows.add(r);
+                        }))
+                        .setCheckpointDir(run.checkpoints().toUri().toString()).setResume(resume)
+                        .fit(frame);
             }
-            double[][] real = sample(data.features(), 2500);
-            double[][] generated = trainer.generator().sample(trainer.generator().latent(
-                    io.sparkgan.core.GanRandom.stream(c.getSeed(), "plot", 0), 2500)).toDoubleMatrix();
-            Plots.samples(run.file("samples.png"), c.getStrategy() + " on " + c.getDataset() + ", iteration " + trainer.iteration(), real, generated);
+            Generator g = model.generator();
+            Map<String, Double> last = model.summary().metrics().isEmpty()
+                    ? evaluator.evaluate(g.sample(g.latent(GanRandom.stream(c.getSeed(), "eval", model.summary().iterations()), c.getEvalSamples())))
+                    : model.summary().metrics();
+            writeFinal(run, c, model.summary(), rows.isEmpty() ? null : rows.get(rows.size() - 1), last);
+            model.write().overwrite().save(run.file("model").toUri().toString());
+            double[][] real = sample(VectorFrames.collect(frame).features(), 2500);
+            double[][] generated = g.sample(g.latent(GanRandom.stream(c.getSeed(), "plot", 0), 2500)).toDoubleMatrix();
+            Plots.samples(run.file("samples.png"), c.getStrategy() + " on " + c.getDataset() + ", iteration " + model.summary().iterations(), real, generated);
             System.out.println(summary(last) + "  ->  " + out);
             return 0;
         } finally {
@@ -171,17 +186,25 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    private static void writeFinal(RunFolder run, RunConfig c, int iteration, IterationRecord end, Map<String, Double> metrics) {
+    private static void writeFinal(RunFolder run, RunConfig c, Summary summary, IterationRecord end, Map<String, Double> metrics) {
         Map<String, Object> f = new LinkedHashMap<>();
         f.put("strategy", c.getStrategy());
         f.put("dataset", c.getDataset());
-        f.put("iteration", iteration);
+        f.put("workers", c.getWorkers());
+        f.put("iteration", summary.iterations());
+        f.put("wall_s", summary.wallSeconds());
         if (end != null) {
-            f.put("wall_s", end.wallSeconds());
             f.put("d_loss", finite(end.dLoss()));
             f.put("g_loss", finite(end.gLoss()));
         }
         metrics.forEach((k, v) -> f.put(k, finite(v)));
+        f.put("bytes_to_workers", summary.bytesToWorkers());
+        f.put("bytes_from_workers", summary.bytesFromWorkers());
+        f.put("bytes_between_workers", summary.bytesBetweenWorkers());
+        f.put("bytes_total", summary.totalBytes());
+        f.put("worker_restores", summary.restores());
+        f.put("worker_compute_s", summary.workerComputeSeconds());
+        f.put("shard_sizes", summary.shardSizes());
         run.writeJson(RunFolder.FINAL_JSON, f);
     }
 

@@ -64,7 +64,7 @@ class CliTest {
         }
         assertFalse(Files.exists(out.resolve(".scratch")), "Spark scratch space is removed");
         List<Map<String, String>> rows = MetricsCsv.read(out.resolve("metrics.csv"));
-        assertEquals("iteration,wall_s,d_loss,g_loss,modes_covered,high_quality_pct,reverse_kl",
+        assertEquals("iteration,wall_s,d_loss,g_loss,bytes_to_workers,bytes_from_workers,bytes_between_workers,modes_covered,high_quality_pct,reverse_kl",
                 Files.readAllLines(out.resolve("metrics.csv")).get(0));
         assertEquals(List.of("5", "10", "15", "20"), rows.stream().map(m -> m.get("iteration")).toList());
         assertEquals("", rows.get(0).get("modes_covered"));
@@ -131,7 +131,7 @@ class CliTest {
         };
         String[] expected = {
             "train: dataset 'cifar11' is unknown; expected one of [grid25, ring8]",
-            "train: strategy 'gossip' is unknown; expected one of [standalone]",
+            "train: strategy 'gossip' is unknown; expected one of [standalone, mdgan, flgan]",
             "train: objective 'hinge2' is unknown; expected one of [nonsaturating]",
             "train: iterations must be positive, got 0",
             "train: batch-size must be positive, got -3",

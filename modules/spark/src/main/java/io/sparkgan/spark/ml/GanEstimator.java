@@ -45,6 +45,9 @@ import org.nd4j.linalg.api.buffer.DataType;
 public final class GanEstimator extends Estimator<GanModel> {
     private static final long serialVersionUID = 1L;
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The configuration's property names: one param each. */
+    @SuppressWarnings("unchecked")
+    private static final java.util.Set<String> CONFIG_KEYS = JSON.convertValue(new StrategyConfig(), Map.class).keySet();
 
     private final String uid;
     private transient TrainingListener listener = new TrainingListener() {};
@@ -113,16 +116,13 @@ public final class GanEstimator extends Estimator<GanModel> {
         setDefault(resume, false);
     }
 
-    /** Sets every param from {@code config} (as defaults when {@code asDefaults}). */
+    /** Sets every configuration param from {@code config} (as defaults when {@code asDefaults}). */
     @SuppressWarnings({"unchecked", "rawtypes"})
     private GanEstimator setFromConfig(StrategyConfig config, boolean asDefaults) {
         Map<String, Object> values = JSON.convertValue(config, Map.class);
-        for (Map.Entry<String, Object> e : values.entrySet()) {
-            if (!hasParam(e.getKey())) {
-                throw new IllegalStateException("configuration property '" + e.getKey() + "' has no estimator param");
-            }
-            Param p = getParam(e.getKey());
-            Object v = e.getValue();
+        for (String name : CONFIG_KEYS) {
+            Param p = getParam(name);
+            Object v = values.get(name);
             if (p instanceof LongParam) {
                 v = ((Number) v).longValue();
             } else if (p instanceof DoubleParam) {
@@ -149,16 +149,13 @@ public final class GanEstimator extends Estimator<GanModel> {
     /** The params as a validated configuration; the message names the first bad value. */
     public StrategyConfig toConfig() {
         Map<String, Object> values = new LinkedHashMap<>();
-        @SuppressWarnings("unchecked")
-        Map<String, Object> defaults = JSON.convertValue(new StrategyConfig(), Map.class);
-        for (String name : defaults.keySet()) {
+        for (String name : CONFIG_KEYS) {
             values.put(name, $(getParam(name)));
         }
         StrategyConfig c = JSON.convertValue(values, StrategyConfig.class);
         c.validate();
         return c;
     }
-
     @Override
     public StructType transformSchema(StructType schema) {
         VectorFrames.validateSchema(schema);
