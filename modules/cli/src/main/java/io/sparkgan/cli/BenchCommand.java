@@ -29,6 +29,14 @@ final class BenchCommand implements Callable<Integer> {
     int iterations;
     @Option(names = "--warmup", defaultValue = "15", description = "Untimed iterations first (default ${DEFAULT-VALUE}).")
     int warmup;
+    @Option(names = "--strategy", description = "Benchmark a strategy on Spark instead: standalone, mdgan or flgan.")
+    String strategy;
+    @Option(names = "--workers", defaultValue = "4", description = "Workers for --strategy (default ${DEFAULT-VALUE}).")
+    int workers;
+    @Option(names = "--master", defaultValue = "local[2]", description = "Spark master for --strategy (default ${DEFAULT-VALUE}).")
+    String master;
+    @Option(names = "--swap-every-epochs", defaultValue = "0", description = "MD-GAN swap period for --strategy; the bench's shards are ten iterations long (default ${DEFAULT-VALUE}: no swaps).")
+    int swapEveryEpochs;
 
     /** One GEMM shape C[m×n] = A[m×k]·B[k×n] and how often an iteration performs it. */
     record Gemm(String what, int m, int k, int n, int count) {
@@ -73,6 +81,9 @@ final class BenchCommand implements Callable<Integer> {
             throw new UsageException("--batch-size and --iterations must be positive and --warmup non-negative");
         }
         Nd4j.setDefaultDataTypes(DataType.FLOAT, DataType.FLOAT);
+        if (strategy != null) {
+            return benchStrategy();
+        }
         // Threads are set from the environment (OMP_NUM_THREADS, OMP_WAIT_POLICY): ND4J reads them at start-up.
         System.out.printf(Locale.ROOT, "ND4J %s, backend %s, ND4J threads %d, OMP_NUM_THREADS=%s, OMP_WAIT_POLICY=%s, cores %d%n",
                 Provenance.collect(0, "-", null).get("nd4j_version"), Provenance.collect(0, "-", null).get("nd4j_backend"),
@@ -160,6 +171,57 @@ final class BenchCommand implements Callable<Integer> {
             }
         }
         return total;
+    }
+
+    /**
+     * Per-iteration wall time of a strategy on Spark, split into driver GAN work, worker GAN work
+     * (summed over tasks, and divided by the task slots that run them in parallel) and everything
+     * else: scheduling, serialisation, transfer, Spark's own latency.
+     */
+    int benchStrategy() {
+        if (!io.sparkgan.spark.StrategyConfig.STRATEGIES.contains(strategy)) {
+            throw new UsageException("strategy '" + strategy + "' is unknown; expected one of " + io.sparkgan.spark.StrategyConfig.STRATEGIES);
+        }
+        if (workers <= 0) {
+            throw new UsageException("--workers must be positive, got " + workers);
+        }
+        java.nio.file.Path scratch = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "bench-" + java.util.UUID.randomUUID());
+        org.apache.spark.sql.SparkSession spark = io.sparkgan.spark.SparkSessions.getOrCreate("sparkgan-bench", master, scratch);
+        try {
+            int rows = workers * 10 * batch; // ten iterations per local epoch
+            GanRandom r = new GanRandom(2);
+            float[][] x = new float[rows][784];
+            for (float[] row : x) {
+                for (int j = 0; j < row.length; j++) {
+                    row[j] = (float) (2 * r.nextDouble() - 1);
+                }
+            }
+            org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> frame =
+                    io.sparkgan.data.VectorFrames.toFrame(spark, new io.sparkgan.data.Samples(x, null)).cache();
+            frame.count();
+            java.util.function.IntFunction<io.sparkgan.spark.ml.GanEstimator> estimator = its -> new io.sparkgan.spark.ml.GanEstimator()
+                    .setStrategy(strategy).setWorkers(workers).setIterations(its).setBatchSize(batch).setLatentDim(LATENT)
+                    .setGenerator("mlp:512,512:relu:tanh").setDiscriminator("mlp:512,512:leakyrelu").setLogEvery(its).setEvalEvery(its).setSwapEveryEpochs(swapEveryEpochs);
+            estimator.apply(Math.max(1, warmup)).fit(frame);
+            io.sparkgan.spark.ml.Summary s = estimator.apply(iterations).fit(frame).summary();
+            int slots = spark.sparkContext().defaultParallelism();
+            double wall = s.wallSeconds() / iterations * 1e3;
+            double driver = s.driverComputeSeconds() / iterations * 1e3;
+            double workerSum = s.workerComputeSeconds() / iterations * 1e3;
+            double workerPath = strategy.equals("standalone") ? 0 : workerSum / Math.min(slots, workers);
+            double other = Math.max(0, wall - driver - workerPath);
+            System.out.printf(Locale.ROOT, "%s, N=%d workers, %s (%d task slots), b=%d, L=1, MNIST MLP shapes, %d timed iterations%n",
+                    strategy, workers, master, slots, batch, iterations);
+            System.out.printf(Locale.ROOT, "per iteration: wall %.1f ms = driver GAN work %.1f ms + worker GAN work %.1f ms (%.1f ms summed over %d workers / %d slots) + everything else %.1f ms (%.0f %%)%n",
+                    wall, driver, workerPath, workerSum, workers, Math.min(slots, workers), other, 100 * other / wall);
+            System.out.printf(Locale.ROOT, "worker compute per generator update and worker: %.2f ms%n", workerSum / workers);
+            System.out.printf(Locale.ROOT, "bytes per iteration: to workers %d, from workers %d, between workers %d%n",
+                    s.bytesToWorkers() / iterations, s.bytesFromWorkers() / iterations, s.bytesBetweenWorkers() / iterations);
+            return 0;
+        } finally {
+            spark.stop();
+            Main.deleteRecursively(scratch);
+        }
     }
 
     /** Median seconds of one C = A·B over repeated runs (after warm-up). */

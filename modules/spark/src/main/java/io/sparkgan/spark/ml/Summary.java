@@ -10,12 +10,14 @@ import java.util.Map;
  * and the shard sizes.
  */
 public record Summary(int iterations, Map<String, Double> metrics, double wallSeconds, long bytesToWorkers,
-        long bytesFromWorkers, long bytesBetweenWorkers, int restores, double workerComputeSeconds, long[] shardSizes)
+        long bytesFromWorkers, long bytesBetweenWorkers, int restores, double workerComputeSeconds, double driverComputeSeconds,
+        long[] shardSizes)
         implements Serializable {
 
     static Summary of(StrategyResult r, Shards shards) {
         return new Summary(r.iteration(), Map.copyOf(r.metrics()), r.wallSeconds(), r.traffic().toWorkers(),
-                r.traffic().fromWorkers(), r.traffic().betweenWorkers(), r.restores(), r.workerComputeSeconds(), shards.sizes());
+                r.traffic().fromWorkers(), r.traffic().betweenWorkers(), r.restores(), r.workerComputeSeconds(), r.driverComputeSeconds(),
+                shards.sizes());
     }
 
     public long totalBytes() {

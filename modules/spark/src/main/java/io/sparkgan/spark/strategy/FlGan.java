@@ -118,6 +118,7 @@ public final class FlGan implements Strategy {
         Cadence cadence = new Cadence(c, ctx.listener(), wallBefore);
         ctx.listener().onStart(iteration, c.getIterations());
         double workerSeconds = 0;
+        double driverSeconds = 0;
         try {
             while (iteration < c.getIterations()) {
                 int from = iteration;
@@ -139,6 +140,7 @@ public final class FlGan implements Strategy {
                     down += payload.length;
                 }
                 List<byte[]> results = ctx.sc().parallelize(payloads, n).zipPartitions(shards.rdd(), new RoundTask(job)).collect();
+                long averaging = System.nanoTime();
                 INDArray gAvg = gParams.like().assign(0);
                 INDArray dAvg = dParams.like().assign(0);
                 double dLoss = 0;
@@ -160,6 +162,7 @@ public final class FlGan implements Strategy {
                 }
                 g.network().setParams(gAvg);
                 d.network().setParams(dAvg);
+                driverSeconds += (System.nanoTime() - averaging) / 1e9;
                 traffic = traffic.plus(down, up, 0);
                 iteration = to;
                 Generator gen = g;
@@ -177,7 +180,7 @@ public final class FlGan implements Strategy {
         } finally {
             MdGan.release(shards.rdd(), job.runId());
         }
-        return new StrategyResult(g, iteration, cadence.lastMetrics(), traffic, cadence.wallSeconds(), restores, workerSeconds);
+        return new StrategyResult(g, iteration, cadence.lastMetrics(), traffic, cadence.wallSeconds(), restores, workerSeconds, driverSeconds);
     }
 
     /** One round on one worker: take the averaged parameters, train locally, return the new ones. */

@@ -141,6 +141,7 @@ public final class MdGan implements Strategy {
         Cadence cadence = new Cadence(c, ctx.listener(), wallBefore);
         ctx.listener().onStart(iteration, c.getIterations());
         double workerSeconds = 0;
+        double driverSeconds = 0;
         try {
             while (iteration < c.getIterations()) {
                 int t = iteration + 1;
@@ -150,6 +151,7 @@ public final class MdGan implements Strategy {
                 traffic = traffic.plus(out.bytesDown, out.bytesUp, 0);
                 restores += out.restores;
                 workerSeconds += out.workerSeconds;
+                driverSeconds += out.driverSeconds;
                 if (swap) {
                     int[] dest = cyclicPermutation(n, swapRng);
                     long moved = swap(shards.rdd(), job, dest, t, driverStore != null);
@@ -172,7 +174,7 @@ public final class MdGan implements Strategy {
         } finally {
             release(shards.rdd(), job.runId());
         }
-        return new StrategyResult(g, iteration, cadence.lastMetrics(), traffic, cadence.wallSeconds(), restores, workerSeconds);
+        return new StrategyResult(g, iteration, cadence.lastMetrics(), traffic, cadence.wallSeconds(), restores, workerSeconds, driverSeconds);
     }
 
     static Map<String, Double> evaluate(StrategyContext ctx, Generator g, int iteration) {
@@ -180,21 +182,25 @@ public final class MdGan implements Strategy {
         return new LinkedHashMap<>(ctx.evaluator().evaluate(g.sample(z)));
     }
 
-    record IterationOutcome(double dLoss, double gLoss, long bytesDown, long bytesUp, int restores, double workerSeconds) {}
+    record IterationOutcome(double dLoss, double gLoss, long bytesDown, long bytesUp, int restores, double workerSeconds, double driverSeconds) {}
 
     /** One global iteration: generate, one Spark job over the shards, average feedback, generator step. */
     static IterationOutcome iterate(StrategyContext ctx, Job job, Generator g, GanRandom latentRng, int[] discriminatorOf,
             int t, int k, boolean checkpoint) {
         int b = ctx.config().getBatchSize();
         return IterationScope.run("mdgan-driver", () -> {
+            long t0 = System.nanoTime();
             INDArray z = g.latent(latentRng, k * b);
             INDArray x = g.generate(z);
+            long t1 = System.nanoTime();
             List<byte[]> payloads = payloads(x, discriminatorOf, t, k, b, checkpoint);
             List<byte[]> results = runWorkers(ctx.sc(), ctx.shards().rdd(), job, payloads);
             Aggregate a = aggregate(results, k, b, g.dataType());
+            long t2 = System.nanoTime();
             g.step(z, a.feedback());
+            long t3 = System.nanoTime();
             return new IterationOutcome(a.dLoss(), a.gLoss(), payloads.stream().mapToLong(p -> p.length).sum(),
-                    results.stream().mapToLong(r -> r.length).sum(), a.restores(), a.workerSeconds());
+                    results.stream().mapToLong(r -> r.length).sum(), a.restores(), a.workerSeconds(), ((t1 - t0) + (t3 - t2)) / 1e9);
         });
     }
 

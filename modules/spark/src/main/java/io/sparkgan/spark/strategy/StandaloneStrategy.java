@@ -31,6 +31,6 @@ public final class StandaloneStrategy implements Strategy {
         long t0 = System.nanoTime();
         Map<String, Double> metrics = trainer.train(ctx.listener(), traffic);
         double seconds = (System.nanoTime() - t0) / 1e9;
-        return new StrategyResult(trainer.generator(), trainer.iteration(), metrics, traffic, seconds, 0, 0);
+        return new StrategyResult(trainer.generator(), trainer.iteration(), metrics, traffic, seconds, 0, 0, seconds);
     }
 }

@@ -1,0 +1,80 @@
+package io.sparkgan.cli;
+
+import io.sparkgan.core.nn.NetworkSpec;
+import java.nio.file.Path;
+import java.util.Locale;
+import picocli.CommandLine.Option;
+
+/** The run settings shared by {@code train} and {@code compare}: a config file and flags that override it. */
+final class ConfigOptions {
+    @Option(names = "--config", paramLabel = "FILE", description = "YAML file with the same keys as the flags (flags override it).")
+    Path config;
+    @Option(names = "--master", paramLabel = "URL", description = "Spark master when not run by spark-submit (default: ${DEFAULT-VALUE}).", defaultValue = "local[*]")
+    String master;
+
+    @Option(names = "--workers", paramLabel = "N", description = "Workers, i.e. shards (one Spark partition each).") Integer workers;
+    @Option(names = "--k", description = "MD-GAN: generated batches per iteration (0 = ceil(ln N)).") Integer k;
+    @Option(names = "--swap-every-epochs", paramLabel = "E", description = "MD-GAN: swap discriminators every E local epochs (0 = never).") Integer swapEveryEpochs;
+    @Option(names = "--average-every-epochs", paramLabel = "E", description = "FL-GAN: average G and D every E local epochs.") Integer averageEveryEpochs;
+    @Option(names = "--average-every-iterations", paramLabel = "N", description = "FL-GAN: average every N local iterations instead (0 = use epochs).") Integer averageEveryIterations;
+    @Option(names = "--dataset", description = "One of: grid25, ring8.") String dataset;
+    @Option(names = "--dataset-size", paramLabel = "N") Integer datasetSize;
+    @Option(names = "--seed") Long seed;
+    @Option(names = "--iterations", paramLabel = "I", description = "Generator updates.") Integer iterations;
+    @Option(names = "--batch-size", paramLabel = "b") Integer batchSize;
+    @Option(names = "--local-steps", paramLabel = "L", description = "Discriminator steps per iteration.") Integer localSteps;
+    @Option(names = "--latent-dim", paramLabel = "D") Integer latentDim;
+    @Option(names = "--objective", description = "One of: nonsaturating.") String objective;
+    @Option(names = "--generator", paramLabel = "SPEC", description = "kind:w1,w2[:activation[:output]], e.g. mlp:128,128:relu:identity") String generator;
+    @Option(names = "--discriminator", paramLabel = "SPEC", description = "kind:w1,w2[:activation], e.g. mlp:128,128:leakyrelu") String discriminator;
+    @Option(names = "--generator-lr") Double generatorLr;
+    @Option(names = "--discriminator-lr") Double discriminatorLr;
+    @Option(names = "--beta1") Double beta1;
+    @Option(names = "--beta2") Double beta2;
+    @Option(names = "--log-every", paramLabel = "N") Integer logEvery;
+    @Option(names = "--eval-every", paramLabel = "N") Integer evalEvery;
+    @Option(names = "--eval-samples", paramLabel = "N") Integer evalSamples;
+    @Option(names = "--checkpoint-every", paramLabel = "N") Integer checkpointEvery;
+    @Option(names = "--keep-checkpoints", paramLabel = "N") Integer keepCheckpoints;
+
+    /** Defaults, then {@code base} adjustments, then the config file, then the flags; validated. */
+    RunConfig resolve(java.util.function.Consumer<RunConfig> base) {
+        RunConfig c;
+        if (config != null) {
+            c = Configs.read(config);
+        } else {
+            c = new RunConfig();
+            base.accept(c);
+        }
+        if (dataset != null) c.setDataset(dataset.toLowerCase(Locale.ROOT));
+        if (workers != null) c.setWorkers(workers);
+        if (k != null) c.setK(k);
+        if (swapEveryEpochs != null) c.setSwapEveryEpochs(swapEveryEpochs);
+        if (averageEveryEpochs != null) c.setAverageEveryEpochs(averageEveryEpochs);
+        if (averageEveryIterations != null) c.setAverageEveryIterations(averageEveryIterations);
+        if (datasetSize != null) c.setDatasetSize(datasetSize);
+        if (seed != null) c.setSeed(seed);
+        if (iterations != null) c.setIterations(iterations);
+        if (batchSize != null) c.setBatchSize(batchSize);
+        if (localSteps != null) c.setLocalSteps(localSteps);
+        if (latentDim != null) c.setLatentDim(latentDim);
+        if (objective != null) c.setObjective(objective.toLowerCase(Locale.ROOT));
+        if (generatorLr != null) c.setGeneratorLr(generatorLr);
+        if (discriminatorLr != null) c.setDiscriminatorLr(discriminatorLr);
+        if (beta1 != null) c.setBeta1(beta1);
+        if (beta2 != null) c.setBeta2(beta2);
+        if (logEvery != null) c.setLogEvery(logEvery);
+        if (evalEvery != null) c.setEvalEvery(evalEvery);
+        if (evalSamples != null) c.setEvalSamples(evalSamples);
+        if (checkpointEvery != null) c.setCheckpointEvery(checkpointEvery);
+        if (keepCheckpoints != null) c.setKeepCheckpoints(keepCheckpoints);
+        try {
+            if (generator != null) c.setGenerator(NetworkSpec.parse(generator));
+            if (discriminator != null) c.setDiscriminator(NetworkSpec.parse(discriminator));
+            c.validate();
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+        return c;
+    }
+}
