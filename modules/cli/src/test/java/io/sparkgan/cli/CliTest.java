@@ -184,4 +184,38 @@ class CliTest {
         assertTrue(errorLine(syntax).startsWith("train: config file '" + cfg + "' is not valid YAML"), errorLine(syntax));
         assertFalse(Files.exists(tmp.resolve("x")));
     }
+
+    @Test
+    void compareRunsEveryStrategyOnTheSameBudgetAndWritesTheReport() throws Exception {
+        Path out = tmp.resolve("cmp");
+        Result r = run("compare", "--strategies", "mdgan,flgan,standalone", "--workers", "2", "--dataset-size", "300", "--iterations", "12",
+                "--batch-size", "16", "--eval-every", "6", "--eval-samples", "200", "--log-every", "3", "--average-every-iterations", "3",
+                "--generator", "mlp:16:relu", "--discriminator", "mlp:16:leakyrelu", "--master", "local[2]", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        List<String> summary = Files.readAllLines(out.resolve("summary.csv"));
+        assertEquals(4, summary.size());
+        assertTrue(summary.get(0).startsWith("strategy,workers,iteration,wall_s,modes_covered,high_quality_pct,reverse_kl"), summary.get(0));
+        for (String s : new String[] {"mdgan", "flgan", "standalone"}) {
+            assertTrue(summary.stream().anyMatch(l -> l.startsWith(s + ",2,12,")), s + " row in " + summary);
+            assertTrue(Files.exists(out.resolve(s).resolve("samples.png")));
+            List<Map<String, String>> rows = MetricsCsv.read(out.resolve(s).resolve("metrics.csv"));
+            assertEquals(List.of("3", "6", "9", "12"), rows.stream().map(m -> m.get("iteration")).toList(), s);
+        }
+        String html = Files.readString(out.resolve("report.html"));
+        for (String img : new String[] {"mdgan/samples.png", "flgan/samples.png", "standalone/samples.png",
+                "plots/modes_covered_vs_iteration.png", "plots/high_quality_pct_vs_wall_s.png", "plots/reverse_kl_vs_bytes_moved.png"}) {
+            assertTrue(html.contains("src=\"" + img + "\""), img);
+            assertTrue(Files.size(out.resolve(img)) > 1000, img);
+        }
+        // Shards of 150 samples at b = 16 make a 10-iteration local epoch: MD-GAN swapped its discriminators once.
+        Map<?, ?> md = Configs.JSON.readValue(out.resolve("mdgan/final.json").toFile(), Map.class);
+        assertTrue(((Number) md.get("bytes_to_workers")).longValue() > 0);
+        assertTrue(((Number) md.get("bytes_between_workers")).longValue() > 0);
+        Result again = run("compare", "--out", out.toString());
+        assertEquals(2, again.code());
+        Result bad = run("compare", "--strategies", "mdgan,gossip", "--out", tmp.resolve("never").toString());
+        assertEquals(2, bad.code());
+        assertEquals("compare: --strategies: strategy 'gossip' is unknown; expected some of [standalone, mdgan, flgan]", bad.err().lines()
+                .filter(l -> l.startsWith("compare:")).findFirst().orElse(bad.err()));
+    }
 }
