@@ -45,7 +45,7 @@ final class RunExecutor {
     static Outcome run(SparkSession spark, RunConfig c, Path out, boolean resume, String label) throws java.io.IOException {
         RunFolder run = new RunFolder(out);
         GaussianMixture mixture = Datasets.mixture(c.getDataset());
-        Dataset<Row> frame = VectorFrames.toFrame(spark, mixture.sample(c.getDatasetSize(), c.getSeed()));
+        Dataset<Row> frame = mixture.frame(spark, c.getDatasetSize(), c.getSeed());
         Evaluator evaluator = new ModeCoverage(mixture.centres(), mixture.std());
         GanModel model;
         List<IterationRecord> rows = new ArrayList<>();

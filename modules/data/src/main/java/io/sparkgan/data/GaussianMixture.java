@@ -1,6 +1,12 @@
 package io.sparkgan.data;
 
 import io.sparkgan.core.GanRandom;
+import java.io.Serializable;
+import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
 
 /**
  * An isotropic mixture of equally weighted Gaussians in the plane, the synthetic benchmark of
@@ -10,7 +16,7 @@ import io.sparkgan.core.GanRandom;
  * @param centres the modes, [M][2]
  * @param std standard deviation of every component
  */
-public record GaussianMixture(String name, double[][] centres, double std) {
+public record GaussianMixture(String name, double[][] centres, double std) implements Serializable {
 
     /** 25 Gaussians on the grid {-4,-2,0,2,4}², std 0.05. */
     public static GaussianMixture grid25() {
@@ -38,19 +44,39 @@ public record GaussianMixture(String name, double[][] centres, double std) {
         return centres.length;
     }
 
-    /** {@code n} samples drawn with {@code seed}: each picks a mode uniformly, then adds N(0, std²I). */
+    /**
+     * Sample {@code i} of the dataset drawn with {@code seed}: a mode chosen uniformly, plus
+     * N(0, std²I) noise. Each sample has a stream of its own, so a sample is the same whether it is
+     * computed on the driver or on an executor, and datasets are generated in parallel.
+     *
+     * @return {x, y, mode}
+     */
+    public double[] sampleAt(long i, long seed) {
+        GanRandom rng = GanRandom.stream(seed, "data:" + name, i);
+        int m = rng.nextInt(centres.length);
+        return new double[] {(float) (centres[m][0] + std * rng.nextGaussian()), (float) (centres[m][1] + std * rng.nextGaussian()), m};
+    }
+
+    /** {@code n} samples drawn with {@code seed}, on the driver. */
     public Samples sample(int n, long seed) {
-        GanRandom rng = GanRandom.stream(seed, "data:" + name, 0);
         float[][] x = new float[n][];
         int[] label = new int[n];
         for (int i = 0; i < n; i++) {
-            int m = rng.nextInt(centres.length);
-            label[i] = m;
-            x[i] = new float[] {
-                (float) (centres[m][0] + std * rng.nextGaussian()),
-                (float) (centres[m][1] + std * rng.nextGaussian())
-            };
+            double[] p = sampleAt(i, seed);
+            x[i] = new float[] {(float) p[0], (float) p[1]};
+            label[i] = (int) p[2];
         }
         return new Samples(x, label);
+    }
+
+    /** The same {@code n} samples as a DataFrame ({@code features}, {@code label}), generated on the executors. */
+    public Dataset<Row> frame(SparkSession spark, long n, long seed) {
+        GaussianMixture self = this;
+        int partitions = (int) Math.max(1, Math.min(spark.sparkContext().defaultParallelism(), n / 1000));
+        org.apache.spark.api.java.JavaRDD<Row> rows = spark.range(0, n, 1, partitions).javaRDD().map(id -> {
+            double[] p = self.sampleAt(id, seed);
+            return RowFactory.create(Vectors.dense(p[0], p[1]), p[2]);
+        });
+        return spark.createDataFrame(rows, VectorFrames.schema(true));
     }
 }

@@ -104,4 +104,16 @@ class SyntheticDataTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Datasets.mixture("cifar"));
         assertEquals("dataset 'cifar' is unknown; expected one of [grid25, ring8]", e.getMessage());
     }
+
+    @Test
+    void theDistributedFrameHoldsExactlyTheDriverSideSamples() {
+        GaussianMixture g = GaussianMixture.grid25();
+        Samples local = g.sample(3000, 5);
+        Samples distributed = VectorFrames.collect(g.frame(spark, 3000, 5));
+        assertEquals(3000, distributed.size());
+        for (int i = 0; i < 3000; i += 137) {
+            assertArrayEquals(local.features()[i], distributed.features()[i], "sample " + i);
+            assertEquals(local.labels()[i], distributed.labels()[i]);
+        }
+    }
 }
