@@ -46,12 +46,14 @@ public final class Discriminator {
     public Pair<Objective.Loss, Gradient> lossAndGradient(INDArray real, INDArray fake) {
         // One pass over [real; fake]: the networks hold no batch statistics, so this equals two passes.
         int m = real.rows();
-        INDArray out = Backprop.forward(net, Nd4j.vstack(real, fake));
+        Backprop.Forward f = Backprop.forward(net, Nd4j.vstack(real, fake));
+        INDArray out = f.output();
         long rows = out.rows();
         Objective.Loss loss = objective.discriminatorLoss(
                 out.get(interval(0, m), all()),
                 out.get(interval(m, rows), all()));
-        Gradient g = Backprop.backward(net, Nd4j.vstack(loss.realGrad(), loss.fakeGrad())).getFirst();
+        // The input gradient of real and generated samples is not needed for a discriminator step.
+        Gradient g = Backprop.backward(f, Nd4j.vstack(loss.realGrad(), loss.fakeGrad()), true, false).getFirst();
         return Pair.of(loss, g);
     }
 
@@ -66,9 +68,10 @@ public final class Discriminator {
      * changed.
      */
     public Feedback feedback(INDArray fake) {
-        INDArray out = Backprop.forward(net, fake);
-        Objective.Loss loss = objective.generatorLoss(out);
-        INDArray grad = Backprop.backward(net, loss.fakeGrad()).getSecond();
+        Backprop.Forward f = Backprop.forward(net, fake);
+        Objective.Loss loss = objective.generatorLoss(f.output());
+        // Only the input gradient: the discriminator is not updated by its own feedback.
+        INDArray grad = Backprop.backward(f, loss.fakeGrad(), false, true).getSecond();
         return new Feedback(grad, loss.value());
     }
 

@@ -19,8 +19,9 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class Generator {
     private final MultiLayerNetwork net;
     private final int latentDim;
-    /** The codes of the last training-mode forward pass whose activations the network still holds. */
+    /** The codes of the last training-mode forward pass, and that pass. */
     private INDArray forwardOf;
+    private Backprop.Forward forward;
 
     public Generator(MultiLayerNetwork net, int latentDim) {
         this.net = Backprop.prepare(net);
@@ -50,14 +51,15 @@ public final class Generator {
 
     /** Generated samples G(z) in training mode (the samples the discriminators train on). */
     public INDArray generate(INDArray z) {
-        INDArray x = Backprop.forward(net, z);
+        forward = Backprop.forward(net, z);
         forwardOf = z;
-        return x;
+        return forward.output();
     }
 
     /** Generated samples G(z) in inference mode (for evaluation and export). */
     public INDArray sample(INDArray z) {
         forwardOf = null;
+        forward = null;
         return net.output(z, false);
     }
 
@@ -69,8 +71,10 @@ public final class Generator {
         if (forwardOf != z) {
             generate(z);
         }
+        Backprop.Forward f = forward;
         forwardOf = null;
-        return Backprop.backward(net, feedback).getFirst();
+        forward = null;
+        return Backprop.backward(f, feedback, true, false).getFirst();
     }
 
     /** One optimizer step of the generator from the feedback on G(z). */

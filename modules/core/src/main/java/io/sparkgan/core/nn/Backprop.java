@@ -9,25 +9,57 @@ import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.params.DefaultParamInitializer;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The two DL4J moves every GAN operation is made of: a training-mode forward pass that keeps each
- * layer's input, and a backward pass of an external gradient followed by one optimizer step.
+ * The two moves every GAN operation is made of: a training-mode forward pass that keeps what the
+ * backward pass needs, and a backward pass of an external gradient (followed, for a step, by one
+ * optimizer update).
  *
  * <p>The layers are driven one by one (preprocessor, then layer), as {@code MultiLayerNetwork} does
- * internally, rather than through {@code feedForward}/{@code backpropGradient}: those refuse to run
+ * internally, for two reasons. DL4J's {@code feedForward}/{@code backpropGradient} refuse to run
  * inside an outer workspace, and running the whole iteration inside one ({@link IterationScope}) is
- * what keeps memory reuse, and so speed, under control. Outside any workspace the same code allocates
- * plainly (tests, inference helpers).
+ * what keeps memory reuse under control. And plain dense layers take a fast path: DL4J's dense
+ * backward pass recomputes the pre-activation (one more GEMM), and always computes weight gradients,
+ * which a feedback pass throws away; here the forward pass keeps the pre-activation, and the
+ * backward pass computes only what is asked for. Other layers (convolutions, batch normalisation)
+ * use DL4J's own implementation. Outside any workspace the same code allocates plainly.
  */
 public final class Backprop {
     private Backprop() {}
+
+    /**
+     * What a forward pass leaves for the backward pass: each layer's input (after its
+     * preprocessor) and, for fast-path dense layers, the pre-activation.
+     */
+    public static final class Forward {
+        final MultiLayerNetwork net;
+        final INDArray[] inputs;
+        final INDArray[] preActivations;
+        final INDArray output;
+
+        Forward(MultiLayerNetwork net, INDArray[] inputs, INDArray[] preActivations, INDArray output) {
+            this.net = net;
+            this.inputs = inputs;
+            this.preActivations = preActivations;
+            this.output = output;
+        }
+
+        public INDArray output() {
+            return output;
+        }
+
+        public MultiLayerNetwork network() {
+            return net;
+        }
+    }
 
     /**
      * Creates the gradient buffer and the optimizer state that DL4J would otherwise create lazily on
@@ -44,54 +76,110 @@ public final class Backprop {
         return net;
     }
 
-    /** Training-mode forward pass; each layer keeps its input for {@link #backward}. */
-    public static INDArray forward(MultiLayerNetwork net, INDArray x) {
+    /** True for a dense layer the fast path handles exactly: bias, no dropout, weight noise or layer norm. */
+    static boolean isPlainDense(Layer layer) {
+        if (!(layer instanceof org.deeplearning4j.nn.layers.feedforward.dense.DenseLayer)) {
+            return false;
+        }
+        org.deeplearning4j.nn.conf.layers.DenseLayer c = (org.deeplearning4j.nn.conf.layers.DenseLayer) layer.conf().getLayer();
+        return c.hasBias() && !c.hasLayerNorm() && c.getIDropout() == null && c.getWeightNoise() == null;
+    }
+
+    private static IActivation activation(Layer layer) {
+        return ((org.deeplearning4j.nn.conf.layers.BaseLayer) layer.conf().getLayer()).getActivationFn();
+    }
+
+    /** Training-mode forward pass. */
+    public static Forward forward(MultiLayerNetwork net, INDArray x) {
         LayerWorkspaceMgr mgr = workspaceMgr();
         MultiLayerConfiguration conf = net.getLayerWiseConfigurations();
+        int n = net.getnLayers();
+        INDArray[] inputs = new INDArray[n];
+        INDArray[] pre = new INDArray[n];
         long batch = x.size(0);
         INDArray cur = x;
-        for (int i = 0; i < net.getnLayers(); i++) {
-            InputPreProcessor pre = conf.getInputPreProcess(i);
-            if (pre != null) {
-                cur = pre.preProcess(cur, (int) batch, mgr);
+        for (int i = 0; i < n; i++) {
+            InputPreProcessor p = conf.getInputPreProcess(i);
+            if (p != null) {
+                cur = p.preProcess(cur, (int) batch, mgr);
             }
             Layer layer = net.getLayer(i);
-            layer.setInput(cur, mgr);
-            cur = layer.activate(true, mgr);
+            inputs[i] = cur;
+            if (isPlainDense(layer)) {
+                INDArray w = layer.getParam(DefaultParamInitializer.WEIGHT_KEY);
+                INDArray z = Nd4j.createUninitialized(w.dataType(), batch, w.size(1));
+                Nd4j.gemm(cur, w, z, false, false, 1.0, 0.0);
+                z.addiRowVector(layer.getParam(DefaultParamInitializer.BIAS_KEY));
+                pre[i] = z;
+                cur = activation(layer).getActivation(z.dup(), true);
+            } else {
+                layer.setInput(cur, mgr);
+                cur = layer.activate(true, mgr);
+            }
         }
-        net.setInput(x);
-        return cur;
+        return new Forward(net, inputs, pre, cur);
     }
 
     /**
-     * Backpropagates {@code outputGrad} (d loss / d output of the last {@link #forward}).
+     * Backpropagates {@code outputGrad} (d loss / d output of {@code f}).
      *
-     * @return the parameter gradient (backed by the network's flattened gradient buffer) and
-     *     d loss / d input
+     * @param paramGradients compute parameter gradients (into the network's flattened gradient buffer)
+     * @param inputGradient compute d loss / d input
+     * @return the parameter gradient (null unless asked for) and d loss / d input (null unless asked for)
      */
-    public static Pair<Gradient, INDArray> backward(MultiLayerNetwork net, INDArray outputGrad) {
+    public static Pair<Gradient, INDArray> backward(Forward f, INDArray outputGrad, boolean paramGradients, boolean inputGradient) {
+        MultiLayerNetwork net = f.net;
         LayerWorkspaceMgr mgr = workspaceMgr();
         MultiLayerConfiguration conf = net.getLayerWiseConfigurations();
         long batch = outputGrad.size(0);
-        Gradient gradient = new DefaultGradient(net.getFlattenedGradients());
         Deque<Object[]> entries = new ArrayDeque<>();
         INDArray eps = outputGrad;
         for (int i = net.getnLayers() - 1; i >= 0; i--) {
-            Pair<Gradient, INDArray> p = net.getLayer(i).backpropGradient(eps, mgr);
-            for (Map.Entry<String, INDArray> e : p.getFirst().gradientForVariable().entrySet()) {
-                entries.addFirst(new Object[] {i + "_" + e.getKey(), e.getValue(), p.getFirst().flatteningOrderForVariable(e.getKey())});
+            Layer layer = net.getLayer(i);
+            boolean needEps = i > 0 || inputGradient;
+            if (f.preActivations[i] != null) {
+                INDArray delta = activation(layer).backprop(f.preActivations[i].dup(), eps).getFirst();
+                INDArray w = layer.getParam(DefaultParamInitializer.WEIGHT_KEY);
+                if (paramGradients) {
+                    Map<String, INDArray> g = DefaultParamInitializer.getInstance().getGradientsFromFlattened(layer.conf(), layer.getGradientsViewArray());
+                    INDArray dw = g.get(DefaultParamInitializer.WEIGHT_KEY);
+                    INDArray db = g.get(DefaultParamInitializer.BIAS_KEY);
+                    Nd4j.gemm(f.inputs[i], delta, dw, true, false, 1.0, 0.0);
+                    db.assign(delta.sum(true, 0).reshape(db.shape()));
+                    entries.addFirst(new Object[] {i + "_" + DefaultParamInitializer.BIAS_KEY, db});
+                    entries.addFirst(new Object[] {i + "_" + DefaultParamInitializer.WEIGHT_KEY, dw});
+                }
+                if (needEps) {
+                    INDArray next = Nd4j.createUninitialized(w.dataType(), batch, w.size(0));
+                    Nd4j.gemm(delta, w, next, false, true, 1.0, 0.0);
+                    eps = next;
+                }
+            } else {
+                // DL4J computes parameter gradients here whether or not they are wanted.
+                Pair<Gradient, INDArray> p = layer.backpropGradient(eps, mgr);
+                Deque<Object[]> layerEntries = new ArrayDeque<>();
+                for (Map.Entry<String, INDArray> e : p.getFirst().gradientForVariable().entrySet()) {
+                    layerEntries.addLast(new Object[] {i + "_" + e.getKey(), e.getValue()});
+                }
+                while (!layerEntries.isEmpty()) {
+                    entries.addFirst(layerEntries.removeLast());
+                }
+                eps = p.getSecond();
             }
-            eps = p.getSecond();
-            InputPreProcessor pre = conf.getInputPreProcess(i);
-            if (pre != null) {
-                eps = pre.backprop(eps, (int) batch, mgr);
+            InputPreProcessor p = conf.getInputPreProcess(i);
+            if (p != null && needEps) {
+                eps = p.backprop(eps, (int) batch, mgr);
             }
         }
-        // The updater walks gradients in layer order, as MultiLayerNetwork builds them.
-        for (Object[] e : entries) {
-            gradient.setGradientFor((String) e[0], (INDArray) e[1], (Character) e[2]);
+        Gradient gradient = null;
+        if (paramGradients) {
+            // The updater walks gradients in layer order, as MultiLayerNetwork builds them.
+            gradient = new DefaultGradient(net.getFlattenedGradients());
+            for (Object[] e : entries) {
+                gradient.setGradientFor((String) e[0], (INDArray) e[1]);
+            }
         }
-        return Pair.of(gradient, eps);
+        return Pair.of(gradient, inputGradient ? eps : null);
     }
 
     /**
