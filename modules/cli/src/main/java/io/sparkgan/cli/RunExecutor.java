@@ -1,7 +1,6 @@
 package io.sparkgan.cli;
 
 import io.sparkgan.core.checkpoint.CheckpointStore;
-import io.sparkgan.core.nn.NetworkSpec;
 import io.sparkgan.core.run.MetricsCsv;
 import io.sparkgan.core.run.RunFolder;
 import io.sparkgan.core.train.Evaluator;
@@ -18,19 +17,13 @@ import io.sparkgan.data.Datasets;
 import io.sparkgan.data.GaussianMixture;
 import io.sparkgan.data.VectorFrames;
 import io.sparkgan.metrics.ModeCoverage;
-import io.sparkgan.spark.SparkSessions;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 
 /**
  * One training run into one run folder, shared by {@code train} and {@code compare}: data, the

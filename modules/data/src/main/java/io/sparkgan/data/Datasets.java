@@ -1,7 +1,6 @@
 package io.sparkgan.data;
 
 import java.util.List;
-import java.util.Optional;
 
 /** The datasets the command line knows by name. */
 public final class Datasets {
@@ -16,11 +15,6 @@ public final class Datasets {
             case "ring8" -> GaussianMixture.ring8();
             default -> throw new IllegalArgumentException("dataset '" + name + "' is unknown; expected one of " + NAMES);
         };
-    }
-
-    /** The mixture behind {@code name}, if it is a synthetic 2-D dataset. */
-    public static Optional<GaussianMixture> mixtureOf(String name) {
-        return NAMES.contains(name) ? Optional.of(mixture(name)) : Optional.empty();
     }
 
     public static void validateName(String name) {

@@ -39,6 +39,12 @@ public final class WorkerRegistry {
         STATES.clear();
     }
 
+    /** Drops the run's worker state from every executor that holds one of {@code shards}, and from this JVM. */
+    public static void release(org.apache.spark.api.java.JavaRDD<float[]> shards, String runId) {
+        shards.foreachPartition(it -> clear(runId));
+        clear(runId);
+    }
+
     /** Drops every worker of a run held by this JVM. */
     public static void clear(String runId) {
         STATES.keySet().removeIf(k -> k.startsWith(runId + "/"));

@@ -1,6 +1,5 @@
 package io.sparkgan.core.checkpoint;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -148,16 +147,5 @@ public final class CheckpointStore {
         static PartWriter bytes(byte[] data) {
             return out -> out.write(data);
         }
-    }
-
-    /** Serialises with {@code w} into memory (small parts such as state JSON). */
-    public static byte[] toBytes(PartWriter w) {
-        ByteArrayOutputStream bos = new ByteArrayOutputStream();
-        try {
-            w.write(bos);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bos.toByteArray();
     }
 }

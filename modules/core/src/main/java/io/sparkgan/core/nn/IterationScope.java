@@ -17,7 +17,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * temporary lands on fresh pages, and first-touch page faults cost more than the arithmetic (measured
  * in docs/benchmarks.md: an uninitialised 784×512 float array took longer than the GEMM filling it).
  * Nothing allocated inside may be used after the scope ends: results that must outlive it are
- * copied out with {@link #detach}.
+ * copied out (to Java arrays or bytes) before the scope closes.
  */
 public final class IterationScope {
     private static final WorkspaceConfiguration CONFIG = WorkspaceConfiguration.builder()
@@ -36,10 +36,5 @@ public final class IterationScope {
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(CONFIG, name)) {
             return body.get();
         }
-    }
-
-    /** A copy of {@code array} outside every workspace. */
-    public static org.nd4j.linalg.api.ndarray.INDArray detach(org.nd4j.linalg.api.ndarray.INDArray array) {
-        return array.detach();
     }
 }

@@ -13,8 +13,4 @@ public record IterationRecord(int iteration, double wallSeconds, double dLoss, d
         traffic = traffic == null ? Traffic.NONE : traffic;
         metrics = metrics == null ? Map.of() : metrics;
     }
-
-    public IterationRecord withTraffic(Traffic t) {
-        return new IterationRecord(iteration, wallSeconds, dLoss, gLoss, t, metrics);
-    }
 }

@@ -14,8 +14,4 @@ public record Traffic(long toWorkers, long fromWorkers, long betweenWorkers) imp
     public Traffic plus(long to, long from, long between) {
         return new Traffic(toWorkers + to, fromWorkers + from, betweenWorkers + between);
     }
-
-    public long total() {
-        return toWorkers + fromWorkers + betweenWorkers;
-    }
 }

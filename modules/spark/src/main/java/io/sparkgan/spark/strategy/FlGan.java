@@ -17,7 +17,6 @@ import io.sparkgan.spark.StrategyConfig;
 import io.sparkgan.spark.WorkerRegistry;
 import java.io.DataInputStream;
 import java.io.IOException;
-import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -77,11 +76,6 @@ public final class FlGan implements Strategy {
 
     record DriverState(int iteration, double wallSeconds, Traffic traffic, int restores) {}
 
-    record Job(String runId, StrategyConfig config, String checkpointUri, String dtype) implements Serializable {
-        DataType dataType() {
-            return DataType.valueOf(dtype);
-        }
-    }
 
     @Override
     public StrategyResult train(StrategyContext ctx) {
@@ -89,7 +83,7 @@ public final class FlGan implements Strategy {
         Shards shards = ctx.shards();
         int n = shards.workers();
         int dim = shards.dimension();
-        Job job = new Job(UUID.randomUUID().toString(), c, ctx.checkpointUri(), ctx.dtype().name());
+        WorkerJob job = new WorkerJob(UUID.randomUUID().toString(), c, ctx.checkpointUri(), ctx.dtype().name());
         CheckpointStore driverStore = ctx.checkpointUri() == null ? null : new CheckpointStore(ctx.checkpointUri());
         Generator g = Gan.generator(c, dim, ctx.dtype());
         Discriminator d = Gan.discriminator(c, dim, 0, ctx.dtype());
@@ -166,7 +160,7 @@ public final class FlGan implements Strategy {
                 traffic = traffic.plus(down, up, 0);
                 iteration = to;
                 Generator gen = g;
-                cadence.after(from, to, dLoss, gLoss, traffic, ctx.evaluator() == null ? null : () -> MdGan.evaluate(ctx, gen, to));
+                cadence.after(from, to, dLoss, gLoss, traffic, ctx.evaluator() == null ? null : () -> ctx.evaluate(gen, to));
                 if (checkpoint) {
                     Map<String, CheckpointStore.PartWriter> parts = new LinkedHashMap<>();
                     parts.put(GENERATOR, ModelParts.network(g.network()));
@@ -178,7 +172,7 @@ public final class FlGan implements Strategy {
             }
             ctx.listener().onEnd();
         } finally {
-            MdGan.release(shards.rdd(), job.runId());
+            WorkerRegistry.release(shards.rdd(), job.runId());
         }
         return new StrategyResult(g, iteration, cadence.lastMetrics(), traffic, cadence.wallSeconds(), restores, workerSeconds, driverSeconds);
     }
@@ -186,9 +180,9 @@ public final class FlGan implements Strategy {
     /** One round on one worker: take the averaged parameters, train locally, return the new ones. */
     static final class RoundTask implements org.apache.spark.api.java.function.FlatMapFunction2<Iterator<byte[]>, Iterator<float[]>, byte[]> {
         private static final long serialVersionUID = 1L;
-        private final Job job;
+        private final WorkerJob job;
 
-        RoundTask(Job job) {
+        RoundTask(WorkerJob job) {
             this.job = job;
         }
 
@@ -240,7 +234,7 @@ public final class FlGan implements Strategy {
         }
     }
 
-    static void initialiseWorkers(JavaRDD<float[]> shards, Job job) {
+    static void initialiseWorkers(JavaRDD<float[]> shards, WorkerJob job) {
         shards.mapPartitions(it -> {
             int worker = TaskContext.getPartitionId();
             StrategyConfig c = job.config();
@@ -256,7 +250,7 @@ public final class FlGan implements Strategy {
         }).count();
     }
 
-    static void save(Job job, int worker, WorkerState s) {
+    static void save(WorkerJob job, int worker, WorkerState s) {
         CheckpointStore store = WorkerCheckpoints.store(job.checkpointUri(), worker);
         Map<String, CheckpointStore.PartWriter> parts = new LinkedHashMap<>();
         parts.put(GENERATOR, ModelParts.network(s.generator.network()));
@@ -266,7 +260,7 @@ public final class FlGan implements Strategy {
         store.prune(job.config().getKeepCheckpoints());
     }
 
-    static WorkerState restore(Job job, int worker, int iteration, Iterator<float[]> shardIt) {
+    static WorkerState restore(WorkerJob job, int worker, int iteration, Iterator<float[]> shardIt) {
         Map<String, byte[]> parts = WorkerCheckpoints.load(job.checkpointUri(), worker, iteration);
         WorkerMeta meta = ModelParts.json(parts, WORKER, WorkerMeta.class);
         StrategyConfig c = job.config();

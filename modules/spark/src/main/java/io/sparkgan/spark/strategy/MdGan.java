@@ -19,7 +19,6 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
-import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -94,12 +93,6 @@ public final class MdGan implements Strategy {
     record DriverState(int iteration, double wallSeconds, GanRandom.State latentRng, GanRandom.State swapRng,
             int[] discriminatorOf, Traffic traffic, int restores) {}
 
-    /** Settings every task needs; small, shipped in the task closure. */
-    record Job(String runId, StrategyConfig config, String checkpointUri, String dtype) implements Serializable {
-        DataType dataType() {
-            return DataType.valueOf(dtype);
-        }
-    }
 
     @Override
     public StrategyResult train(StrategyContext ctx) {
@@ -109,7 +102,7 @@ public final class MdGan implements Strategy {
         int k = c.effectiveK();
         int b = c.getBatchSize();
         int dim = shards.dimension();
-        Job job = new Job(UUID.randomUUID().toString(), c, ctx.checkpointUri(), ctx.dtype().name());
+        WorkerJob job = new WorkerJob(UUID.randomUUID().toString(), c, ctx.checkpointUri(), ctx.dtype().name());
         CheckpointStore driverStore = ctx.checkpointUri() == null ? null : new CheckpointStore(ctx.checkpointUri());
 
         Generator g = Gan.generator(c, dim, ctx.dtype());
@@ -164,7 +157,7 @@ public final class MdGan implements Strategy {
                 }
                 iteration = t;
                 Generator gen = g;
-                cadence.after(t - 1, t, out.dLoss, out.gLoss, traffic, ctx.evaluator() == null ? null : () -> evaluate(ctx, gen, t));
+                cadence.after(t - 1, t, out.dLoss, out.gLoss, traffic, ctx.evaluator() == null ? null : () -> ctx.evaluate(gen, t));
                 if (checkpoint) {
                     saveDriver(driverStore, g, new DriverState(t, cadence.wallSeconds(), latentRng.state(), swapRng.state(),
                             discriminatorOf.clone(), traffic, restores), c.getKeepCheckpoints());
@@ -172,20 +165,15 @@ public final class MdGan implements Strategy {
             }
             ctx.listener().onEnd();
         } finally {
-            release(shards.rdd(), job.runId());
+            WorkerRegistry.release(shards.rdd(), job.runId());
         }
         return new StrategyResult(g, iteration, cadence.lastMetrics(), traffic, cadence.wallSeconds(), restores, workerSeconds, driverSeconds);
-    }
-
-    static Map<String, Double> evaluate(StrategyContext ctx, Generator g, int iteration) {
-        INDArray z = g.latent(GanRandom.stream(ctx.config().getSeed(), "eval", iteration), ctx.config().getEvalSamples());
-        return new LinkedHashMap<>(ctx.evaluator().evaluate(g.sample(z)));
     }
 
     record IterationOutcome(double dLoss, double gLoss, long bytesDown, long bytesUp, int restores, double workerSeconds, double driverSeconds) {}
 
     /** One global iteration: generate, one Spark job over the shards, average feedback, generator step. */
-    static IterationOutcome iterate(StrategyContext ctx, Job job, Generator g, GanRandom latentRng, int[] discriminatorOf,
+    static IterationOutcome iterate(StrategyContext ctx, WorkerJob job, Generator g, GanRandom latentRng, int[] discriminatorOf,
             int t, int k, boolean checkpoint) {
         int b = ctx.config().getBatchSize();
         return IterationScope.run("mdgan-driver", () -> {
@@ -226,7 +214,7 @@ public final class MdGan implements Strategy {
     }
 
     /** The iteration's Spark job: payload n goes to the task of shard n; one result per worker, in worker order. */
-    static List<byte[]> runWorkers(org.apache.spark.api.java.JavaSparkContext sc, JavaRDD<float[]> shards, Job job, List<byte[]> payloads) {
+    static List<byte[]> runWorkers(org.apache.spark.api.java.JavaSparkContext sc, JavaRDD<float[]> shards, WorkerJob job, List<byte[]> payloads) {
         List<byte[]> results = sc.parallelize(payloads, payloads.size()).zipPartitions(shards, new WorkerTask(job)).collect();
         if (results.size() != payloads.size()) {
             throw new IllegalStateException("expected " + payloads.size() + " worker results, got " + results.size());
@@ -273,9 +261,9 @@ public final class MdGan implements Strategy {
     /** The per-iteration worker task: zips the worker's payload with its cached shard. */
     static final class WorkerTask implements org.apache.spark.api.java.function.FlatMapFunction2<Iterator<byte[]>, Iterator<float[]>, byte[]> {
         private static final long serialVersionUID = 1L;
-        private final Job job;
+        private final WorkerJob job;
 
-        WorkerTask(Job job) {
+        WorkerTask(WorkerJob job) {
             this.job = job;
         }
 
@@ -330,7 +318,7 @@ public final class MdGan implements Strategy {
     }
 
     /** Restores worker {@code worker}'s state from its newest checkpoint at or before {@code iteration}. */
-    static WorkerState restore(Job job, int worker, int iteration, int expectedId, Iterator<float[]> shardIt) {
+    static WorkerState restore(WorkerJob job, int worker, int iteration, int expectedId, Iterator<float[]> shardIt) {
         Map<String, byte[]> parts = WorkerCheckpoints.load(job.checkpointUri(), worker, iteration);
         WorkerMeta meta = ModelParts.json(parts, WORKER, WorkerMeta.class);
         if (meta.discriminatorId() != expectedId) {
@@ -351,7 +339,7 @@ public final class MdGan implements Strategy {
         return s;
     }
 
-    static void saveWorker(Job job, int worker, WorkerState s) {
+    static void saveWorker(WorkerJob job, int worker, WorkerState s) {
         CheckpointStore store = WorkerCheckpoints.store(job.checkpointUri(), worker);
         Map<String, CheckpointStore.PartWriter> parts = new LinkedHashMap<>();
         parts.put(DISCRIMINATOR, ModelParts.network(s.discriminator.network()));
@@ -369,7 +357,7 @@ public final class MdGan implements Strategy {
     }
 
     /** Creates every worker's discriminator and sampler in executor memory (and its iteration-0 checkpoint). */
-    static void initialiseWorkers(JavaRDD<float[]> shards, Job job) {
+    static void initialiseWorkers(JavaRDD<float[]> shards, WorkerJob job) {
         shards.mapPartitions(it -> {
             int worker = TaskContext.getPartitionId();
             StrategyConfig c = job.config();
@@ -390,7 +378,7 @@ public final class MdGan implements Strategy {
      *
      * @return bytes moved between workers
      */
-    static long swap(JavaRDD<float[]> shards, Job job, int[] dest, int t, boolean checkpoint) {
+    static long swap(JavaRDD<float[]> shards, WorkerJob job, int[] dest, int t, boolean checkpoint) {
         List<Long> moved = shards.mapPartitionsToPair(it -> {
                     int worker = TaskContext.getPartitionId();
                     WorkerState s = WorkerRegistry.get(job.runId(), worker);
@@ -442,11 +430,5 @@ public final class MdGan implements Strategy {
             p[j] = tmp;
         }
         return p;
-    }
-
-    /** Drops the run's worker state from every executor that holds shards. */
-    static void release(JavaRDD<float[]> shards, String runId) {
-        shards.foreachPartition(it -> WorkerRegistry.clear(runId));
-        WorkerRegistry.clear(runId);
     }
 }

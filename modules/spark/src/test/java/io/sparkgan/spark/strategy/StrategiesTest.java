@@ -73,7 +73,7 @@ class StrategiesTest extends SparkTestBase {
         StrategyConfig c = tiny("mdgan", n, 1).setK(k);
         c.setBatchSize(b);
         Shards shards = Shards.iid(ring(60), n, 9);
-        MdGan.Job job = new MdGan.Job(UUID.randomUUID().toString(), c, null, "FLOAT");
+        WorkerJob job = new WorkerJob(UUID.randomUUID().toString(), c, null, "FLOAT");
         try {
             MdGan.initialiseWorkers(shards.rdd(), job);
             Generator g = Gan.generator(c, 2, DataType.FLOAT);
@@ -111,7 +111,7 @@ class StrategiesTest extends SparkTestBase {
                 }
             }
         } finally {
-            MdGan.release(shards.rdd(), job.runId());
+            WorkerRegistry.release(shards.rdd(), job.runId());
         }
     }
 
@@ -135,7 +135,7 @@ class StrategiesTest extends SparkTestBase {
         int n = 3;
         Shards shards = Shards.iid(ring(60), n, 9);
         StrategyConfig c = tiny("mdgan", n, 1);
-        MdGan.Job job = new MdGan.Job(UUID.randomUUID().toString(), c, null, "FLOAT");
+        WorkerJob job = new WorkerJob(UUID.randomUUID().toString(), c, null, "FLOAT");
         try {
             MdGan.initialiseWorkers(shards.rdd(), job);
             INDArray[] params = new INDArray[n];
@@ -161,7 +161,7 @@ class StrategiesTest extends SparkTestBase {
             assertTrue(moved >= n * 4 * theta, "at least |θ| float32 per discriminator: " + moved);
             assertTrue(moved <= n * (4 * 3 * theta + 65536), "|θ| plus Adam's two moments plus the model envelope: " + moved);
         } finally {
-            MdGan.release(shards.rdd(), job.runId());
+            WorkerRegistry.release(shards.rdd(), job.runId());
         }
     }
 
@@ -194,6 +194,28 @@ class StrategiesTest extends SparkTestBase {
             }
         }));
         assertTrue(rootMessage(e).contains("lost its state and this run keeps no checkpoints"), rootMessage(e));
+    }
+
+    @Test
+    void aResumedDistributedRunEndsExactlyWhereAnUninterruptedRunEnds() {
+        Shards shards = Shards.iid(ring(96), 3, 9);
+        for (String s : new String[] {"mdgan", "flgan"}) {
+            // 32 samples per shard at b = 8: a local epoch is 4 iterations, so MD-GAN swaps at 4 and 8.
+            StrategyConfig whole = tiny(s, 3, 9).setK(2).setAverageEveryIterations(3);
+            whole.setCheckpointEvery(3);
+            StrategyResult uninterrupted = run(whole, shards, tmp.resolve(s + "-whole").toUri().toString(), new TrainingListener() {});
+
+            String ckpt = tmp.resolve(s + "-split").toUri().toString();
+            StrategyConfig first = tiny(s, 3, 6).setK(2).setAverageEveryIterations(3);
+            first.setCheckpointEvery(3);
+            run(first, shards, ckpt, new TrainingListener() {});
+            whole.validate();
+            StrategyResult resumed = Strategies.byName(s).train(new StrategyContext(whole, shards, sc, null, new TrainingListener() {}, ckpt, true, DataType.FLOAT));
+            assertEquals(9, resumed.iteration(), s);
+            assertEquals(3, resumed.restores(), s + ": every worker restored its state from the checkpoint at iteration 6");
+            assertEquals(uninterrupted.generator().network().params(), resumed.generator().network().params(), s);
+            assertEquals(uninterrupted.traffic(), resumed.traffic(), s + ": traffic counters continue too");
+        }
     }
 
     static String rootMessage(Throwable t) {
