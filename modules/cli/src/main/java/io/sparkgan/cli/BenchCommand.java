@@ -37,6 +37,8 @@ final class BenchCommand implements Callable<Integer> {
     String master;
     @Option(names = "--swap-every-epochs", defaultValue = "0", description = "MD-GAN swap period for --strategy; the bench's shards are ten iterations long (default ${DEFAULT-VALUE}: no swaps).")
     int swapEveryEpochs;
+    @Option(names = "--exchange", defaultValue = "session", description = "MD-GAN exchange for --strategy: session or job (default ${DEFAULT-VALUE}).")
+    String exchange;
 
     /** One GEMM shape C[m×n] = A[m×k]·B[k×n] and how often an iteration performs it. */
     record Gemm(String what, int m, int k, int n, int count) {
@@ -201,7 +203,7 @@ final class BenchCommand implements Callable<Integer> {
             frame.count();
             java.util.function.IntFunction<io.sparkgan.spark.ml.GanEstimator> estimator = its -> new io.sparkgan.spark.ml.GanEstimator()
                     .setStrategy(strategy).setWorkers(workers).setIterations(its).setBatchSize(batch).setLatentDim(LATENT)
-                    .setGenerator("mlp:512,512:relu:tanh").setDiscriminator("mlp:512,512:leakyrelu").setLogEvery(its).setEvalEvery(its).setSwapEveryEpochs(swapEveryEpochs);
+                    .setGenerator("mlp:512,512:relu:tanh").setDiscriminator("mlp:512,512:leakyrelu").setLogEvery(its).setEvalEvery(its).setSwapEveryEpochs(swapEveryEpochs).setExchange(exchange);
             estimator.apply(Math.max(1, warmup)).fit(frame);
             io.sparkgan.spark.ml.Summary s = estimator.apply(iterations).fit(frame).summary();
             int slots = spark.sparkContext().defaultParallelism();
@@ -210,8 +212,8 @@ final class BenchCommand implements Callable<Integer> {
             double workerSum = s.workerComputeSeconds() / iterations * 1e3;
             double workerPath = strategy.equals("standalone") ? 0 : workerSum / Math.min(slots, workers);
             double other = Math.max(0, wall - driver - workerPath);
-            System.out.printf(Locale.ROOT, "%s, N=%d workers, %s (%d task slots), b=%d, L=1, MNIST MLP shapes, %d timed iterations%n",
-                    strategy, workers, master, slots, batch, iterations);
+            System.out.printf(Locale.ROOT, "%s%s, N=%d workers, %s (%d task slots), b=%d, L=1, MNIST MLP shapes, %d timed iterations%n",
+                    strategy, strategy.equals("mdgan") ? " (exchange " + exchange + ")" : "", workers, master, slots, batch, iterations);
             System.out.printf(Locale.ROOT, "per iteration: wall %.1f ms = driver GAN work %.1f ms + worker GAN work %.1f ms (%.1f ms summed over %d workers / %d slots) + everything else %.1f ms (%.0f %%)%n",
                     wall, driver, workerPath, workerSum, workers, Math.min(slots, workers), other, 100 * other / wall);
             System.out.printf(Locale.ROOT, "worker compute per generator update and worker: %.2f ms%n", workerSum / workers);

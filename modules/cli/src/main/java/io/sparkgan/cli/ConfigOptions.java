@@ -15,6 +15,7 @@ final class ConfigOptions {
     @Option(names = "--workers", paramLabel = "N", description = "Workers, i.e. shards (one Spark partition each).") Integer workers;
     @Option(names = "--k", description = "MD-GAN: generated batches per iteration (0 = ceil(ln N)).") Integer k;
     @Option(names = "--swap-every-epochs", paramLabel = "E", description = "MD-GAN: swap discriminators every E local epochs (0 = never).") Integer swapEveryEpochs;
+    @Option(names = "--exchange", description = "MD-GAN: session (long-lived stage, default) or job (one Spark job per iteration).") String exchange;
     @Option(names = "--average-every-epochs", paramLabel = "E", description = "FL-GAN: average G and D every E local epochs.") Integer averageEveryEpochs;
     @Option(names = "--average-every-iterations", paramLabel = "N", description = "FL-GAN: average every N local iterations instead (0 = use epochs).") Integer averageEveryIterations;
     @Option(names = "--dataset", description = "One of: grid25, ring8.") String dataset;
@@ -50,6 +51,7 @@ final class ConfigOptions {
         if (workers != null) c.setWorkers(workers);
         if (k != null) c.setK(k);
         if (swapEveryEpochs != null) c.setSwapEveryEpochs(swapEveryEpochs);
+        if (exchange != null) c.setExchange(exchange.toLowerCase(Locale.ROOT));
         if (averageEveryEpochs != null) c.setAverageEveryEpochs(averageEveryEpochs);
         if (averageEveryIterations != null) c.setAverageEveryIterations(averageEveryIterations);
         if (datasetSize != null) c.setDatasetSize(datasetSize);

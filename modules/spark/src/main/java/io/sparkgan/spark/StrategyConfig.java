@@ -11,6 +11,8 @@ public class StrategyConfig extends GanConfig {
     private static final long serialVersionUID = 1L;
 
     public static final List<String> STRATEGIES = List.of("standalone", "mdgan", "flgan");
+    /** How MD-GAN reaches its workers: a long-lived stage per segment, or one Spark job per iteration. */
+    public static final List<String> EXCHANGES = List.of("session", "job");
 
     private String strategy = "standalone";
     private int workers = 4;
@@ -18,6 +20,7 @@ public class StrategyConfig extends GanConfig {
     private int swapEveryEpochs = 1;
     private int averageEveryEpochs = 1;
     private int averageEveryIterations = 0;
+    private String exchange = "session";
 
     @Override
     public void validate() {
@@ -38,6 +41,9 @@ public class StrategyConfig extends GanConfig {
         }
         if (averageEveryEpochs <= 0) {
             throw new IllegalArgumentException("average-every-epochs must be positive, got " + averageEveryEpochs);
+        }
+        if (!EXCHANGES.contains(exchange)) {
+            throw new IllegalArgumentException("exchange '" + exchange + "' is unknown; expected one of " + EXCHANGES);
         }
         if (averageEveryIterations < 0) {
             throw new IllegalArgumentException("average-every-iterations must be 0 (use epochs) or positive, got " + averageEveryIterations);
@@ -65,6 +71,8 @@ public class StrategyConfig extends GanConfig {
     public StrategyConfig setSwapEveryEpochs(int swapEveryEpochs) { this.swapEveryEpochs = swapEveryEpochs; return this; }
     public int getAverageEveryEpochs() { return averageEveryEpochs; }
     public StrategyConfig setAverageEveryEpochs(int averageEveryEpochs) { this.averageEveryEpochs = averageEveryEpochs; return this; }
+    public String getExchange() { return exchange; }
+    public StrategyConfig setExchange(String exchange) { this.exchange = exchange; return this; }
     public int getAverageEveryIterations() { return averageEveryIterations; }
     public StrategyConfig setAverageEveryIterations(int averageEveryIterations) { this.averageEveryIterations = averageEveryIterations; return this; }
 }

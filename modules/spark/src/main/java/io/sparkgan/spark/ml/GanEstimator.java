@@ -59,6 +59,7 @@ public final class GanEstimator extends Estimator<GanModel> {
     private final IntParam swapEveryEpochs;
     private final IntParam averageEveryEpochs;
     private final IntParam averageEveryIterations;
+    private final Param<String> exchange;
     private final LongParam seed;
     private final IntParam iterations;
     private final IntParam batchSize;
@@ -92,6 +93,8 @@ public final class GanEstimator extends Estimator<GanModel> {
         swapEveryEpochs = new IntParam(this, "swapEveryEpochs", "MD-GAN: swap discriminators every E local epochs; 0 = never", ParamValidators.gtEq(0));
         averageEveryEpochs = new IntParam(this, "averageEveryEpochs", "FL-GAN: average every E local epochs", ParamValidators.gtEq(1));
         averageEveryIterations = new IntParam(this, "averageEveryIterations", "FL-GAN: average every this many local iterations (0 = use epochs)", ParamValidators.gtEq(0));
+        exchange = new Param<>(this, "exchange", "MD-GAN: 'session' (a long-lived stage per segment) or 'job' (one Spark job per iteration)",
+                ParamValidators.inArray(StrategyConfig.EXCHANGES.toArray(new String[0])));
         seed = new LongParam(this, "seed", "seed of every random draw");
         iterations = new IntParam(this, "iterations", "generator updates", ParamValidators.gtEq(1));
         batchSize = new IntParam(this, "batchSize", "b: samples per batch", ParamValidators.gtEq(1));
@@ -211,6 +214,7 @@ public final class GanEstimator extends Estimator<GanModel> {
     public IntParam swapEveryEpochs() { return swapEveryEpochs; }
     public IntParam averageEveryEpochs() { return averageEveryEpochs; }
     public IntParam averageEveryIterations() { return averageEveryIterations; }
+    public Param<String> exchange() { return exchange; }
     public LongParam seed() { return seed; }
     public IntParam iterations() { return iterations; }
     public IntParam batchSize() { return batchSize; }
@@ -237,6 +241,7 @@ public final class GanEstimator extends Estimator<GanModel> {
     public GanEstimator setSwapEveryEpochs(int v) { set(swapEveryEpochs, v); return this; }
     public GanEstimator setAverageEveryEpochs(int v) { set(averageEveryEpochs, v); return this; }
     public GanEstimator setAverageEveryIterations(int v) { set(averageEveryIterations, v); return this; }
+    public GanEstimator setExchange(String v) { set(exchange, v); return this; }
     public GanEstimator setSeed(long v) { set(seed, v); return this; }
     public GanEstimator setIterations(int v) { set(iterations, v); return this; }
     public GanEstimator setBatchSize(int v) { set(batchSize, v); return this; }

@@ -135,17 +135,28 @@ public final class MdGan implements Strategy {
         ctx.listener().onStart(iteration, c.getIterations());
         double workerSeconds = 0;
         double driverSeconds = 0;
+        boolean sessions = c.getExchange().equals("session");
+        int tasks = Math.max(1, Math.min(n, ctx.sc().defaultParallelism()));
+        ExchangeSession session = null;
         try {
             while (iteration < c.getIterations()) {
                 int t = iteration + 1;
+                if (sessions && session == null) {
+                    session = new ExchangeSession(ctx.sc(), shards.rdd(), job, n, tasks);
+                }
                 boolean swap = swapPeriod > 0 && t % swapPeriod == 0;
                 boolean checkpoint = driverStore != null && (cadence.checkpointDue(iteration, t) || swap);
-                IterationOutcome out = iterate(ctx, job, g, latentRng, discriminatorOf, t, k, checkpoint && !swap);
+                IterationOutcome out = iterate(ctx, job, session, g, latentRng, discriminatorOf, t, k, checkpoint && !swap);
                 traffic = traffic.plus(out.bytesDown, out.bytesUp, 0);
                 restores += out.restores;
                 workerSeconds += out.workerSeconds;
                 driverSeconds += out.driverSeconds;
                 if (swap) {
+                    if (session != null) {
+                        // The swap is a shuffle job of its own; the next iteration opens a new session.
+                        session.close();
+                        session = null;
+                    }
                     int[] dest = cyclicPermutation(n, swapRng);
                     long moved = swap(shards.rdd(), job, dest, t, driverStore != null);
                     int[] next = new int[n];
@@ -163,18 +174,37 @@ public final class MdGan implements Strategy {
                             discriminatorOf.clone(), traffic, restores), c.getKeepCheckpoints());
                 }
             }
+            if (session != null) {
+                session.close();
+                session = null;
+            }
             ctx.listener().onEnd();
         } finally {
+            if (session != null) {
+                closeQuietly(session);
+            }
             WorkerRegistry.release(shards.rdd(), job.runId());
         }
         return new StrategyResult(g, iteration, cadence.lastMetrics(), traffic, cadence.wallSeconds(), restores, workerSeconds, driverSeconds);
     }
 
+    /** Ends a session while another error is already on its way out. */
+    private static void closeQuietly(ExchangeSession session) {
+        try {
+            session.close();
+        } catch (RuntimeException e) {
+            LOG.debug("closing the MD-GAN session after a failure: {}", e.getMessage());
+        }
+    }
+
     record IterationOutcome(double dLoss, double gLoss, long bytesDown, long bytesUp, int restores, double workerSeconds, double driverSeconds) {}
 
-    /** One global iteration: generate, one Spark job over the shards, average feedback, generator step. */
-    static IterationOutcome iterate(StrategyContext ctx, WorkerJob job, Generator g, GanRandom latentRng, int[] discriminatorOf,
-            int t, int k, boolean checkpoint) {
+    /**
+     * One global iteration: generate, the workers' share (through the session if there is one, else
+     * one Spark job over the shards), average feedback, generator step.
+     */
+    static IterationOutcome iterate(StrategyContext ctx, WorkerJob job, ExchangeSession session, Generator g, GanRandom latentRng,
+            int[] discriminatorOf, int t, int k, boolean checkpoint) {
         int b = ctx.config().getBatchSize();
         return IterationScope.run("mdgan-driver", () -> {
             long t0 = System.nanoTime();
@@ -182,7 +212,7 @@ public final class MdGan implements Strategy {
             INDArray x = g.generate(z);
             long t1 = System.nanoTime();
             List<byte[]> payloads = payloads(x, discriminatorOf, t, k, b, checkpoint);
-            List<byte[]> results = runWorkers(ctx.sc(), ctx.shards().rdd(), job, payloads);
+            List<byte[]> results = session != null ? session.exchange(payloads) : runWorkers(ctx.sc(), ctx.shards().rdd(), job, payloads);
             Aggregate a = aggregate(results, k, b, g.dataType());
             long t2 = System.nanoTime();
             g.step(z, a.feedback());
@@ -269,52 +299,61 @@ public final class MdGan implements Strategy {
 
         @Override
         public Iterator<byte[]> call(Iterator<byte[]> payloadIt, Iterator<float[]> shardIt) throws Exception {
-            int worker = TaskContext.getPartitionId();
-            byte[] payload = payloadIt.next();
-            DataInputStream in = Payloads.decode(payload);
-            int t = in.readInt();
-            int expectedId = in.readInt();
-            boolean checkpoint = in.readBoolean();
-            boolean same = in.readBoolean();
-            StrategyConfig c = job.config();
-            DataType dtype = job.dataType();
-            WorkerState s = WorkerRegistry.get(job.runId(), worker);
-            int restored = 0;
-            if (s == null || s.iteration != t - 1 || s.discriminatorId != expectedId) {
-                s = restore(job, worker, t - 1, expectedId, shardIt);
-                restored = 1;
-            }
-            WorkerState state = s;
-            int wasRestored = restored;
-            long t0 = System.nanoTime();
-            byte[] result = IterationScope.run("mdgan-worker", () -> {
-                try {
-                    INDArray xg = Payloads.readMatrix(in, dtype);
-                    INDArray xd = same ? xg : Payloads.readMatrix(in, dtype);
-                    double dLoss = 0;
-                    for (int l = 0; l < c.getLocalSteps(); l++) {
-                        dLoss += state.discriminator.step(state.sampler.next(c.getBatchSize(), dtype), xd) / c.getLocalSteps();
-                    }
-                    Discriminator.Feedback f = state.discriminator.feedback(xg);
-                    long nanos = System.nanoTime() - t0;
-                    double d = dLoss;
-                    return Payloads.encode(out -> {
-                        out.writeDouble(d);
-                        out.writeDouble(f.generatorLoss());
-                        out.writeInt(wasRestored);
-                        out.writeLong(nanos);
-                        Payloads.writeMatrix(out, f.gradient());
-                    });
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-            state.iteration = t;
-            if (checkpoint) {
-                saveWorker(job, worker, state);
-            }
-            return Collections.singletonList(result).iterator();
+            return Collections.singletonList(process(job, TaskContext.getPartitionId(), payloadIt.next(), shardIt)).iterator();
         }
+    }
+
+    /**
+     * A worker's share of one iteration, wherever it runs (a per-iteration task or a session task):
+     * find the worker's state in executor memory (or restore it from its checkpoint), take L
+     * discriminator steps on local real batches and X^(d), and encode the feedback on X^(g).
+     *
+     * @param shardRows the worker's shard, read only when its state must be restored
+     */
+    static byte[] process(WorkerJob job, int worker, byte[] payload, Iterator<float[]> shardRows) throws IOException {
+        DataInputStream in = Payloads.decode(payload);
+        int t = in.readInt();
+        int expectedId = in.readInt();
+        boolean checkpoint = in.readBoolean();
+        boolean same = in.readBoolean();
+        StrategyConfig c = job.config();
+        DataType dtype = job.dataType();
+        WorkerState s = WorkerRegistry.get(job.runId(), worker);
+        int restored = 0;
+        if (s == null || s.iteration != t - 1 || s.discriminatorId != expectedId) {
+            s = restore(job, worker, t - 1, expectedId, shardRows);
+            restored = 1;
+        }
+        WorkerState state = s;
+        int wasRestored = restored;
+        long t0 = System.nanoTime();
+        byte[] result = IterationScope.run("mdgan-worker", () -> {
+            try {
+                INDArray xg = Payloads.readMatrix(in, dtype);
+                INDArray xd = same ? xg : Payloads.readMatrix(in, dtype);
+                double dLoss = 0;
+                for (int l = 0; l < c.getLocalSteps(); l++) {
+                    dLoss += state.discriminator.step(state.sampler.next(c.getBatchSize(), dtype), xd) / c.getLocalSteps();
+                }
+                Discriminator.Feedback f = state.discriminator.feedback(xg);
+                long nanos = System.nanoTime() - t0;
+                double d = dLoss;
+                return Payloads.encode(out -> {
+                    out.writeDouble(d);
+                    out.writeDouble(f.generatorLoss());
+                    out.writeInt(wasRestored);
+                    out.writeLong(nanos);
+                    Payloads.writeMatrix(out, f.gradient());
+                });
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        state.iteration = t;
+        if (checkpoint) {
+            saveWorker(job, worker, state);
+        }
+        return result;
     }
 
     /** Restores worker {@code worker}'s state from its newest checkpoint at or before {@code iteration}. */

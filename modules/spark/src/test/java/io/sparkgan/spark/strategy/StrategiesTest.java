@@ -184,16 +184,18 @@ class StrategiesTest extends SparkTestBase {
         assertEquals(2, recovered.restores(), "both workers restored once");
         assertEquals(uninterrupted.generator().network().params(), recovered.generator().network().params(),
                 "restoring the iteration-3 checkpoint continues exactly; a fresh discriminator would not");
-        // Without checkpoints a lost state is an error, never a silent fresh start.
-        Exception e = assertThrows(Exception.class, () -> run(tiny("mdgan", 2, 6).setK(1), shards, null, new TrainingListener() {
-            @Override
-            public void onRecord(IterationRecord r) {
-                if (r.iteration() == 2) {
-                    WorkerRegistry.clearAll();
+        // Without checkpoints a lost state is an error, never a silent fresh start, whichever way workers are reached.
+        for (String exchange : StrategyConfig.EXCHANGES) {
+            Exception e = assertThrows(Exception.class, () -> run(tiny("mdgan", 2, 6).setK(1).setExchange(exchange), shards, null, new TrainingListener() {
+                @Override
+                public void onRecord(IterationRecord r) {
+                    if (r.iteration() == 2) {
+                        WorkerRegistry.clearAll();
+                    }
                 }
-            }
-        }));
-        assertTrue(rootMessage(e).contains("lost its state and this run keeps no checkpoints"), rootMessage(e));
+            }));
+            assertTrue(rootMessage(e).contains("lost its state and this run keeps no checkpoints"), exchange + ": " + rootMessage(e));
+        }
     }
 
     @Test
@@ -215,6 +217,36 @@ class StrategiesTest extends SparkTestBase {
             assertEquals(3, resumed.restores(), s + ": every worker restored its state from the checkpoint at iteration 6");
             assertEquals(uninterrupted.generator().network().params(), resumed.generator().network().params(), s);
             assertEquals(uninterrupted.traffic(), resumed.traffic(), s + ": traffic counters continue too");
+        }
+    }
+
+    @Test
+    void theSessionAndThePerIterationJobExchangesGiveIdenticalRuns() {
+        Shards shards = Shards.iid(ring(96), 3, 9);
+        StrategyResult[] results = new StrategyResult[2];
+        Rows[] rows = {new Rows(), new Rows()};
+        String[] exchanges = {"session", "job"};
+        for (int i = 0; i < 2; i++) {
+            // Swaps at 4 and 8, checkpoints at 3, 6, 9, and every worker's state lost after iteration 6.
+            StrategyConfig c = tiny("mdgan", 3, 9).setK(2).setExchange(exchanges[i]);
+            c.setCheckpointEvery(3);
+            Rows r = rows[i];
+            results[i] = run(c, shards, tmp.resolve(exchanges[i]).toUri().toString(), new TrainingListener() {
+                @Override
+                public void onRecord(IterationRecord record) {
+                    r.onRecord(record);
+                    if (record.iteration() == 6) {
+                        WorkerRegistry.clearAll();
+                    }
+                }
+            });
+        }
+        assertEquals(results[1].generator().network().params(), results[0].generator().network().params());
+        assertEquals(3, results[0].restores());
+        assertEquals(3, results[1].restores());
+        assertEquals(results[1].traffic(), results[0].traffic(), "the same bytes are counted either way");
+        for (int i = 0; i < 9; i++) {
+            assertEquals(rows[1].rows.get(i).dLoss(), rows[0].rows.get(i).dLoss(), 0.0, "iteration " + (i + 1));
         }
     }
 
