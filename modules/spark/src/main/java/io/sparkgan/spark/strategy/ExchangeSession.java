@@ -105,8 +105,11 @@ final class ExchangeSession implements AutoCloseable {
                 connections.add(c);
             }
         } catch (IOException e) {
-            close();
+            abort();
             throw new UncheckedIOException("cannot start the MD-GAN exchange: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            abort();
+            throw e;
         }
     }
 
@@ -161,6 +164,34 @@ final class ExchangeSession implements AutoCloseable {
             throw new IllegalStateException("an MD-GAN task failed: " + e.getCause().getMessage(), e.getCause());
         } catch (Exception ignored) {
             // still running, or did not end in time: the caller reports its own error
+        }
+    }
+
+    /**
+     * Ends a session that failed: cancels the stage instead of waiting for it. A retried task may
+     * have connected into the server's backlog and would wait for the driver forever; closing the
+     * server and the connections fails it, and the cancellation ends the stage.
+     */
+    void abort() {
+        try {
+            if (server != null) {
+                server.close();
+            }
+        } catch (IOException ignored) {
+            // closing
+        }
+        for (Connection c : connections) {
+            try {
+                c.socket.close();
+            } catch (IOException ignored) {
+                // closing
+            }
+        }
+        if (stage != null) {
+            stage.cancel(true);
+        }
+        if (io != null) {
+            io.shutdownNow();
         }
     }
 

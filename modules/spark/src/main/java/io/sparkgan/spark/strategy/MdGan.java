@@ -181,20 +181,11 @@ public final class MdGan implements Strategy {
             ctx.listener().onEnd();
         } finally {
             if (session != null) {
-                closeQuietly(session);
+                session.abort();
             }
             WorkerRegistry.release(shards.rdd(), job.runId());
         }
         return new StrategyResult(g, iteration, cadence.lastMetrics(), traffic, cadence.wallSeconds(), restores, workerSeconds, driverSeconds);
-    }
-
-    /** Ends a session while another error is already on its way out. */
-    private static void closeQuietly(ExchangeSession session) {
-        try {
-            session.close();
-        } catch (RuntimeException e) {
-            LOG.debug("closing the MD-GAN session after a failure: {}", e.getMessage());
-        }
     }
 
     record IterationOutcome(double dLoss, double gLoss, long bytesDown, long bytesUp, int restores, double workerSeconds, double driverSeconds) {}
