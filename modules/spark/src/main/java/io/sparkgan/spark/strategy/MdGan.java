@@ -317,11 +317,12 @@ public final class MdGan implements Strategy {
         }
         WorkerState state = s;
         int wasRestored = restored;
-        long t0 = System.nanoTime();
         byte[] result = IterationScope.run("mdgan-worker", () -> {
             try {
                 INDArray xg = Payloads.readMatrix(in, dtype);
                 INDArray xd = same ? xg : Payloads.readMatrix(in, dtype);
+                // Worker compute is the GAN work only; decoding and encoding count as transfer.
+                long t0 = System.nanoTime();
                 double dLoss = 0;
                 for (int l = 0; l < c.getLocalSteps(); l++) {
                     dLoss += state.discriminator.step(state.sampler.next(c.getBatchSize(), dtype), xd) / c.getLocalSteps();
