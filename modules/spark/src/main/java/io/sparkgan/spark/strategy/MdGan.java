@@ -215,6 +215,12 @@ public final class MdGan implements Strategy {
 
     /** Worker w's payload: iteration, expected discriminator, checkpoint flag, X_w^(g) and (if different) X_w^(d). */
     static List<byte[]> payloads(INDArray x, int[] discriminatorOf, int t, int k, int b, boolean checkpoint) {
+        // Each of the k batches is encoded once; workers that share a batch share its bytes.
+        byte[][] blocks = new byte[k][];
+        for (int j = 0; j < k; j++) {
+            INDArray block = block(x, j, b);
+            blocks[j] = Payloads.encode(out -> Payloads.writeMatrix(out, block));
+        }
         List<byte[]> payloads = new ArrayList<>(discriminatorOf.length);
         for (int w = 0; w < discriminatorOf.length; w++) {
             int gi = w % k;
@@ -225,9 +231,9 @@ public final class MdGan implements Strategy {
                 out.writeInt(expected);
                 out.writeBoolean(checkpoint);
                 out.writeBoolean(gi == di);
-                Payloads.writeMatrix(out, block(x, gi, b));
+                out.write(blocks[gi]);
                 if (gi != di) {
-                    Payloads.writeMatrix(out, block(x, di, b));
+                    out.write(blocks[di]);
                 }
             }));
         }
