@@ -6,6 +6,7 @@ import io.sparkgan.core.nn.NetworkSpec;
 import io.sparkgan.core.train.StandaloneTrainer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -29,8 +30,10 @@ final class BenchCommand implements Callable<Integer> {
     int iterations;
     @Option(names = "--warmup", defaultValue = "15", description = "Untimed iterations first (default ${DEFAULT-VALUE}).")
     int warmup;
-    @Option(names = "--strategy", description = "Benchmark a strategy on Spark instead: standalone, mdgan or flgan.")
+    @Option(names = "--strategy", description = "Benchmark strategies on Spark instead: standalone, mdgan, flgan, or a comma-separated list run in alternation.")
     String strategy;
+    @Option(names = "--rounds", defaultValue = "1", description = "With --strategy: alternating rounds; medians are reported (default ${DEFAULT-VALUE}).")
+    int rounds;
     @Option(names = "--workers", defaultValue = "4", description = "Workers for --strategy (default ${DEFAULT-VALUE}).")
     int workers;
     @Option(names = "--master", defaultValue = "local[2]", description = "Spark master for --strategy (default ${DEFAULT-VALUE}).")
@@ -176,16 +179,20 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /**
-     * Per-iteration wall time of a strategy on Spark, split into driver GAN work, worker GAN work
+     * Per-iteration wall time of strategies on Spark, split into driver GAN work, worker GAN work
      * (summed over tasks, and divided by the task slots that run them in parallel) and everything
-     * else: scheduling, serialisation, transfer, Spark's own latency.
+     * else: scheduling, serialisation, transfer, Spark's own latency. Several strategies run in
+     * alternating rounds in one JVM, so their ratio is measured in one run; medians are reported.
      */
     int benchStrategy() {
-        if (!io.sparkgan.spark.StrategyConfig.STRATEGIES.contains(strategy)) {
-            throw new UsageException("strategy '" + strategy + "' is unknown; expected one of " + io.sparkgan.spark.StrategyConfig.STRATEGIES);
+        List<String> strategies = List.of(strategy.toLowerCase(Locale.ROOT).split("\\s*,\\s*"));
+        for (String s : strategies) {
+            if (!io.sparkgan.spark.StrategyConfig.STRATEGIES.contains(s)) {
+                throw new UsageException("strategy '" + s + "' is unknown; expected one of " + io.sparkgan.spark.StrategyConfig.STRATEGIES);
+            }
         }
-        if (workers <= 0) {
-            throw new UsageException("--workers must be positive, got " + workers);
+        if (workers <= 0 || rounds <= 0) {
+            throw new UsageException("--workers and --rounds must be positive, got " + workers + " and " + rounds);
         }
         java.nio.file.Path scratch = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "bench-" + java.util.UUID.randomUUID());
         org.apache.spark.sql.SparkSession spark = io.sparkgan.spark.SparkSessions.getOrCreate("sparkgan-bench", master, scratch);
@@ -201,29 +208,63 @@ final class BenchCommand implements Callable<Integer> {
             org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> frame =
                     io.sparkgan.data.VectorFrames.toFrame(spark, new io.sparkgan.data.Samples(x, null)).cache();
             frame.count();
-            java.util.function.IntFunction<io.sparkgan.spark.ml.GanEstimator> estimator = its -> new io.sparkgan.spark.ml.GanEstimator()
-                    .setStrategy(strategy).setWorkers(workers).setIterations(its).setBatchSize(batch).setLatentDim(LATENT)
-                    .setGenerator("mlp:512,512:relu:tanh").setDiscriminator("mlp:512,512:leakyrelu").setLogEvery(its).setEvalEvery(its).setSwapEveryEpochs(swapEveryEpochs).setExchange(exchange);
-            estimator.apply(Math.max(1, warmup)).fit(frame);
-            io.sparkgan.spark.ml.Summary s = estimator.apply(iterations).fit(frame).summary();
             int slots = spark.sparkContext().defaultParallelism();
-            double wall = s.wallSeconds() / iterations * 1e3;
-            double driver = s.driverComputeSeconds() / iterations * 1e3;
-            double workerSum = s.workerComputeSeconds() / iterations * 1e3;
-            double workerPath = strategy.equals("standalone") ? 0 : workerSum / Math.min(slots, workers);
-            double other = Math.max(0, wall - driver - workerPath);
-            System.out.printf(Locale.ROOT, "%s%s, N=%d workers, %s (%d task slots), b=%d, L=1, MNIST MLP shapes, %d timed iterations%n",
-                    strategy, strategy.equals("mdgan") ? " (exchange " + exchange + ")" : "", workers, master, slots, batch, iterations);
-            System.out.printf(Locale.ROOT, "per iteration: wall %.1f ms = driver GAN work %.1f ms + worker GAN work %.1f ms (%.1f ms summed over %d workers / %d slots) + everything else %.1f ms (%.0f %%)%n",
-                    wall, driver, workerPath, workerSum, workers, Math.min(slots, workers), other, 100 * other / wall);
-            System.out.printf(Locale.ROOT, "worker compute per generator update and worker: %.2f ms%n", workerSum / workers);
-            System.out.printf(Locale.ROOT, "bytes per iteration: to workers %d, from workers %d, between workers %d%n",
-                    s.bytesToWorkers() / iterations, s.bytesFromWorkers() / iterations, s.bytesBetweenWorkers() / iterations);
+            int parallel = Math.min(slots, workers);
+            System.out.printf(Locale.ROOT, "N=%d workers, %s (%d task slots), b=%d, L=1, MNIST MLP shapes, %d timed iterations per run, %d alternating round(s), MD-GAN exchange %s%n",
+                    workers, master, slots, batch, iterations, rounds, exchange);
+            java.util.Map<String, List<double[]>> runs = new java.util.LinkedHashMap<>();
+            for (String s : strategies) {
+                estimator(s, Math.max(1, warmup)).fit(frame);
+                runs.put(s, new ArrayList<>());
+            }
+            for (int round = 1; round <= rounds; round++) {
+                for (String s : strategies) {
+                    io.sparkgan.spark.ml.Summary m = estimator(s, iterations).fit(frame).summary();
+                    double wall = m.wallSeconds() / iterations * 1e3;
+                    double driver = m.driverComputeSeconds() / iterations * 1e3;
+                    double workerSum = m.workerComputeSeconds() / iterations * 1e3;
+                    double workerPath = s.equals("standalone") ? 0 : workerSum / parallel;
+                    double other = Math.max(0, wall - driver - workerPath);
+                    runs.get(s).add(new double[] {wall, other, workerSum / workers});
+                    System.out.printf(Locale.ROOT, "round %d %-10s wall %.1f ms = driver GAN work %.1f + worker GAN work %.1f (summed %.1f / %d) + everything else %.1f ms (%.0f %%);"
+                                    + " worker compute per update and worker %.2f ms; bytes per iteration %d down, %d up, %d between%n",
+                            round, s, wall, driver, workerPath, workerSum, parallel, other, 100 * other / wall, workerSum / workers,
+                            m.bytesToWorkers() / iterations, m.bytesFromWorkers() / iterations, m.bytesBetweenWorkers() / iterations);
+                }
+            }
+            System.out.println("medians over rounds:");
+            java.util.Map<String, double[]> medians = new java.util.LinkedHashMap<>();
+            for (java.util.Map.Entry<String, List<double[]>> e : runs.entrySet()) {
+                double[] m = new double[3];
+                for (int f = 0; f < 3; f++) {
+                    int field = f;
+                    m[f] = median(e.getValue().stream().mapToDouble(v -> v[field]).toArray());
+                }
+                medians.put(e.getKey(), m);
+                System.out.printf(Locale.ROOT, "  %-10s wall %.1f ms, everything else %.1f ms (%.0f %%), worker compute per update and worker %.2f ms%n",
+                        e.getKey(), m[0], m[1], 100 * m[1] / m[0], m[2]);
+            }
+            if (medians.containsKey("mdgan") && medians.containsKey("flgan")) {
+                System.out.printf(Locale.ROOT, "MD-GAN / FL-GAN worker compute per generator update: %.2f%n", medians.get("mdgan")[2] / medians.get("flgan")[2]);
+            }
             return 0;
         } finally {
             spark.stop();
             Main.deleteRecursively(scratch);
         }
+    }
+
+    private io.sparkgan.spark.ml.GanEstimator estimator(String s, int its) {
+        return new io.sparkgan.spark.ml.GanEstimator()
+                .setStrategy(s).setWorkers(workers).setIterations(its).setBatchSize(batch).setLatentDim(LATENT)
+                .setGenerator("mlp:512,512:relu:tanh").setDiscriminator("mlp:512,512:leakyrelu").setLogEvery(its).setEvalEvery(its)
+                .setSwapEveryEpochs(swapEveryEpochs).setExchange(exchange);
+    }
+
+    static double median(double[] v) {
+        double[] c = v.clone();
+        java.util.Arrays.sort(c);
+        return c.length % 2 == 1 ? c[c.length / 2] : (c[c.length / 2 - 1] + c[c.length / 2]) / 2;
     }
 
     /** Median seconds of one C = A·B over repeated runs (after warm-up). */
