@@ -54,11 +54,11 @@ final class RunExecutor {
         }
         Generator g = model.generator();
         Map<String, Double> last = model.summary().metrics().isEmpty()
-                ? evaluator.evaluate(g.sample(g.latent(GanRandom.stream(c.getSeed(), "eval", model.summary().iterations()), c.getEvalSamples())))
+                ? evaluator.score(g, c, model.summary().iterations())
                 : model.summary().metrics();
         writeFinal(run, c, model.summary(), rows.isEmpty() ? null : rows.get(rows.size() - 1), last);
         model.write().overwrite().save(run.file("model").toUri().toString());
-        double[][] real = sample(VectorFrames.collect(frame).features(), 2500);
+        double[][] real = toDouble(VectorFrames.collect(frame.limit(2500)).features());
         double[][] generated = g.sample(g.latent(GanRandom.stream(c.getSeed(), "plot", 0), 2500)).toDoubleMatrix();
         Plots.samples(run.file("samples.png"), c.getStrategy() + " on " + c.getDataset() + ", iteration " + model.summary().iterations(), real, generated);
         return new Outcome(model.summary(), last);
@@ -97,13 +97,15 @@ final class RunExecutor {
         return sb.toString();
     }
 
-    private static double[][] sample(float[][] x, int n) {
-        int step = Math.max(1, x.length / n);
-        List<double[]> out = new ArrayList<>();
-        for (int i = 0; i < x.length && out.size() < n; i += step) {
-            out.add(new double[] {x[i][0], x[i].length > 1 ? x[i][1] : 0});
+    private static double[][] toDouble(float[][] x) {
+        double[][] out = new double[x.length][];
+        for (int i = 0; i < x.length; i++) {
+            out[i] = new double[x[i].length];
+            for (int j = 0; j < x[i].length; j++) {
+                out[i][j] = x[i][j];
+            }
         }
-        return out.toArray(new double[0][]);
+        return out;
     }
 
     static TrainingListener listeners(TrainingListener progress, java.util.function.Consumer<IterationRecord> rows) {

@@ -8,6 +8,7 @@ import java.util.List;
 import org.apache.spark.Partitioner;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Dataset;
@@ -56,7 +57,7 @@ public final class Shards {
             throw new IllegalArgumentException("more than 2^31 rows are not supported, got " + n);
         }
         int[] perm = GanRandom.stream(seed, "shards", 0).permutation((int) n);
-        Broadcast<int[]> permB = JavaSparkContexts.of(frame).broadcast(perm);
+        Broadcast<int[]> permB = JavaSparkContext.fromSparkContext(frame.sparkSession().sparkContext()).broadcast(perm);
         JavaPairRDD<Integer, float[]> keyed = rows.zipWithIndex().mapToPair(t -> new Tuple2<>(permB.value()[(int) (long) t._2()] % workers, t._1()));
         JavaRDD<float[]> sharded = keyed.partitionBy(new WorkerPartitioner(workers)).values().persist(StorageLevel.MEMORY_ONLY());
         List<Long> counts = sharded.mapPartitions(it -> {

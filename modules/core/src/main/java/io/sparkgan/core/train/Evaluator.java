@@ -1,5 +1,9 @@
 package io.sparkgan.core.train;
 
+import io.sparkgan.core.GanConfig;
+import io.sparkgan.core.GanRandom;
+import io.sparkgan.core.Generator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -11,4 +15,14 @@ public interface Evaluator {
 
     /** Metric values for {@code samples} ([n, d], inference-mode generator output). */
     Map<String, Double> evaluate(INDArray samples);
+
+    /**
+     * Scores {@code evalSamples} samples of {@code g} at {@code iteration}, drawn from an
+     * evaluation stream of their own (seeded by the iteration): evaluating never shifts the
+     * training draws, and every strategy is scored on the same codes.
+     */
+    default Map<String, Double> score(Generator g, GanConfig config, int iteration) {
+        INDArray z = g.latent(GanRandom.stream(config.getSeed(), "eval", iteration), config.getEvalSamples());
+        return new LinkedHashMap<>(evaluate(g.sample(z)));
+    }
 }

@@ -13,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * A GAN trained in one JVM, built from exactly the three operations MD-GAN splits between driver and
@@ -101,8 +100,7 @@ public final class StandaloneTrainer {
 
     /** Scores {@code evalSamples} fresh samples drawn from a stream of their own (training draws are unaffected). */
     public Map<String, Double> evaluate() {
-        INDArray z = generator.latent(GanRandom.stream(config.getSeed(), "eval", iteration), config.getEvalSamples());
-        return new LinkedHashMap<>(evaluator.evaluate(generator.sample(z)));
+        return evaluator.score(generator, config, iteration);
     }
 
     private void saveCheckpoint(double wallSeconds) {

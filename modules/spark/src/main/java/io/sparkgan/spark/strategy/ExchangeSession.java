@@ -173,25 +173,9 @@ final class ExchangeSession implements AutoCloseable {
      * server and the connections fails it, and the cancellation ends the stage.
      */
     void abort() {
-        try {
-            if (server != null) {
-                server.close();
-            }
-        } catch (IOException ignored) {
-            // closing
-        }
-        for (Connection c : connections) {
-            try {
-                c.socket.close();
-            } catch (IOException ignored) {
-                // closing
-            }
-        }
+        release();
         if (stage != null) {
             stage.cancel(true);
-        }
-        if (io != null) {
-            io.shutdownNow();
         }
     }
 
@@ -215,23 +199,28 @@ final class ExchangeSession implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            for (Connection c : connections) {
-                try {
-                    c.socket.close();
-                } catch (IOException ignored) {
-                    // closing
-                }
+            release();
+        }
+    }
+
+    /** Closes the server, every connection and the I/O threads. */
+    private void release() {
+        try {
+            if (server != null) {
+                server.close();
             }
+        } catch (IOException ignored) {
+            // closing
+        }
+        for (Connection c : connections) {
             try {
-                if (server != null) {
-                    server.close();
-                }
+                c.socket.close();
             } catch (IOException ignored) {
                 // closing
             }
-            if (io != null) {
-                io.shutdownNow();
-            }
+        }
+        if (io != null) {
+            io.shutdownNow();
         }
     }
 

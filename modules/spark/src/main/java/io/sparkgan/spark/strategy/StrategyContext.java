@@ -1,11 +1,8 @@
 package io.sparkgan.spark.strategy;
 
-import io.sparkgan.core.GanRandom;
 import io.sparkgan.core.Generator;
 import io.sparkgan.core.train.Evaluator;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import io.sparkgan.core.train.TrainingListener;
 import io.sparkgan.spark.Shards;
 import io.sparkgan.spark.StrategyConfig;
@@ -23,12 +20,8 @@ import org.nd4j.linalg.api.buffer.DataType;
 public record StrategyContext(StrategyConfig config, Shards shards, JavaSparkContext sc, Evaluator evaluator,
         TrainingListener listener, String checkpointUri, boolean resume, DataType dtype) {
 
-    /**
-     * Scores {@code evalSamples} samples of {@code g}, drawn from a stream of their own (seeded by the
-     * iteration), so evaluating never shifts the training draws and every strategy is scored alike.
-     */
+    /** The evaluator's score of {@code g} at {@code iteration} (see {@link Evaluator#score}). */
     public Map<String, Double> evaluate(Generator g, int iteration) {
-        INDArray z = g.latent(GanRandom.stream(config.getSeed(), "eval", iteration), config.getEvalSamples());
-        return new LinkedHashMap<>(evaluator.evaluate(g.sample(z)));
+        return evaluator.score(g, config, iteration);
     }
 }
