@@ -1,5 +1,6 @@
 package io.sparkgan.cli;
 
+import io.sparkgan.core.Gan;
 import io.sparkgan.core.GanRandom;
 import io.sparkgan.core.Generator;
 import io.sparkgan.core.checkpoint.CheckpointStore;
@@ -48,7 +49,7 @@ final class SampleCommand implements Callable<Integer> {
         RunConfig c = Configs.fromMap((Map<?, ?>) new RunFolder(model).readJsonMap(RunFolder.RUN_JSON).get("config"));
         CheckpointStore store = new CheckpointStore(model.resolve(RunFolder.CHECKPOINTS).toUri().toString());
         int it = store.latest().orElseThrow(() -> new UsageException("--model '" + model + "' has no checkpoint yet"));
-        Generator g = new Generator(ModelParts.network(store.load(it), "generator.zip"), c.getLatentDim());
+        Generator g = Gan.generator(c, ModelParts.network(store.load(it), "generator.zip"));
         double[][] x = g.sample(g.latent(GanRandom.stream(seed != null ? seed : c.getSeed(), "sample", 0), n)).toDoubleMatrix();
         if (name.endsWith(".png")) {
             Plots.samples(out, "samples of " + model.getFileName() + " (iteration " + it + ")", null, x);

@@ -16,16 +16,26 @@ public final class BatchSampler implements Serializable {
     private static final long serialVersionUID = 1L;
 
     private final float[][] shard;
+    private final int[] labels;
     private GanRandom rng;
     private int[] order;
     private int position;
     private long epoch;
 
     public BatchSampler(float[][] shard, GanRandom rng) {
+        this(shard, null, rng);
+    }
+
+    /** @param labels one class per sample, or null for unlabelled data */
+    public BatchSampler(float[][] shard, int[] labels, GanRandom rng) {
         if (shard.length == 0) {
             throw new IllegalArgumentException("a shard must hold at least one sample");
         }
+        if (labels != null && labels.length != shard.length) {
+            throw new IllegalArgumentException("a shard of " + shard.length + " samples has " + labels.length + " labels");
+        }
         this.shard = shard;
+        this.labels = labels;
         this.rng = rng;
         this.order = rng.permutation(shard.length);
     }
@@ -43,19 +53,24 @@ public final class BatchSampler implements Serializable {
         return epoch;
     }
 
-    /** The next {@code b} samples as a [b, d] matrix. */
-    public INDArray next(int b, DataType dtype) {
+    /** The next {@code b} samples as a [b, d] matrix, with their labels if the shard has them. */
+    public Batch next(int b, DataType dtype) {
         int d = dimension();
         float[] flat = new float[b * d];
+        int[] y = labels == null ? null : new int[b];
         for (int i = 0; i < b; i++) {
             if (position == order.length) {
                 order = rng.permutation(shard.length);
                 position = 0;
                 epoch++;
             }
-            System.arraycopy(shard[order[position++]], 0, flat, i * d, d);
+            int row = order[position++];
+            System.arraycopy(shard[row], 0, flat, i * d, d);
+            if (y != null) {
+                y[i] = labels[row];
+            }
         }
-        return Nd4j.create(flat, new long[] {b, d}, 'c').castTo(dtype);
+        return new Batch(Nd4j.create(flat, new long[] {b, d}, 'c').castTo(dtype), y);
     }
 
     public State state() {

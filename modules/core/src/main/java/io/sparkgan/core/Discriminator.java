@@ -37,6 +37,11 @@ public final class Discriminator {
 
     /** One optimizer step on the discriminator loss of {@code real} and {@code fake}; returns the loss before the step. */
     public double step(INDArray real, INDArray fake) {
+        return step(Batch.of(real), Batch.of(fake));
+    }
+
+    /** As {@link #step(INDArray, INDArray)} with labels, which a conditional objective needs. */
+    public double step(Batch real, Batch fake) {
         Pair<Objective.Loss, Gradient> lg = lossAndGradient(real, fake);
         Backprop.apply(net, lg.getSecond(), real.rows() + fake.rows());
         return lg.getFirst().value();
@@ -44,14 +49,19 @@ public final class Discriminator {
 
     /** The discriminator loss and its parameter gradient (a view that the next call overwrites). */
     public Pair<Objective.Loss, Gradient> lossAndGradient(INDArray real, INDArray fake) {
+        return lossAndGradient(Batch.of(real), Batch.of(fake));
+    }
+
+    /** As {@link #lossAndGradient(INDArray, INDArray)} with labels. */
+    public Pair<Objective.Loss, Gradient> lossAndGradient(Batch real, Batch fake) {
         // One pass over [real; fake]: the networks hold no batch statistics, so this equals two passes.
         int m = real.rows();
-        Backprop.Forward f = Backprop.forward(net, Nd4j.vstack(real, fake));
+        Backprop.Forward f = Backprop.forward(net, Nd4j.vstack(real.x(), fake.x()));
         INDArray out = f.output();
         long rows = out.rows();
         Objective.Loss loss = objective.discriminatorLoss(
-                out.get(interval(0, m), all()),
-                out.get(interval(m, rows), all()));
+                out.get(interval(0, m), all()), real.labels(),
+                out.get(interval(m, rows), all()), fake.labels());
         // The input gradient of real and generated samples is not needed for a discriminator step.
         Gradient g = Backprop.backward(f, Nd4j.vstack(loss.realGrad(), loss.fakeGrad()), true, false).getFirst();
         return Pair.of(loss, g);
@@ -68,8 +78,13 @@ public final class Discriminator {
      * changed.
      */
     public Feedback feedback(INDArray fake) {
-        Backprop.Forward f = Backprop.forward(net, fake);
-        Objective.Loss loss = objective.generatorLoss(f.output());
+        return feedback(Batch.of(fake));
+    }
+
+    /** As {@link #feedback(INDArray)}; a conditional objective reads the classes the batch was generated for. */
+    public Feedback feedback(Batch fake) {
+        Backprop.Forward f = Backprop.forward(net, fake.x());
+        Objective.Loss loss = objective.generatorLoss(f.output(), fake.labels());
         // Only the input gradient: the discriminator is not updated by its own feedback.
         INDArray grad = Backprop.backward(f, loss.fakeGrad(), false, true).getSecond();
         return new Feedback(grad, loss.value());

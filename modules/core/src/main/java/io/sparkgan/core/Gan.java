@@ -16,15 +16,30 @@ import org.nd4j.linalg.learning.config.IUpdater;
 public final class Gan {
     private Gan() {}
 
+    /**
+     * The generator; a conditional objective makes it conditional, its input being the latent code
+     * followed by a one-hot class ({@link Generator#latent}).
+     */
     public static Generator generator(GanConfig c, int dataDim, DataType dtype) {
+        int classes = objective(c).classes();
         return new Generator(
-                Networks.generator(c.getGenerator(), c.getLatentDim(), dataDim,
+                Networks.generator(c.getGenerator(), c.getLatentDim() + classes, dataDim,
                         adam(c.getGeneratorLr(), c), GanRandom.derive(c.getSeed(), "generator", 0), dtype),
-                c.getLatentDim());
+                c.getLatentDim(), classes);
+    }
+
+    /** A generator of this configuration around restored network {@code net}. */
+    public static Generator generator(GanConfig c, org.deeplearning4j.nn.multilayer.MultiLayerNetwork net) {
+        return new Generator(net, c.getLatentDim(), objective(c).classes());
+    }
+
+    /** The run's objective, with the class count of its configuration. */
+    public static Objective objective(GanConfig c) {
+        return Objectives.byName(c.getObjective(), c.getClasses());
     }
 
     public static Discriminator discriminator(GanConfig c, int dataDim, int worker, DataType dtype) {
-        Objective objective = Objectives.byName(c.getObjective());
+        Objective objective = objective(c);
         return new Discriminator(
                 Networks.discriminator(c.getDiscriminator(), dataDim, objective.discriminatorOutputs(),
                         adam(c.getDiscriminatorLr(), c), GanRandom.derive(c.getSeed(), "discriminator", worker), dtype),

@@ -24,6 +24,8 @@ public class GanConfig implements Serializable {
     private NetworkSpec generator = NetworkSpec.mlp("relu", "identity", 128, 128, 128);
     private NetworkSpec discriminator = NetworkSpec.mlp("leakyrelu", "identity", 128, 128, 128);
     private String objective = "nonsaturating";
+    /** Classes of the data a conditional objective (acgan) conditions on; 0 = taken from the data's labels. */
+    private int classes = 0;
     private double generatorLr = 1e-3;
     private double discriminatorLr = 1e-3;
     private double beta1 = 0.5;
@@ -56,7 +58,10 @@ public class GanConfig implements Serializable {
         if (generator == null || discriminator == null) {
             throw new IllegalArgumentException("generator and discriminator networks must be given");
         }
-        Objectives.byName(objective);
+        Objectives.validateName(objective);
+        if (classes < 0) {
+            throw new IllegalArgumentException("classes must be 0 (taken from the data) or positive, got " + classes);
+        }
     }
 
     private static void positive(String name, double value) {
@@ -81,6 +86,8 @@ public class GanConfig implements Serializable {
     public GanConfig setDiscriminator(NetworkSpec discriminator) { this.discriminator = discriminator; return this; }
     public String getObjective() { return objective; }
     public GanConfig setObjective(String objective) { this.objective = objective; return this; }
+    public int getClasses() { return classes; }
+    public GanConfig setClasses(int classes) { this.classes = classes; return this; }
     public double getGeneratorLr() { return generatorLr; }
     public GanConfig setGeneratorLr(double generatorLr) { this.generatorLr = generatorLr; return this; }
     public double getDiscriminatorLr() { return discriminatorLr; }

@@ -19,13 +19,23 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class Generator {
     private final MultiLayerNetwork net;
     private final int latentDim;
+    private final int classes;
     /** The codes of the last training-mode forward pass, and that pass. */
     private INDArray forwardOf;
     private Backprop.Forward forward;
 
     public Generator(MultiLayerNetwork net, int latentDim) {
+        this(net, latentDim, 0);
+    }
+
+    /**
+     * @param classes 0 for an unconditional generator; otherwise its input is the latent code followed
+     *     by a one-hot class of this many classes (Odena et al., ICML 2017)
+     */
+    public Generator(MultiLayerNetwork net, int latentDim, int classes) {
         this.net = Backprop.prepare(net);
         this.latentDim = latentDim;
+        this.classes = classes;
     }
 
     public MultiLayerNetwork network() {
@@ -36,17 +46,70 @@ public final class Generator {
         return latentDim;
     }
 
+    /** Classes the generator is conditioned on (0: unconditional). */
+    public int classes() {
+        return classes;
+    }
+
     public DataType dataType() {
         return net.params().dataType();
     }
 
-    /** {@code n} latent codes drawn from N(0, I) with {@code rng}. */
+    /**
+     * {@code n} generator inputs drawn with {@code rng}: latent codes from N(0, I) and, for a
+     * conditional generator, a class per row drawn uniformly and appended one-hot.
+     */
     public INDArray latent(GanRandom rng, int n) {
+        int[] labels = null;
+        double[] z = gaussian(rng, n);
+        if (classes > 0) {
+            labels = new int[n];
+            for (int i = 0; i < n; i++) {
+                labels[i] = rng.nextInt(classes);
+            }
+        }
+        return input(z, labels, n);
+    }
+
+    /** {@code n} generator inputs with the given classes (e.g. one row of a sample grid per class). */
+    public INDArray latent(GanRandom rng, int[] labels) {
+        if (classes == 0) {
+            throw new IllegalArgumentException("the generator is unconditional; it takes no classes");
+        }
+        return input(gaussian(rng, labels.length), labels, labels.length);
+    }
+
+    /** The classes encoded in generator inputs {@code z} (null for an unconditional generator). */
+    public int[] labels(INDArray z) {
+        if (classes == 0) {
+            return null;
+        }
+        INDArray onehot = z.get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                org.nd4j.linalg.indexing.NDArrayIndex.interval(latentDim, latentDim + classes));
+        return onehot.argMax(1).toIntVector();
+    }
+
+    private double[] gaussian(GanRandom rng, int n) {
         double[] z = new double[n * latentDim];
         for (int i = 0; i < z.length; i++) {
             z[i] = rng.nextGaussian();
         }
-        return Nd4j.create(z, new long[] {n, latentDim}, dataType());
+        return z;
+    }
+
+    private INDArray input(double[] z, int[] labels, int n) {
+        int width = latentDim + classes;
+        double[] in = new double[n * width];
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(z, i * latentDim, in, i * width, latentDim);
+            if (labels != null) {
+                if (labels[i] < 0 || labels[i] >= classes) {
+                    throw new IllegalArgumentException("class " + labels[i] + " is outside 0.." + (classes - 1));
+                }
+                in[i * width + latentDim + labels[i]] = 1;
+            }
+        }
+        return Nd4j.create(in, new long[] {n, width}, dataType());
     }
 
     /** Generated samples G(z) in training mode (the samples the discriminators train on). */

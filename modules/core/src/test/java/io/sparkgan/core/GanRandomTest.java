@@ -71,7 +71,7 @@ class GanRandomTest {
         BatchSampler s = new BatchSampler(shard, new GanRandom(5));
         float[] seen = new float[10];
         for (int k = 0; k < 2; k++) {
-            float[] b = s.next(5, DataType.FLOAT).ravel().toFloatVector();
+            float[] b = s.next(5, DataType.FLOAT).x().ravel().toFloatVector();
             for (int i = 0; i < 5; i++) {
                 seen[k * 5 + i] = b[2 * i];
                 assertEquals(-b[2 * i], b[2 * i + 1], 0.0, "rows stay intact");
@@ -86,7 +86,7 @@ class GanRandomTest {
         BatchSampler copy = new BatchSampler(shard, new GanRandom(99));
         copy.restore(s.state());
         for (int k = 0; k < 5; k++) {
-            assertEquals(s.next(4, DataType.FLOAT), copy.next(4, DataType.FLOAT));
+            assertEquals(s.next(4, DataType.FLOAT).x(), copy.next(4, DataType.FLOAT).x());
         }
     }
 }

@@ -28,6 +28,36 @@ public final class Payloads {
         return 8 + 4 * rows * cols;
     }
 
+    /** Bytes of an encoded batch: the matrix, then one int32 class per row when labelled. */
+    public static long batchBytes(long rows, long cols, boolean labelled) {
+        return matrixBytes(rows, cols) + (labelled ? 4 * rows : 0);
+    }
+
+    /** A batch: its matrix, then its labels (both ends know from the objective whether there are any). */
+    public static void writeBatch(DataOutputStream out, io.sparkgan.core.Batch batch) throws IOException {
+        writeMatrix(out, batch.x());
+        if (batch.labels() != null) {
+            ByteBuffer buf = ByteBuffer.allocate(4 * batch.labels().length).order(ByteOrder.LITTLE_ENDIAN);
+            buf.asIntBuffer().put(batch.labels());
+            out.write(buf.array());
+        }
+    }
+
+    public static io.sparkgan.core.Batch readBatch(DataInputStream in, DataType dtype, boolean labelled) throws IOException {
+        INDArray x = readMatrix(in, dtype);
+        if (!labelled) {
+            return io.sparkgan.core.Batch.of(x);
+        }
+        int n = (int) x.rows();
+        byte[] body = in.readNBytes(4 * n);
+        if (body.length != 4 * n) {
+            throw new IOException("truncated labels: expected " + 4 * n + " bytes, got " + body.length);
+        }
+        int[] labels = new int[n];
+        ByteBuffer.wrap(body).order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().get(labels);
+        return new io.sparkgan.core.Batch(x, labels);
+    }
+
     public static void writeMatrix(DataOutputStream out, INDArray m) throws IOException {
         int rows = (int) m.rows();
         int cols = (int) m.columns();

@@ -1,8 +1,8 @@
 package io.sparkgan.spark;
 
-import io.sparkgan.core.GanRandom;
 import io.sparkgan.data.VectorFrames;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.Partitioner;
@@ -20,57 +20,99 @@ import scala.Tuple2;
  * The dataset split across workers: a cached RDD with exactly one partition per worker, partition
  * n being worker n's shard. Shards are built once, persisted, and never move; strategies zip their
  * per-iteration payloads with them, so each task runs where its shard (and its worker state) lives.
+ *
+ * <p>A row of the RDD is the sample's features followed, for labelled data, by its class as a
+ * float (exact for any class count below 2^24); {@link #materialise} splits them again.
  */
 public final class Shards {
     private final JavaRDD<float[]> rdd;
     private final long[] sizes;
     private final int dimension;
+    private final boolean labelled;
+    private final String mode;
+    private final long[][] histogram;
 
-    private Shards(JavaRDD<float[]> rdd, long[] sizes, int dimension) {
+    private Shards(JavaRDD<float[]> rdd, long[] sizes, int dimension, boolean labelled, String mode, long[][] histogram) {
         this.rdd = rdd;
         this.sizes = sizes;
         this.dimension = dimension;
+        this.labelled = labelled;
+        this.mode = mode;
+        this.histogram = histogram;
+    }
+
+    /** IID shards (see {@link ShardPlan}). */
+    public static Shards iid(Dataset<Row> frame, int workers, long seed) {
+        return build(frame, workers, seed, "iid");
     }
 
     /**
-     * IID shards: rows are dealt to workers by a permutation drawn from the run seed, so shard sizes
-     * differ by at most one and the split is the same for the same seed and worker count.
+     * Shards by {@code mode} ({@link ShardPlan}: iid, label-skew:c, dirichlet:alpha). The labels, if
+     * the frame has a {@code label} column, are collected to the driver to plan the split; the
+     * samples go from the frame's partitions straight to their worker's partition.
      */
-    public static Shards iid(Dataset<Row> frame, int workers, long seed) {
+    public static Shards build(Dataset<Row> frame, int workers, long seed, String mode) {
         VectorFrames.validateSchema(frame.schema());
+        ShardPlan.validateMode(mode);
         if (workers <= 0) {
             throw new IllegalArgumentException("workers must be positive, got " + workers);
         }
-        JavaRDD<float[]> rows = frame.select(VectorFrames.FEATURES).javaRDD().map(r -> {
+        boolean labelled = Arrays.asList(frame.schema().fieldNames()).contains(VectorFrames.LABEL);
+        Dataset<Row> cols = labelled ? frame.select(VectorFrames.FEATURES, VectorFrames.LABEL) : frame.select(VectorFrames.FEATURES);
+        JavaRDD<float[]> rows = cols.javaRDD().map(r -> {
             Vector v = r.getAs(0);
-            float[] x = new float[v.size()];
-            for (int j = 0; j < x.length; j++) {
+            int d = v.size();
+            float[] x = new float[labelled ? d + 1 : d];
+            for (int j = 0; j < d; j++) {
                 x[j] = (float) v.apply(j);
+            }
+            if (labelled) {
+                double y = ((Number) r.get(1)).doubleValue();
+                if (y < 0 || y != Math.rint(y) || y >= 1 << 24) {
+                    throw new IllegalArgumentException("label " + y + " is not a class index; expected integers 0, 1, 2, ...");
+                }
+                x[d] = (float) y;
             }
             return x;
         });
-        long n = rows.count();
-        if (n < workers) {
-            throw new IllegalArgumentException("the data has " + n + " rows but " + workers + " workers were asked for; each worker needs at least one row");
+        int[] labels = null;
+        long n;
+        if (labelled) {
+            labels = rows.map(x -> (int) x[x.length - 1]).collect().stream().mapToInt(Integer::intValue).toArray();
+            n = labels.length;
+        } else {
+            n = rows.count();
         }
         if (n > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("more than 2^31 rows are not supported, got " + n);
         }
-        int[] perm = GanRandom.stream(seed, "shards", 0).permutation((int) n);
-        Broadcast<int[]> permB = JavaSparkContext.fromSparkContext(frame.sparkSession().sparkContext()).broadcast(perm);
-        JavaPairRDD<Integer, float[]> keyed = rows.zipWithIndex().mapToPair(t -> new Tuple2<>(permB.value()[(int) (long) t._2()] % workers, t._1()));
+        ShardPlan plan = ShardPlan.of(mode, labels, (int) n, workers, seed);
+        Broadcast<int[]> planB = JavaSparkContext.fromSparkContext(frame.sparkSession().sparkContext()).broadcast(plan.workerOf());
+        JavaPairRDD<Integer, float[]> keyed = rows.zipWithIndex().mapToPair(t -> new Tuple2<>(planB.value()[(int) (long) t._2()], t._1()));
         JavaRDD<float[]> sharded = keyed.partitionBy(new WorkerPartitioner(workers)).values().persist(StorageLevel.MEMORY_ONLY());
-        List<Long> counts = sharded.mapPartitions(it -> {
-            long c = 0;
-            while (it.hasNext()) {
-                it.next();
-                c++;
-            }
-            return List.of(c).iterator();
-        }).collect();
-        permB.destroy();
-        int dim = sharded.first().length;
-        return new Shards(sharded, counts.stream().mapToLong(Long::longValue).toArray(), dim);
+        long[] sizes = plan.sizes();
+        int dim = sharded.first().length - (labelled ? 1 : 0);
+        planB.destroy();
+        return new Shards(sharded, sizes, dim, labelled, mode, plan.histogram(labels));
+    }
+
+    /** Whether rows carry a class label. */
+    public boolean labelled() {
+        return labelled;
+    }
+
+    /** The split mode, e.g. "iid" or "label-skew:2". */
+    public String mode() {
+        return mode;
+    }
+
+    /** Rows per worker and class, [worker][class]; no columns for unlabelled data. */
+    public long[][] histogram() {
+        long[][] h = new long[histogram.length][];
+        for (int w = 0; w < h.length; w++) {
+            h[w] = histogram[w].clone();
+        }
+        return h;
     }
 
     public JavaRDD<float[]> rdd() {
@@ -101,11 +143,30 @@ public final class Shards {
         return dimension;
     }
 
-    /** A shard's rows, from the cached partition's iterator. */
-    public static float[][] materialise(Iterator<float[]> it) {
+    /** A shard's samples (and labels, for labelled shards), from the cached partition's iterator. */
+    public static Data materialise(Iterator<float[]> it, boolean labelled) {
         List<float[]> rows = new ArrayList<>();
         it.forEachRemaining(rows::add);
-        return rows.toArray(new float[0][]);
+        float[][] x = new float[rows.size()][];
+        int[] y = labelled ? new int[rows.size()] : null;
+        for (int i = 0; i < x.length; i++) {
+            float[] r = rows.get(i);
+            if (labelled) {
+                x[i] = Arrays.copyOf(r, r.length - 1);
+                y[i] = (int) r[r.length - 1];
+            } else {
+                x[i] = r;
+            }
+        }
+        return new Data(x, y);
+    }
+
+    /** A materialised shard: samples and their labels (null when unlabelled). */
+    public record Data(float[][] x, int[] labels) {
+        /** A batch sampler over this shard. */
+        public io.sparkgan.core.BatchSampler sampler(io.sparkgan.core.GanRandom rng) {
+            return new io.sparkgan.core.BatchSampler(x, labels, rng);
+        }
     }
 
     public void release() {

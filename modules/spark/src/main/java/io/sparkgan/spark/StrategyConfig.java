@@ -21,6 +21,8 @@ public class StrategyConfig extends GanConfig {
     private int averageEveryEpochs = 1;
     private int averageEveryIterations = 0;
     private String exchange = "session";
+    /** How the data is split across workers: iid, label-skew:c or dirichlet:alpha ({@link ShardPlan}). */
+    private String shards = "iid";
 
     @Override
     public void validate() {
@@ -48,6 +50,7 @@ public class StrategyConfig extends GanConfig {
         if (averageEveryIterations < 0) {
             throw new IllegalArgumentException("average-every-iterations must be 0 (use epochs) or positive, got " + averageEveryIterations);
         }
+        ShardPlan.validateMode(shards);
         super.validate();
     }
 
@@ -73,6 +76,8 @@ public class StrategyConfig extends GanConfig {
     public StrategyConfig setAverageEveryEpochs(int averageEveryEpochs) { this.averageEveryEpochs = averageEveryEpochs; return this; }
     public String getExchange() { return exchange; }
     public StrategyConfig setExchange(String exchange) { this.exchange = exchange; return this; }
+    public String getShards() { return shards; }
+    public StrategyConfig setShards(String shards) { this.shards = shards; return this; }
     public int getAverageEveryIterations() { return averageEveryIterations; }
     public StrategyConfig setAverageEveryIterations(int averageEveryIterations) { this.averageEveryIterations = averageEveryIterations; return this; }
 }

@@ -20,33 +20,37 @@ public final class NonSaturating implements Objective {
     }
 
     @Override
-    public Loss discriminatorLoss(INDArray realOut, INDArray fakeOut) {
+    public Loss discriminatorLoss(INDArray realOut, int[] realLabels, INDArray fakeOut, int[] fakeLabels) {
         double[] r = realOut.toDoubleVector();
         double[] f = fakeOut.toDoubleVector();
         double[] gr = new double[r.length];
         double[] gf = new double[f.length];
-        double loss = 0;
-        for (int i = 0; i < r.length; i++) {
-            loss += softplus(-r[i]) / r.length;
-            gr[i] = (sigmoid(r[i]) - 1) / r.length;
-        }
-        for (int i = 0; i < f.length; i++) {
-            loss += softplus(f[i]) / f.length;
-            gf[i] = sigmoid(f[i]) / f.length;
-        }
+        double loss = sourceLoss(r, true, gr, 0, 1) + sourceLoss(f, false, gf, 0, 1);
         return new Loss(loss, column(gr, realOut), column(gf, fakeOut));
     }
 
     @Override
-    public Loss generatorLoss(INDArray fakeOut) {
+    public Loss generatorLoss(INDArray fakeOut, int[] fakeLabels) {
         double[] f = fakeOut.toDoubleVector();
         double[] gf = new double[f.length];
-        double loss = 0;
-        for (int i = 0; i < f.length; i++) {
-            loss += softplus(-f[i]) / f.length;
-            gf[i] = (sigmoid(f[i]) - 1) / f.length;
-        }
+        double loss = sourceLoss(f, true, gf, 0, 1);
         return new Loss(loss, null, column(gf, fakeOut));
+    }
+
+    /**
+     * The batch-mean loss {@code softplus(-t)} (the sample should be called real) or
+     * {@code softplus(t)} (called fake) of the logits at column {@code col} of row-major
+     * {@code out} with {@code stride} columns; adds d loss / d logit into {@code grad}.
+     */
+    static double sourceLoss(double[] out, boolean asReal, double[] grad, int col, int stride) {
+        int n = out.length / stride;
+        double loss = 0;
+        for (int i = 0; i < n; i++) {
+            double t = out[i * stride + col];
+            loss += (asReal ? softplus(-t) : softplus(t)) / n;
+            grad[i * stride + col] += (asReal ? sigmoid(t) - 1 : sigmoid(t)) / n;
+        }
+        return loss;
     }
 
     static double softplus(double t) {
@@ -58,6 +62,6 @@ public final class NonSaturating implements Objective {
     }
 
     private static INDArray column(double[] values, INDArray like) {
-        return Nd4j.create(values, new long[] {values.length, 1}, like.dataType());
+        return Nd4j.create(values, like.shape(), like.dataType());
     }
 }

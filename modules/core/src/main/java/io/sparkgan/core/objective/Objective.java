@@ -22,15 +22,35 @@ public interface Objective extends Serializable {
     }
 
     /**
+     * Number of classes the generator is conditioned on (0: unconditional). A conditional objective
+     * needs a label for every real and every generated sample.
+     */
+    default int classes() {
+        return 0;
+    }
+
+    /**
      * Discriminator loss of one real and one generated batch.
      *
      * @param realOut discriminator outputs on real samples, [m, outputs]
+     * @param realLabels the real samples' classes (null when the objective is unconditional)
      * @param fakeOut discriminator outputs on generated samples, [b, outputs]
+     * @param fakeLabels the classes the generated samples were conditioned on (null likewise)
      */
-    Loss discriminatorLoss(INDArray realOut, INDArray fakeOut);
+    Loss discriminatorLoss(INDArray realOut, int[] realLabels, INDArray fakeOut, int[] fakeLabels);
 
     /** Generator loss of a generated batch; {@link Loss#realGrad()} is null. */
-    Loss generatorLoss(INDArray fakeOut);
+    Loss generatorLoss(INDArray fakeOut, int[] fakeLabels);
+
+    /** The unconditional form of {@link #discriminatorLoss(INDArray, int[], INDArray, int[])}. */
+    default Loss discriminatorLoss(INDArray realOut, INDArray fakeOut) {
+        return discriminatorLoss(realOut, null, fakeOut, null);
+    }
+
+    /** The unconditional form of {@link #generatorLoss(INDArray, int[])}. */
+    default Loss generatorLoss(INDArray fakeOut) {
+        return generatorLoss(fakeOut, null);
+    }
 
     /**
      * A loss value and its gradients with respect to the discriminator outputs.

@@ -1,5 +1,6 @@
 package io.sparkgan.core.train;
 
+import io.sparkgan.core.Batch;
 import io.sparkgan.core.BatchSampler;
 import io.sparkgan.core.Discriminator;
 import io.sparkgan.core.GanRandom;
@@ -22,7 +23,7 @@ public final class LocalIteration {
             int batchSize, int localSteps, DataType dtype) {
         return IterationScope.run("local-iteration", () -> {
             INDArray z = g.latent(latentRng, batchSize);
-            INDArray x = g.generate(z);
+            Batch x = new Batch(g.generate(z), g.labels(z));
             double dLoss = 0;
             for (int l = 0; l < localSteps; l++) {
                 dLoss += d.step(sampler.next(batchSize, dtype), x) / localSteps;

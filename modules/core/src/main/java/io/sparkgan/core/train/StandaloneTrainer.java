@@ -8,7 +8,6 @@ import io.sparkgan.core.GanRandom;
 import io.sparkgan.core.Generator;
 import io.sparkgan.core.checkpoint.CheckpointStore;
 import io.sparkgan.core.checkpoint.ModelParts;
-import io.sparkgan.core.objective.Objectives;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -43,6 +42,11 @@ public final class StandaloneTrainer {
      * @param checkpoints where checkpoints go; may be null (no checkpoints)
      */
     public StandaloneTrainer(GanConfig config, float[][] data, DataType dtype, Evaluator evaluator, CheckpointStore checkpoints) {
+        this(config, data, null, dtype, evaluator, checkpoints);
+    }
+
+    /** @param labels one class per sample (null for unlabelled data); a conditional objective needs them */
+    public StandaloneTrainer(GanConfig config, float[][] data, int[] labels, DataType dtype, Evaluator evaluator, CheckpointStore checkpoints) {
         config.validate();
         this.config = config;
         this.dtype = dtype;
@@ -51,7 +55,7 @@ public final class StandaloneTrainer {
         int dim = data[0].length;
         this.generator = Gan.generator(config, dim, dtype);
         this.discriminator = Gan.discriminator(config, dim, 0, dtype);
-        this.sampler = new BatchSampler(data, GanRandom.stream(config.getSeed(), "worker", 0));
+        this.sampler = new BatchSampler(data, labels, GanRandom.stream(config.getSeed(), "worker", 0));
         this.latentRng = GanRandom.stream(config.getSeed(), "latent", 0);
     }
 
@@ -122,8 +126,8 @@ public final class StandaloneTrainer {
         Optional<Integer> latest = checkpoints == null ? Optional.empty() : checkpoints.latest();
         latest.ifPresent(it -> {
             Map<String, byte[]> parts = checkpoints.load(it);
-            generator = new Generator(ModelParts.network(parts, GENERATOR), config.getLatentDim());
-            discriminator = new Discriminator(ModelParts.network(parts, DISCRIMINATOR), Objectives.byName(config.getObjective()));
+            generator = Gan.generator(config, ModelParts.network(parts, GENERATOR));
+            discriminator = new Discriminator(ModelParts.network(parts, DISCRIMINATOR), Gan.objective(config));
             State s = ModelParts.json(parts, STATE, State.class);
             iteration = s.iteration();
             wallBefore = s.wallSeconds();

@@ -11,5 +11,11 @@ public interface TrainingListener {
     /** At every logged iteration (every log-every iterations, every evaluation point and the last one). */
     default void onRecord(IterationRecord record) {}
 
+    /**
+     * Once the data is split, before training: the split mode, rows per worker and rows per worker
+     * and class ([worker][class]; no columns for unlabelled data).
+     */
+    default void onShards(String mode, long[] sizes, long[][] classHistogram) {}
+
     default void onEnd() {}
 }

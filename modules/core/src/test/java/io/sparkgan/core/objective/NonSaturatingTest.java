@@ -66,7 +66,7 @@ class NonSaturatingTest {
 
     @Test
     void unknownObjectiveNamesWhatIsAllowed() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Objectives.byName("wgan-xyz"));
-        assertEquals("objective 'wgan-xyz' is unknown; expected one of [nonsaturating]", e.getMessage());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Objectives.byName("wgan-xyz", 0));
+        assertEquals("objective 'wgan-xyz' is unknown; expected one of [nonsaturating, acgan]", e.getMessage());
     }
 }

@@ -3,7 +3,9 @@ package io.sparkgan.spark.ml;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparkgan.core.train.Evaluator;
 import io.sparkgan.core.train.TrainingListener;
+import io.sparkgan.spark.ShardPlan;
 import io.sparkgan.spark.Shards;
+import io.sparkgan.core.objective.Objectives;
 import io.sparkgan.spark.StrategyConfig;
 import io.sparkgan.spark.strategy.Strategies;
 import io.sparkgan.spark.strategy.StrategyContext;
@@ -60,6 +62,8 @@ public final class GanEstimator extends Estimator<GanModel> {
     private final IntParam averageEveryEpochs;
     private final IntParam averageEveryIterations;
     private final Param<String> exchange;
+    private final Param<String> shards;
+    private final IntParam classes;
     private final LongParam seed;
     private final IntParam iterations;
     private final IntParam batchSize;
@@ -95,6 +99,8 @@ public final class GanEstimator extends Estimator<GanModel> {
         averageEveryIterations = new IntParam(this, "averageEveryIterations", "FL-GAN: average every this many local iterations (0 = use epochs)", ParamValidators.gtEq(0));
         exchange = new Param<>(this, "exchange", "MD-GAN: 'session' (a long-lived stage per segment) or 'job' (one Spark job per iteration)",
                 ParamValidators.inArray(StrategyConfig.EXCHANGES.toArray(new String[0])));
+        shards = new Param<>(this, "shards", "how the data is split across workers: " + ShardPlan.MODES);
+        classes = new IntParam(this, "classes", "classes a conditional objective (acgan) conditions on; 0 = from the data's labels", ParamValidators.gtEq(0));
         seed = new LongParam(this, "seed", "seed of every random draw");
         iterations = new IntParam(this, "iterations", "generator updates", ParamValidators.gtEq(1));
         batchSize = new IntParam(this, "batchSize", "b: samples per batch", ParamValidators.gtEq(1));
@@ -172,8 +178,20 @@ public final class GanEstimator extends Estimator<GanModel> {
         StrategyConfig c = toConfig();
         @SuppressWarnings("unchecked")
         Dataset<Row> frame = (Dataset<Row>) dataset;
-        Shards shards = Shards.iid(frame, c.getWorkers(), c.getSeed());
+        Shards shards = Shards.build(frame, c.getWorkers(), c.getSeed(), c.getShards());
         try {
+            if (Objectives.conditional(c.getObjective())) {
+                int dataClasses = shards.histogram().length == 0 ? 0 : shards.histogram()[0].length;
+                if (!shards.labelled()) {
+                    throw new IllegalArgumentException("objective " + c.getObjective() + " needs labelled data (a 'label' column); this data has none");
+                }
+                if (c.getClasses() == 0) {
+                    c.setClasses(dataClasses);
+                } else if (c.getClasses() < dataClasses) {
+                    throw new IllegalArgumentException("classes is " + c.getClasses() + " but the data has labels up to " + (dataClasses - 1));
+                }
+            }
+            listener.onShards(shards.mode(), shards.sizes(), shards.histogram());
             String ckpt = (String) $(checkpointDir);
             StrategyContext ctx = new StrategyContext(c, shards, JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext()),
                     evaluator, listener, ckpt.isEmpty() ? null : ckpt, (Boolean) $(resume), DataType.FLOAT);
@@ -215,6 +233,8 @@ public final class GanEstimator extends Estimator<GanModel> {
     public IntParam averageEveryEpochs() { return averageEveryEpochs; }
     public IntParam averageEveryIterations() { return averageEveryIterations; }
     public Param<String> exchange() { return exchange; }
+    public Param<String> shards() { return shards; }
+    public IntParam classes() { return classes; }
     public LongParam seed() { return seed; }
     public IntParam iterations() { return iterations; }
     public IntParam batchSize() { return batchSize; }
@@ -242,6 +262,8 @@ public final class GanEstimator extends Estimator<GanModel> {
     public GanEstimator setAverageEveryEpochs(int v) { set(averageEveryEpochs, v); return this; }
     public GanEstimator setAverageEveryIterations(int v) { set(averageEveryIterations, v); return this; }
     public GanEstimator setExchange(String v) { set(exchange, v); return this; }
+    public GanEstimator setShards(String v) { set(shards, v); return this; }
+    public GanEstimator setClasses(int v) { set(classes, v); return this; }
     public GanEstimator setSeed(long v) { set(seed, v); return this; }
     public GanEstimator setIterations(int v) { set(iterations, v); return this; }
     public GanEstimator setBatchSize(int v) { set(batchSize, v); return this; }

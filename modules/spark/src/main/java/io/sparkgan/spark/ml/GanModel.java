@@ -2,6 +2,8 @@ package io.sparkgan.spark.ml;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparkgan.core.GanRandom;
+import io.sparkgan.core.Gan;
+import io.sparkgan.core.GanConfig;
 import io.sparkgan.core.Generator;
 import io.sparkgan.data.VectorFrames;
 import io.sparkgan.spark.StrategyConfig;
@@ -80,7 +82,7 @@ public final class GanModel extends Model<GanModel> implements MLWritable {
     /** A fresh copy of the generator network. */
     public Generator generator() {
         try {
-            return new Generator(ModelSerializer.restoreMultiLayerNetwork(new ByteArrayInputStream(generatorBytes), false), config.getLatentDim());
+            return Gan.generator(config, ModelSerializer.restoreMultiLayerNetwork(new ByteArrayInputStream(generatorBytes), false));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -114,7 +116,7 @@ public final class GanModel extends Model<GanModel> implements MLWritable {
         StructType out = transformSchema(dataset.schema());
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext());
         Broadcast<byte[]> g = sc.broadcast(generatorBytes);
-        int latentDim = config.getLatentDim();
+        GanConfig cfg = config;
         int seedIndex = Arrays.asList(dataset.schema().fieldNames()).indexOf(SEED);
         org.apache.spark.api.java.JavaRDD<Row> rows = dataset.toDF().javaRDD().mapPartitions(it -> {
             List<Row> in = new ArrayList<>();
@@ -122,15 +124,14 @@ public final class GanModel extends Model<GanModel> implements MLWritable {
             if (in.isEmpty()) {
                 return in.iterator();
             }
-            Generator gen = new Generator(ModelSerializer.restoreMultiLayerNetwork(new ByteArrayInputStream(g.value()), false), latentDim);
-            double[] z = new double[in.size() * latentDim];
+            Generator gen = Gan.generator(cfg, ModelSerializer.restoreMultiLayerNetwork(new ByteArrayInputStream(g.value()), false));
+            // Each row's input (code, and class for a conditional generator) comes from its own seed.
+            INDArray[] codes = new INDArray[in.size()];
             for (int i = 0; i < in.size(); i++) {
-                GanRandom r = GanRandom.stream(((Number) in.get(i).get(seedIndex)).longValue(), "sample", 0);
-                for (int j = 0; j < latentDim; j++) {
-                    z[i * latentDim + j] = r.nextGaussian();
-                }
+                codes[i] = gen.latent(GanRandom.stream(((Number) in.get(i).get(seedIndex)).longValue(), "sample", 0), 1);
             }
-            INDArray x = gen.sample(org.nd4j.linalg.factory.Nd4j.create(z, new long[] {in.size(), latentDim}, gen.dataType()));
+            INDArray z = org.nd4j.linalg.factory.Nd4j.vstack(codes);
+            INDArray x = gen.sample(z);
             double[][] samples = x.toDoubleMatrix();
             List<Row> result = new ArrayList<>(in.size());
             for (int i = 0; i < in.size(); i++) {

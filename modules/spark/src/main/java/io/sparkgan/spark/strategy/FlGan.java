@@ -7,7 +7,6 @@ import io.sparkgan.core.GanRandom;
 import io.sparkgan.core.Generator;
 import io.sparkgan.core.checkpoint.CheckpointStore;
 import io.sparkgan.core.checkpoint.ModelParts;
-import io.sparkgan.core.objective.Objectives;
 import io.sparkgan.core.train.Cadence;
 import io.sparkgan.core.train.LocalIteration;
 import io.sparkgan.core.train.Traffic;
@@ -83,7 +82,7 @@ public final class FlGan implements Strategy {
         Shards shards = ctx.shards();
         int n = shards.workers();
         int dim = shards.dimension();
-        WorkerJob job = new WorkerJob(UUID.randomUUID().toString(), c, ctx.checkpointUri(), ctx.dtype().name());
+        WorkerJob job = new WorkerJob(UUID.randomUUID().toString(), c, ctx.checkpointUri(), ctx.dtype().name(), ctx.shards().labelled());
         CheckpointStore driverStore = ctx.checkpointUri() == null ? null : new CheckpointStore(ctx.checkpointUri());
         Generator g = Gan.generator(c, dim, ctx.dtype());
         Discriminator d = Gan.discriminator(c, dim, 0, ctx.dtype());
@@ -93,8 +92,8 @@ public final class FlGan implements Strategy {
         int restores = 0;
         if (ctx.resume() && driverStore != null && driverStore.latest().isPresent()) {
             Map<String, byte[]> parts = driverStore.load(driverStore.latest().get());
-            g = new Generator(ModelParts.network(parts, GENERATOR), c.getLatentDim());
-            d = new Discriminator(ModelParts.network(parts, DISCRIMINATOR), Objectives.byName(c.getObjective()));
+            g = Gan.generator(c, ModelParts.network(parts, GENERATOR));
+            d = new Discriminator(ModelParts.network(parts, DISCRIMINATOR), Gan.objective(c));
             DriverState s = ModelParts.json(parts, DRIVER, DriverState.class);
             iteration = s.iteration();
             wallBefore = s.wallSeconds();
@@ -238,10 +237,11 @@ public final class FlGan implements Strategy {
         shards.mapPartitions(it -> {
             int worker = TaskContext.getPartitionId();
             StrategyConfig c = job.config();
-            float[][] data = Shards.materialise(it);
+            Shards.Data data = Shards.materialise(it, job.labelled());
+            int dim = data.x()[0].length;
             // Every worker starts from the same networks as the driver's; the first payload overwrites them anyway.
-            WorkerState s = new WorkerState(Gan.generator(c, data[0].length, job.dataType()), Gan.discriminator(c, data[0].length, 0, job.dataType()),
-                    new BatchSampler(data, GanRandom.stream(c.getSeed(), "worker", worker)), GanRandom.stream(c.getSeed(), "latent", worker), 0);
+            WorkerState s = new WorkerState(Gan.generator(c, dim, job.dataType()), Gan.discriminator(c, dim, 0, job.dataType()),
+                    data.sampler(GanRandom.stream(c.getSeed(), "worker", worker)), GanRandom.stream(c.getSeed(), "latent", worker), 0);
             WorkerRegistry.put(job.runId(), worker, s);
             if (job.checkpointUri() != null) {
                 save(job, worker, s);
@@ -264,10 +264,10 @@ public final class FlGan implements Strategy {
         Map<String, byte[]> parts = WorkerCheckpoints.load(job.checkpointUri(), worker, iteration);
         WorkerMeta meta = ModelParts.json(parts, WORKER, WorkerMeta.class);
         StrategyConfig c = job.config();
-        BatchSampler sampler = new BatchSampler(Shards.materialise(shardIt), GanRandom.stream(c.getSeed(), "worker", worker));
+        BatchSampler sampler = Shards.materialise(shardIt, job.labelled()).sampler(GanRandom.stream(c.getSeed(), "worker", worker));
         sampler.restore(meta.sampler());
-        WorkerState s = new WorkerState(new Generator(ModelParts.network(parts, GENERATOR), c.getLatentDim()),
-                new Discriminator(ModelParts.network(parts, DISCRIMINATOR), Objectives.byName(c.getObjective())),
+        WorkerState s = new WorkerState(Gan.generator(c, ModelParts.network(parts, GENERATOR)),
+                new Discriminator(ModelParts.network(parts, DISCRIMINATOR), Gan.objective(c)),
                 sampler, GanRandom.fromState(meta.latentRng()), iteration);
         if (meta.iteration() != iteration) {
             LOG.warn("worker {} restored from its checkpoint at iteration {} while at iteration {}", worker, meta.iteration(), iteration);

@@ -1,5 +1,6 @@
 package io.sparkgan.spark.strategy;
 
+import io.sparkgan.core.Batch;
 import io.sparkgan.core.BatchSampler;
 import io.sparkgan.core.Discriminator;
 import io.sparkgan.core.Gan;
@@ -8,7 +9,6 @@ import io.sparkgan.core.Generator;
 import io.sparkgan.core.checkpoint.CheckpointStore;
 import io.sparkgan.core.checkpoint.ModelParts;
 import io.sparkgan.core.nn.IterationScope;
-import io.sparkgan.core.objective.Objectives;
 import io.sparkgan.core.train.Cadence;
 import io.sparkgan.core.train.Traffic;
 import io.sparkgan.spark.Payloads;
@@ -102,7 +102,7 @@ public final class MdGan implements Strategy {
         int k = c.effectiveK();
         int b = c.getBatchSize();
         int dim = shards.dimension();
-        WorkerJob job = new WorkerJob(UUID.randomUUID().toString(), c, ctx.checkpointUri(), ctx.dtype().name());
+        WorkerJob job = new WorkerJob(UUID.randomUUID().toString(), c, ctx.checkpointUri(), ctx.dtype().name(), ctx.shards().labelled());
         CheckpointStore driverStore = ctx.checkpointUri() == null ? null : new CheckpointStore(ctx.checkpointUri());
 
         Generator g = Gan.generator(c, dim, ctx.dtype());
@@ -116,7 +116,7 @@ public final class MdGan implements Strategy {
         int restores = 0;
         if (ctx.resume() && driverStore != null && driverStore.latest().isPresent()) {
             Map<String, byte[]> parts = driverStore.load(driverStore.latest().get());
-            g = new Generator(ModelParts.network(parts, GENERATOR), c.getLatentDim());
+            g = Gan.generator(c, ModelParts.network(parts, GENERATOR));
             DriverState s = ModelParts.json(parts, DRIVER, DriverState.class);
             iteration = s.iteration();
             wallBefore = s.wallSeconds();
@@ -200,7 +200,7 @@ public final class MdGan implements Strategy {
         return IterationScope.run("mdgan-driver", () -> {
             long t0 = System.nanoTime();
             INDArray z = g.latent(latentRng, k * b);
-            INDArray x = g.generate(z);
+            Batch x = new Batch(g.generate(z), g.labels(z));
             long t1 = System.nanoTime();
             List<byte[]> payloads = payloads(x, discriminatorOf, t, k, b, checkpoint);
             List<byte[]> results = session != null ? session.exchange(payloads) : runWorkers(ctx.sc(), ctx.shards().rdd(), job, payloads);
@@ -214,12 +214,13 @@ public final class MdGan implements Strategy {
     }
 
     /** Worker w's payload: iteration, expected discriminator, checkpoint flag, X_w^(g) and (if different) X_w^(d). */
-    static List<byte[]> payloads(INDArray x, int[] discriminatorOf, int t, int k, int b, boolean checkpoint) {
+    static List<byte[]> payloads(Batch x, int[] discriminatorOf, int t, int k, int b, boolean checkpoint) {
         // Each of the k batches is encoded once; workers that share a batch share its bytes.
         byte[][] blocks = new byte[k][];
         for (int j = 0; j < k; j++) {
-            INDArray block = block(x, j, b);
-            blocks[j] = Payloads.encode(out -> Payloads.writeMatrix(out, block));
+            int[] labels = x.labels() == null ? null : java.util.Arrays.copyOfRange(x.labels(), j * b, (j + 1) * b);
+            Batch block = new Batch(block(x.x(), j, b), labels);
+            blocks[j] = Payloads.encode(out -> Payloads.writeBatch(out, block));
         }
         List<byte[]> payloads = new ArrayList<>(discriminatorOf.length);
         for (int w = 0; w < discriminatorOf.length; w++) {
@@ -325,8 +326,9 @@ public final class MdGan implements Strategy {
         int wasRestored = restored;
         byte[] result = IterationScope.run("mdgan-worker", () -> {
             try {
-                INDArray xg = Payloads.readMatrix(in, dtype);
-                INDArray xd = same ? xg : Payloads.readMatrix(in, dtype);
+                boolean conditional = Gan.objective(c).classes() > 0;
+                Batch xg = Payloads.readBatch(in, dtype, conditional);
+                Batch xd = same ? xg : Payloads.readBatch(in, dtype, conditional);
                 // Worker compute is the GAN work only; decoding and encoding count as transfer.
                 long t0 = System.nanoTime();
                 double dLoss = 0;
@@ -362,8 +364,8 @@ public final class MdGan implements Strategy {
             throw new IllegalStateException("worker " + worker + ": its checkpoint at iteration " + meta.iteration() + " holds discriminator "
                     + meta.discriminatorId() + " but discriminator " + expectedId + " is expected there");
         }
-        Discriminator d = new Discriminator(ModelParts.network(parts, DISCRIMINATOR), Objectives.byName(job.config().getObjective()));
-        BatchSampler sampler = new BatchSampler(Shards.materialise(shardIt), GanRandom.stream(job.config().getSeed(), "worker", worker));
+        Discriminator d = new Discriminator(ModelParts.network(parts, DISCRIMINATOR), Gan.objective(job.config()));
+        BatchSampler sampler = Shards.materialise(shardIt, job.labelled()).sampler(GanRandom.stream(job.config().getSeed(), "worker", worker));
         sampler.restore(meta.sampler());
         if (meta.iteration() != iteration) {
             LOG.warn("worker {} restored from its checkpoint at iteration {} while at iteration {}: {} iterations of its discriminator are lost",
@@ -398,9 +400,9 @@ public final class MdGan implements Strategy {
         shards.mapPartitions(it -> {
             int worker = TaskContext.getPartitionId();
             StrategyConfig c = job.config();
-            float[][] data = Shards.materialise(it);
-            Discriminator d = Gan.discriminator(c, data[0].length, worker, job.dataType());
-            WorkerState s = new WorkerState(d, worker, new BatchSampler(data, GanRandom.stream(c.getSeed(), "worker", worker)), 0);
+            Shards.Data data = Shards.materialise(it, job.labelled());
+            Discriminator d = Gan.discriminator(c, data.x()[0].length, worker, job.dataType());
+            WorkerState s = new WorkerState(d, worker, data.sampler(GanRandom.stream(c.getSeed(), "worker", worker)), 0);
             WorkerRegistry.put(job.runId(), worker, s);
             if (job.checkpointUri() != null) {
                 saveWorker(job, worker, s);
@@ -445,7 +447,7 @@ public final class MdGan implements Strategy {
                     if (s == null) {
                         throw new IllegalStateException("worker " + worker + " lost its state during a swap at iteration " + t);
                     }
-                    s.discriminator = new Discriminator(net, Objectives.byName(job.config().getObjective()));
+                    s.discriminator = new Discriminator(net, Gan.objective(job.config()));
                     s.discriminatorId = id;
                     if (checkpoint) {
                         saveWorker(job, worker, s);

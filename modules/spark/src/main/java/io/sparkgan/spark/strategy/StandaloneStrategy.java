@@ -4,7 +4,7 @@ import io.sparkgan.core.checkpoint.CheckpointStore;
 import io.sparkgan.core.train.StandaloneTrainer;
 import io.sparkgan.core.train.Traffic;
 import io.sparkgan.spark.Payloads;
-import java.util.List;
+import io.sparkgan.spark.Shards;
 import java.util.Map;
 
 /**
@@ -20,11 +20,12 @@ public final class StandaloneStrategy implements Strategy {
 
     @Override
     public StrategyResult train(StrategyContext ctx) {
-        List<float[]> rows = ctx.shards().rdd().collect();
-        float[][] data = rows.toArray(new float[0][]);
-        Traffic traffic = Traffic.NONE.plus(0, Payloads.matrixBytes(data.length, ctx.shards().dimension()), 0);
+        Shards.Data data = Shards.materialise(ctx.shards().rdd().collect().iterator(), ctx.shards().labelled());
+        // Labels travel as one 4-byte int per row, like the payload encoding of generated labels.
+        long labelBytes = data.labels() == null ? 0 : 4L * data.labels().length;
+        Traffic traffic = Traffic.NONE.plus(0, Payloads.matrixBytes(data.x().length, ctx.shards().dimension()) + labelBytes, 0);
         CheckpointStore store = ctx.checkpointUri() == null ? null : new CheckpointStore(ctx.checkpointUri());
-        StandaloneTrainer trainer = new StandaloneTrainer(ctx.config(), data, ctx.dtype(), ctx.evaluator(), store);
+        StandaloneTrainer trainer = new StandaloneTrainer(ctx.config(), data.x(), data.labels(), ctx.dtype(), ctx.evaluator(), store);
         if (ctx.resume()) {
             trainer.resume();
         }

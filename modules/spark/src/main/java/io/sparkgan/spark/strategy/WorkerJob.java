@@ -9,8 +9,9 @@ import org.nd4j.linalg.api.buffer.DataType;
  *
  * @param runId keys the run's worker state in executor memory
  * @param checkpointUri the run's checkpoint folder, or null
+ * @param labelled whether shard rows carry a label ({@link io.sparkgan.spark.Shards})
  */
-record WorkerJob(String runId, StrategyConfig config, String checkpointUri, String dtype) implements Serializable {
+record WorkerJob(String runId, StrategyConfig config, String checkpointUri, String dtype, boolean labelled) implements Serializable {
     DataType dataType() {
         return DataType.valueOf(dtype);
     }

@@ -73,12 +73,12 @@ class StrategiesTest extends SparkTestBase {
         StrategyConfig c = tiny("mdgan", n, 1).setK(k);
         c.setBatchSize(b);
         Shards shards = Shards.iid(ring(60), n, 9);
-        WorkerJob job = new WorkerJob(UUID.randomUUID().toString(), c, null, "FLOAT");
+        WorkerJob job = new WorkerJob(UUID.randomUUID().toString(), c, null, "FLOAT", shards.labelled());
         try {
             MdGan.initialiseWorkers(shards.rdd(), job);
             Generator g = Gan.generator(c, 2, DataType.FLOAT);
             INDArray x = g.generate(g.latent(new GanRandom(1), k * b));
-            List<byte[]> results = MdGan.runWorkers(sc, shards.rdd(), job, MdGan.payloads(x, new int[] {0, 1, 2}, 1, k, b, false));
+            List<byte[]> results = MdGan.runWorkers(sc, shards.rdd(), job, MdGan.payloads(io.sparkgan.core.Batch.of(x), new int[] {0, 1, 2}, 1, k, b, false));
             INDArray feedback = MdGan.aggregate(results, k, b, DataType.FLOAT).feedback();
 
             // Single process, double precision, finite differences of (1/N) Σ_n L_G(D_n(X_{n mod k})),
@@ -135,7 +135,7 @@ class StrategiesTest extends SparkTestBase {
         int n = 3;
         Shards shards = Shards.iid(ring(60), n, 9);
         StrategyConfig c = tiny("mdgan", n, 1);
-        WorkerJob job = new WorkerJob(UUID.randomUUID().toString(), c, null, "FLOAT");
+        WorkerJob job = new WorkerJob(UUID.randomUUID().toString(), c, null, "FLOAT", shards.labelled());
         try {
             MdGan.initialiseWorkers(shards.rdd(), job);
             INDArray[] params = new INDArray[n];
