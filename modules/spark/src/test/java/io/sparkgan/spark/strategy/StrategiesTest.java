@@ -54,6 +54,34 @@ class StrategiesTest extends SparkTestBase {
     }
 
     @Test
+    void withTheAcganObjectiveLabelsTravelAndOneWorkerStillEqualsStandalone() {
+        // ring8's rows carry their mode as a label: a conditional run where real labels ride in the
+        // shards and generated labels in MD-GAN's payloads.
+        Shards shards = Shards.iid(ring(64), 1, 9);
+        assertTrue(shards.labelled());
+        StrategyConfig base = tiny("standalone", 1, 10);
+        base.setObjective("acgan").setClasses(8);
+        Rows standaloneRows = new Rows();
+        Rows mdganRows = new Rows();
+        Rows flRows = new Rows();
+        StrategyResult standalone = run(copy(base, "standalone"), shards, null, standaloneRows);
+        StrategyResult mdgan = run(copy(base, "mdgan").setK(1).setSwapEveryEpochs(0), shards, null, mdganRows);
+        StrategyResult fl = run(copy(base, "flgan").setAverageEveryIterations(5), shards, null, flRows);
+        assertEquals(8, standalone.generator().classes());
+        assertEquals(standalone.generator().network().params(), mdgan.generator().network().params());
+        assertEquals(standalone.generator().network().params(), fl.generator().network().params());
+        assertEquals(standaloneRows.rows.get(9).gLoss(), mdganRows.rows.get(9).gLoss(), 0.0);
+        // The generated labels cost one int each on the way down: 10 iterations × (payload + 4 b).
+        assertEquals(10 * (10 + Payloads.batchBytes(8, 2, true)), mdgan.traffic().toWorkers());
+    }
+
+    private static StrategyConfig copy(StrategyConfig c, String strategy) {
+        StrategyConfig s = tiny(strategy, c.getWorkers(), c.getIterations());
+        s.setObjective(c.getObjective()).setClasses(c.getClasses());
+        return s;
+    }
+
+    @Test
     void flganWithOneWorkerIsTheStandaloneTrainerStepForStep() {
         Shards shards = Shards.iid(ring(64), 1, 9);
         Rows standaloneRows = new Rows();
