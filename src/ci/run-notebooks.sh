@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Executes every notebook under notebooks/ headless against a small real compare run.
+# Needs a built checkout (mvn -B -DskipTests package) and Debian's jupyter-nbconvert,
+# python3-ipykernel, python3-pandas and python3-matplotlib (.ci/run installs them).
+# Everything it writes stays under target/: the run in target/ci-notebook-run, the
+# executed notebooks (with their figures) in target/notebooks.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root="$PWD"
+
+run_dir="$root/target/ci-notebook-run"
+out_dir="$root/target/notebooks"
+
+# The system python owns pandas/matplotlib and the python3 kernel; a pyenv python3 on PATH has neither.
+nbconvert=(/usr/bin/python3 -m nbconvert)
+if ! /usr/bin/python3 -c 'import nbconvert, ipykernel, pandas, matplotlib' 2>/dev/null; then
+  echo "run-notebooks: /usr/bin/python3 lacks nbconvert/ipykernel/pandas/matplotlib;" \
+       "apt-get install jupyter-nbconvert python3-ipykernel python3-pandas python3-matplotlib" >&2
+  exit 2
+fi
+
+shopt -s nullglob
+notebooks=(notebooks/*.ipynb)
+if [ ${#notebooks[@]} -eq 0 ]; then
+  echo "run-notebooks: no notebooks under notebooks/" >&2
+  exit 1
+fi
+
+rm -rf "$run_dir"
+echo "run-notebooks: small compare run into $run_dir"
+bin/sparkgan compare --iterations 40 --eval-every 20 --log-every 10 --out "$run_dir" </dev/null
+
+rm -rf "$out_dir"
+mkdir -p "$out_dir/figures"
+export SPARKGAN_RUNS="$run_dir"
+export MPLBACKEND=Agg
+export PYDEVD_DISABLE_FILE_VALIDATION=1   # silences the kernel's debugger warning about frozen modules
+# Keep Jupyter's and matplotlib's per-user state out of $HOME.
+export JUPYTER_RUNTIME_DIR="$root/target/scratch/jupyter-runtime"
+export MPLCONFIGDIR="$root/target/scratch/matplotlib"
+export IPYTHONDIR="$root/target/scratch/ipython"
+mkdir -p "$JUPYTER_RUNTIME_DIR" "$MPLCONFIGDIR" "$IPYTHONDIR"
+
+failed=()
+for nb in "${notebooks[@]}"; do
+  name="$(basename "$nb" .ipynb)"
+  echo "run-notebooks: executing $nb"
+  start=$SECONDS
+  if SPARKGAN_FIGS="$out_dir/figures/$name" "${nbconvert[@]}" --to notebook --execute \
+      --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.kernel_name=python3 \
+      --output-dir "$out_dir" "$nb" </dev/null; then
+    echo "run-notebooks: $nb ok ($((SECONDS - start)) s)"
+  else
+    echo "run-notebooks: $nb FAILED" >&2
+    failed+=("$nb")
+  fi
+done
+
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "run-notebooks: ${#failed[@]} notebook(s) failed: ${failed[*]}" >&2
+  exit 1
+fi
+echo "run-notebooks: all ${#notebooks[@]} notebook(s) ran; executed copies in $out_dir"
