@@ -26,13 +26,20 @@ if [ ${#notebooks[@]} -eq 0 ]; then
   exit 1
 fi
 
-rm -rf "$run_dir"
+image_dir="$root/target/ci-notebook-images"
+rm -rf "$run_dir" "$image_dir"
 echo "run-notebooks: small compare run into $run_dir"
 bin/sparkgan compare --iterations 40 --eval-every 20 --log-every 10 --out "$run_dir" </dev/null
+# An image run too, so the notebook's sample-grid and shard-histogram cells run: MNIST's test
+# split read as plain IDX files (no evaluation classifier, so it stays fast), label-skewed shards.
+bin/sparkgan data fetch mnist --data-dir target/ci-data </dev/null
+mnist="target/ci-data/mnist"
+bin/sparkgan compare --preset mdgan-mnist-mlp --dataset "idx:$mnist/t10k-images-idx3-ubyte,$mnist/t10k-labels-idx1-ubyte" \
+  --workers 4 --shards label-skew:3 --iterations 20 --eval-every 10 --log-every 5 --out "$image_dir" </dev/null
 
 rm -rf "$out_dir"
 mkdir -p "$out_dir/figures"
-export SPARKGAN_RUNS="$run_dir"
+export SPARKGAN_RUNS="$run_dir:$image_dir"
 export MPLBACKEND=Agg
 export PYDEVD_DISABLE_FILE_VALIDATION=1   # silences the kernel's debugger warning about frozen modules
 # Keep Jupyter's and matplotlib's per-user state out of $HOME.

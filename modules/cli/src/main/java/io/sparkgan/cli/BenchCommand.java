@@ -156,7 +156,7 @@ final class BenchCommand implements Callable<Integer> {
                 INDArray z = g.latent(rng, batch);
                 INDArray x = g.generate(z);
                 long b = System.nanoTime();
-                INDArray real = sampler.next(batch, DataType.FLOAT);
+                INDArray real = sampler.next(batch, DataType.FLOAT).x();
                 long e = System.nanoTime();
                 d.step(real, x);
                 long f = System.nanoTime();

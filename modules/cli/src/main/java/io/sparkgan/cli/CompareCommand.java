@@ -59,6 +59,7 @@ final class CompareCommand implements Callable<Integer> {
         if (!RunFolder.isEmptyOrAbsent(dir) && !overwrite) {
             throw new UsageException("--out '" + dir + "' exists and is not empty; choose a new folder or pass --overwrite to replace it");
         }
+        RunData.preflight(base);
         RunFolder.create(dir, overwrite);
         Path scratch = dir.resolve(".scratch");
         SparkSession spark = SparkSessions.getOrCreate("sparkgan-compare", options.master, scratch.resolve("spark"));

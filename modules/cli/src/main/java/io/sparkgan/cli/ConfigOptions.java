@@ -12,20 +12,26 @@ final class ConfigOptions {
     @Option(names = "--master", paramLabel = "URL", description = "Spark master when not run by spark-submit (default: ${DEFAULT-VALUE}).", defaultValue = "local[*]")
     String master;
 
+    @Option(names = "--preset", paramLabel = "NAME", description = "Start from a named setup: mdgan-mnist-mlp (the MD-GAN paper's MNIST MLP with ACGAN), dcgan-mnist. Config file and flags override it.") String preset;
     @Option(names = "--workers", paramLabel = "N", description = "Workers, i.e. shards (one Spark partition each).") Integer workers;
     @Option(names = "--k", description = "MD-GAN: generated batches per iteration (0 = ceil(ln N)).") Integer k;
     @Option(names = "--swap-every-epochs", paramLabel = "E", description = "MD-GAN: swap discriminators every E local epochs (0 = never).") Integer swapEveryEpochs;
     @Option(names = "--exchange", description = "MD-GAN: session (long-lived stage, default) or job (one Spark job per iteration).") String exchange;
     @Option(names = "--average-every-epochs", paramLabel = "E", description = "FL-GAN: average G and D every E local epochs.") Integer averageEveryEpochs;
     @Option(names = "--average-every-iterations", paramLabel = "N", description = "FL-GAN: average every N local iterations instead (0 = use epochs).") Integer averageEveryIterations;
-    @Option(names = "--dataset", description = "One of: grid25, ring8.") String dataset;
-    @Option(names = "--dataset-size", paramLabel = "N") Integer datasetSize;
+    @Option(names = "--dataset", paramLabel = "SPEC", description = "grid25, ring8 (embedded), mnist, fashion-mnist (after `sparkgan data fetch`), idx:<images>[,<labels>], parquet:<path>, csv:<path> or images:<folder>; paths may be hdfs:// or s3a:// URIs.") String dataset;
+    @Option(names = "--dataset-size", paramLabel = "N", description = "Rows drawn for grid25/ring8.") Integer datasetSize;
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "Where fetched datasets and cached evaluation classifiers live (default: data).") String dataDir;
+    @Option(names = "--image-size", paramLabel = "HxW", description = "images: datasets: resize every image to HxW.") String imageSize;
+    @Option(names = "--channels", paramLabel = "C", description = "images: datasets: 1 (grayscale) or 3 (RGB).") Integer channels;
+    @Option(names = "--shards", paramLabel = "MODE", description = "How the data is split across workers: iid (default), label-skew:C (C classes per worker), dirichlet:ALPHA.") String shards;
+    @Option(names = "--classes", paramLabel = "C", description = "Classes a conditional objective (acgan) conditions on (default: from the data's labels).") Integer classes;
     @Option(names = "--seed") Long seed;
     @Option(names = "--iterations", paramLabel = "I", description = "Generator updates.") Integer iterations;
     @Option(names = "--batch-size", paramLabel = "b") Integer batchSize;
     @Option(names = "--local-steps", paramLabel = "L", description = "Discriminator steps per iteration.") Integer localSteps;
     @Option(names = "--latent-dim", paramLabel = "D") Integer latentDim;
-    @Option(names = "--objective", description = "One of: nonsaturating.") String objective;
+    @Option(names = "--objective", description = "One of: nonsaturating, acgan.") String objective;
     @Option(names = "--generator", paramLabel = "SPEC", description = "kind:w1,w2[:activation[:output]], e.g. mlp:128,128:relu:identity") String generator;
     @Option(names = "--discriminator", paramLabel = "SPEC", description = "kind:w1,w2[:activation], e.g. mlp:128,128:leakyrelu") String discriminator;
     @Option(names = "--generator-lr") Double generatorLr;
@@ -40,14 +46,21 @@ final class ConfigOptions {
 
     /** Defaults, then {@code base} adjustments, then the config file, then the flags; validated. */
     RunConfig resolve(java.util.function.Consumer<RunConfig> base) {
-        RunConfig c;
-        if (config != null) {
-            c = Configs.read(config);
-        } else {
-            c = new RunConfig();
-            base.accept(c);
+        RunConfig c = new RunConfig();
+        base.accept(c);
+        if (preset != null) {
+            Presets.byName(preset.toLowerCase(Locale.ROOT)).accept(c);
+            c.setPreset(preset.toLowerCase(Locale.ROOT));
         }
-        if (dataset != null) c.setDataset(dataset.toLowerCase(Locale.ROOT));
+        if (config != null) {
+            c = Configs.read(config, c);
+        }
+        if (dataDir != null) c.setDataDir(dataDir);
+        if (imageSize != null) c.setImageSize(imageSize.toLowerCase(Locale.ROOT));
+        if (channels != null) c.setChannels(channels);
+        if (shards != null) c.setShards(shards.toLowerCase(Locale.ROOT));
+        if (classes != null) c.setClasses(classes);
+        if (dataset != null) c.setDataset(dataset.contains(":") ? dataset : dataset.toLowerCase(Locale.ROOT)); // paths keep their case
         if (workers != null) c.setWorkers(workers);
         if (k != null) c.setK(k);
         if (swapEveryEpochs != null) c.setSwapEveryEpochs(swapEveryEpochs);

@@ -31,14 +31,26 @@ public final class Configs {
     }
 
     public static RunConfig read(Path file) {
+        return read(file, new RunConfig());
+    }
+
+    /**
+     * Reads {@code file} onto {@code base}: keys in the file replace base values, the rest stay. A
+     * {@code preset} key in the file is applied to {@code base} first, so the file's other keys win.
+     */
+    public static RunConfig read(Path file, RunConfig base) {
         if (!Files.isReadable(file)) {
             throw new UsageException("config file '" + file + "' cannot be read; expected a readable YAML file");
         }
         try {
-            RunConfig c = YAML.readValue(file.toFile(), RunConfig.class);
-            if (c == null) {
+            com.fasterxml.jackson.databind.JsonNode tree = YAML.readTree(file.toFile());
+            if (tree == null || tree.isMissingNode() || tree.isNull() || tree.isEmpty()) {
                 throw new UsageException("config file '" + file + "' is empty; expected YAML keys such as 'iterations: 1000'");
             }
+            if (tree.hasNonNull("preset") && !tree.get("preset").asText().isEmpty()) {
+                Presets.byName(tree.get("preset").asText()).accept(base);
+            }
+            RunConfig c = YAML.readerForUpdating(base).readValue(tree);
             return c;
         } catch (UnrecognizedPropertyException e) {
             throw new UsageException("config file '" + file + "': unknown key '" + e.getPropertyName() + "'; expected one of "

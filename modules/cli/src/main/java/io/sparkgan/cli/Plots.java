@@ -1,6 +1,7 @@
 package io.sparkgan.cli;
 
 import io.sparkgan.core.run.RunFolder;
+import io.sparkgan.data.ImageShape;
 import java.awt.Color;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
@@ -41,19 +42,33 @@ public final class Plots {
         if (side * side != images[0].length) {
             throw new IllegalArgumentException("samples of dimension " + images[0].length + " are neither 2-D points nor square images; write .csv instead");
         }
+        imageGrid(png, images, new ImageShape(side, side, 1), columns);
+    }
+
+    /**
+     * Images of {@code shape} (values in [-1, 1], row-major, channel-last) tiled in a grid of
+     * {@code columns} columns, with a 2-pixel dark border.
+     */
+    public static void imageGrid(Path png, double[][] images, ImageShape shape, int columns) {
+        int h = shape.height();
+        int w = shape.width();
+        int ch = shape.channels();
         int rows = (images.length + columns - 1) / columns;
         int pad = 2;
-        BufferedImage img = new BufferedImage(columns * (side + pad) + pad, rows * (side + pad) + pad, BufferedImage.TYPE_BYTE_GRAY);
+        BufferedImage img = new BufferedImage(columns * (w + pad) + pad, rows * (h + pad) + pad,
+                ch == 1 ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_INT_RGB);
         java.awt.Graphics2D g = img.createGraphics();
         g.setColor(Color.DARK_GRAY);
         g.fillRect(0, 0, img.getWidth(), img.getHeight());
         g.dispose();
         for (int k = 0; k < images.length; k++) {
-            int x0 = pad + (k % columns) * (side + pad);
-            int y0 = pad + (k / columns) * (side + pad);
-            for (int i = 0; i < side * side; i++) {
-                int v = (int) Math.round(Math.max(0, Math.min(1, (images[k][i] + 1) / 2)) * 255);
-                img.getRaster().setSample(x0 + i % side, y0 + i / side, 0, v);
+            int x0 = pad + (k % columns) * (w + pad);
+            int y0 = pad + (k / columns) * (h + pad);
+            for (int i = 0; i < h * w; i++) {
+                for (int c = 0; c < ch; c++) {
+                    int v = (int) Math.round(Math.max(0, Math.min(1, (images[k][i * ch + c] + 1) / 2)) * 255);
+                    img.getRaster().setSample(x0 + i % w, y0 + i / w, c, v);
+                }
             }
         }
         RunFolder.writeAtomically(png, tmp -> ImageIO.write(img, "png", tmp.toFile()));

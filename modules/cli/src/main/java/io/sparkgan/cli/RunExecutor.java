@@ -5,18 +5,11 @@ import io.sparkgan.core.run.MetricsCsv;
 import io.sparkgan.core.run.RunFolder;
 import io.sparkgan.core.train.Evaluator;
 import io.sparkgan.core.train.IterationRecord;
-import io.sparkgan.core.GanRandom;
 import io.sparkgan.core.Generator;
 import io.sparkgan.spark.ml.GanEstimator;
 import io.sparkgan.spark.ml.GanModel;
 import io.sparkgan.spark.ml.Summary;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
 import io.sparkgan.core.train.TrainingListener;
-import io.sparkgan.data.Datasets;
-import io.sparkgan.data.GaussianMixture;
-import io.sparkgan.data.VectorFrames;
-import io.sparkgan.metrics.ModeCoverage;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -37,31 +30,51 @@ final class RunExecutor {
 
     static Outcome run(SparkSession spark, RunConfig c, Path out, boolean resume, String label) throws java.io.IOException {
         RunFolder run = new RunFolder(out);
-        GaussianMixture mixture = Datasets.mixture(c.getDataset());
-        Dataset<Row> frame = mixture.frame(spark, c.getDatasetSize(), c.getSeed());
-        Evaluator evaluator = new ModeCoverage(mixture.centres(), mixture.std());
+        RunData data = RunData.load(spark, c, out);
+        Evaluator evaluator = data.evaluator;
         GanModel model;
         List<IterationRecord> rows = new ArrayList<>();
         int from = resume ? new CheckpointStore(run.checkpoints().toUri().toString()).latest().orElse(0) : 0;
-        try (MetricsCsv csv = new MetricsCsv(run.file(RunFolder.METRICS_CSV), evaluator.metricNames(), from)) {
+        List<String> metricNames = evaluator == null ? List.of() : evaluator.metricNames();
+        try (MetricsCsv csv = new MetricsCsv(run.file(RunFolder.METRICS_CSV), metricNames, from)) {
             model = new GanEstimator().setConfig(c).setEvaluator(evaluator)
                     .setListener(listeners(new Progress(label, Progress.isTerminal()), r -> {
                         csv.append(r);
                         rows.add(r);
-                    }))
+                    }, (mode, sizes, histogram) -> recordShards(run, mode, sizes, histogram)))
                     .setCheckpointDir(run.checkpoints().toUri().toString()).setResume(resume)
-                    .fit(frame);
+                    .fit(data.frame);
         }
         Generator g = model.generator();
-        Map<String, Double> last = model.summary().metrics().isEmpty()
-                ? evaluator.score(g, c, model.summary().iterations())
-                : model.summary().metrics();
+        Map<String, Double> last = !model.summary().metrics().isEmpty() || evaluator == null
+                ? model.summary().metrics()
+                : evaluator.score(g, c, model.summary().iterations());
         writeFinal(run, c, model.summary(), rows.isEmpty() ? null : rows.get(rows.size() - 1), last);
         model.write().overwrite().save(run.file("model").toUri().toString());
-        double[][] real = toDouble(VectorFrames.collect(frame.limit(2500)).features());
-        double[][] generated = g.sample(g.latent(GanRandom.stream(c.getSeed(), "plot", 0), 2500)).toDoubleMatrix();
-        Plots.samples(run.file("samples.png"), c.getStrategy() + " on " + c.getDataset() + ", iteration " + model.summary().iterations(), real, generated);
+        data.writeSamples(run.file("samples.png"), c.getStrategy() + " on " + c.getDataset() + ", iteration " + model.summary().iterations(), g, c);
         return new Outcome(model.summary(), last);
+    }
+
+    /** Adds the split (mode, rows and class histogram per worker) to run.json once the shards exist. */
+    private static void recordShards(RunFolder run, String mode, long[] sizes, long[][] histogram) {
+        if (!java.nio.file.Files.exists(run.file(RunFolder.RUN_JSON))) {
+            return;
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> runJson = new LinkedHashMap<>((Map<String, Object>) run.readJsonMap(RunFolder.RUN_JSON));
+        List<Map<String, Object>> workers = new ArrayList<>();
+        for (int w = 0; w < sizes.length; w++) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("worker", w);
+            m.put("size", sizes[w]);
+            m.put("classes", histogram[w]);
+            workers.add(m);
+        }
+        Map<String, Object> shards = new LinkedHashMap<>();
+        shards.put("mode", mode);
+        shards.put("workers", workers);
+        runJson.put("shards", shards);
+        run.writeJson(RunFolder.RUN_JSON, runJson);
     }
 
     private static void writeFinal(RunFolder run, RunConfig c, Summary summary, IterationRecord end, Map<String, Double> metrics) {
@@ -97,22 +110,17 @@ final class RunExecutor {
         return sb.toString();
     }
 
-    private static double[][] toDouble(float[][] x) {
-        double[][] out = new double[x.length][];
-        for (int i = 0; i < x.length; i++) {
-            out[i] = new double[x[i].length];
-            for (int j = 0; j < x[i].length; j++) {
-                out[i][j] = x[i][j];
-            }
-        }
-        return out;
+    /** Receives the shard split. */
+    interface ShardsListener {
+        void onShards(String mode, long[] sizes, long[][] histogram);
     }
 
-    static TrainingListener listeners(TrainingListener progress, java.util.function.Consumer<IterationRecord> rows) {
+    static TrainingListener listeners(TrainingListener progress, java.util.function.Consumer<IterationRecord> rows, ShardsListener shards) {
         return new TrainingListener() {
             public void onStart(int s, int t) { progress.onStart(s, t); }
             public void onProgress(int i, double d, double g) { progress.onProgress(i, d, g); }
             public void onRecord(IterationRecord r) { rows.accept(r); }
+            public void onShards(String mode, long[] sizes, long[][] histogram) { shards.onShards(mode, sizes, histogram); }
             public void onEnd() { progress.onEnd(); }
         };
     }

@@ -59,6 +59,7 @@ final class TrainCommand implements Callable<Integer> {
         } else if (!RunFolder.isEmptyOrAbsent(out) && !overwrite) {
             throw new UsageException("--out '" + out + "' exists and is not empty; choose a new folder, or pass --overwrite to replace it or --resume to continue it");
         }
+        RunData.preflight(c);
         RunFolder run = RunFolder.create(out, overwrite);
         Path scratch = run.file(".scratch");
         SparkSession spark = SparkSessions.getOrCreate("sparkgan-train", options.master, scratch.resolve("spark"));

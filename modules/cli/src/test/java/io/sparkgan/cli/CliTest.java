@@ -128,15 +128,19 @@ class CliTest {
         String[][] cases = {
             {"--dataset", "cifar11"}, {"--strategy", "gossip"}, {"--objective", "hinge2"},
             {"--iterations", "0"}, {"--batch-size", "-3"}, {"--generator", "mlp:a,b"}, {"--iterations", "many"},
+            {"--shards", "label-skew"}, {"--preset", "cifar-big"}, {"--dataset", "mnist", "--data-dir", "/nonexistent-sparkgan"},
         };
         String[] expected = {
-            "train: dataset 'cifar11' is unknown; expected one of [grid25, ring8]",
+            "train: dataset 'cifar11' is not understood; expected grid25, ring8 (embedded), " + io.sparkgan.data.DataSources.SPECS,
             "train: strategy 'gossip' is unknown; expected one of [standalone, mdgan, flgan]",
-            "train: objective 'hinge2' is unknown; expected one of [nonsaturating]",
+            "train: objective 'hinge2' is unknown; expected one of [nonsaturating, acgan]",
             "train: iterations must be positive, got 0",
             "train: batch-size must be positive, got -3",
             "train: network 'mlp:a,b' has widths 'a,b'; expected comma-separated positive integers",
             "train: Invalid value for option '--iterations': 'many' is not an int (see --help)",
+            "train: --shards 'label-skew' is not valid; expected iid, label-skew:C (classes per worker) or dirichlet:ALPHA (C a positive integer, ALPHA a positive number)",
+            "train: --preset 'cifar-big' is unknown; expected one of [mdgan-mnist-mlp, dcgan-mnist]",
+            "train: dataset 'mnist' not found under /nonexistent-sparkgan/mnist; run `bin/sparkgan data fetch mnist` first (or pass --data-dir)",
         };
         for (int i = 0; i < cases.length; i++) {
             Result r = run(tiny(out, cases[i]));

@@ -1,0 +1,188 @@
+package io.sparkgan.cli;
+
+import io.sparkgan.core.GanConfig;
+import io.sparkgan.core.GanRandom;
+import io.sparkgan.core.Generator;
+import io.sparkgan.core.nn.Networks;
+import io.sparkgan.core.train.Evaluator;
+import io.sparkgan.data.DataOptions;
+import io.sparkgan.data.DataSources;
+import io.sparkgan.data.Datasets;
+import io.sparkgan.data.GaussianMixture;
+import io.sparkgan.data.ImageShape;
+import io.sparkgan.data.LoadedData;
+import io.sparkgan.data.VectorFrames;
+import io.sparkgan.metrics.ModeCoverage;
+import io.sparkgan.spark.eval.EvaluationClassifier;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * A run's data and how its samples are judged and shown: the embedded 2-D mixtures (mode coverage,
+ * scatter plots) or a loaded dataset (for MNIST and Fashion-MNIST: classifier score and FID from
+ * the cached evaluation classifier; for images: sample grids).
+ */
+final class RunData {
+    /** Rows of the real data drawn in scatter plots. */
+    static final int PLOT_ROWS = 2500;
+
+    final Dataset<Row> frame;
+    final Evaluator evaluator;
+    /** Image layout, or null for vectors. */
+    final ImageShape shape;
+    final String description;
+
+    private RunData(Dataset<Row> frame, Evaluator evaluator, ImageShape shape, String description) {
+        this.frame = frame;
+        this.evaluator = evaluator;
+        this.shape = shape;
+        this.description = description;
+    }
+
+    static RunData load(SparkSession spark, RunConfig c, Path runDir) {
+        if (c.synthetic()) {
+            GaussianMixture mixture = Datasets.mixture(c.getDataset());
+            return new RunData(mixture.frame(spark, c.getDatasetSize(), c.getSeed()), new ModeCoverage(mixture.centres(), mixture.std()), null, c.getDataset());
+        }
+        DataOptions options = options(c);
+        LoadedData data = DataSources.load(spark, c.getDataset(), options).validate();
+        checkNetworks(c, data);
+        Evaluator scorer = null;
+        if (DataSources.NAMED.containsKey(c.getDataset()) && data.shape() != null) {
+            LoadedData test = DataSources.load(spark, c.getDataset(), options.withSplit(DataOptions.TEST));
+            ImageShape s = data.shape();
+            scorer = EvaluationClassifier.loadOrTrain(spark, c.getDataset(), data.frame(), test.frame(), data.classes(),
+                    s.height(), s.width(), s.channels(), c.getSeed(), EvaluationClassifier.DEFAULT_EPOCHS,
+                    classifierCache(c), System.err);
+        } else {
+            System.err.println("note: " + c.getDataset() + " has no test split and no evaluation classifier; metrics.csv will hold losses only");
+        }
+        Evaluator evaluator = data.shape() == null ? scorer : new ImageEvaluator(scorer, data.shape(), runDir);
+        return new RunData(data.frame(), evaluator, data.shape(), data.description());
+    }
+
+    /**
+     * Checks, before Spark starts, what can be checked without it: a fetched dataset's folder
+     * exists (any Hadoop FileSystem the default configuration reaches).
+     */
+    static void preflight(RunConfig c) {
+        if (!DataSources.NAMED.containsKey(c.getDataset())) {
+            return;
+        }
+        org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(new org.apache.hadoop.fs.Path(c.getDataDir()), c.getDataset());
+        boolean present;
+        try {
+            present = dir.getFileSystem(new org.apache.hadoop.conf.Configuration()).exists(dir);
+        } catch (java.io.IOException | RuntimeException e) {
+            present = true; // a URI only the cluster can reach: leave the check to the run
+        }
+        if (!present) {
+            throw new UsageException("dataset '" + c.getDataset() + "' not found under " + dir + "; run `bin/sparkgan data fetch "
+                    + c.getDataset() + "` first (or pass --data-dir)");
+        }
+    }
+
+    static DataOptions options(RunConfig c) {
+        DataOptions o = DataOptions.defaults().withDataDir(c.getDataDir()).withChannels(c.getChannels());
+        return c.getImageSize().isEmpty() ? o : o.withImageSize(c.getImageSize());
+    }
+
+    /** Evaluation classifiers are cached beside the data they were trained on. */
+    static String classifierCache(RunConfig c) {
+        return c.getDataDir() + "/classifiers";
+    }
+
+    /** The dcgan layout is built for 28×28×1 images; say so before any training starts. */
+    private static void checkNetworks(RunConfig c, LoadedData data) {
+        boolean dcgan = c.getGenerator().kind().equals("dcgan") || c.getDiscriminator().kind().equals("dcgan");
+        int side = Networks.DCGAN_SIDE;
+        if (dcgan) {
+            data.checkFits(side * side, "the dcgan networks (" + side + "x" + side + "x1 images)");
+        }
+    }
+
+    /** The final picture of a run: a scatter against real points, or an image grid. */
+    void writeSamples(Path png, String title, Generator g, GanConfig c) {
+        if (shape == null) {
+            double[][] real = toDouble(VectorFrames.collect(frame.limit(PLOT_ROWS)).features());
+            double[][] generated = g.sample(g.latent(GanRandom.stream(c.getSeed(), "plot", 0), PLOT_ROWS)).toDoubleMatrix();
+            Plots.samples(png, title, real, generated);
+        } else {
+            ImageEvaluator.writeGrid(png, g, c, shape);
+        }
+    }
+
+    private static double[][] toDouble(float[][] x) {
+        double[][] out = new double[x.length][];
+        for (int i = 0; i < x.length; i++) {
+            out[i] = new double[x[i].length];
+            for (int j = 0; j < x[i].length; j++) {
+                out[i][j] = x[i][j];
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Scores image samples with the evaluation classifier (when there is one) and writes a sample
+     * grid {@code samples/iter-NNNNNNNNN.png} at every evaluation point.
+     */
+    static final class ImageEvaluator implements Evaluator {
+        private final Evaluator scorer;
+        private final ImageShape shape;
+        private final Path runDir;
+
+        ImageEvaluator(Evaluator scorer, ImageShape shape, Path runDir) {
+            this.scorer = scorer;
+            this.shape = shape;
+            this.runDir = runDir;
+        }
+
+        @Override
+        public List<String> metricNames() {
+            return scorer == null ? List.of() : scorer.metricNames();
+        }
+
+        @Override
+        public Map<String, Double> evaluate(INDArray samples) {
+            return scorer == null ? Map.of() : scorer.evaluate(samples);
+        }
+
+        @Override
+        public Map<String, Double> score(Generator g, GanConfig config, int iteration) {
+            try {
+                Files.createDirectories(runDir.resolve("samples"));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            writeGrid(runDir.resolve("samples").resolve(String.format("iter-%09d.png", iteration)), g, config, shape);
+            return Evaluator.super.score(g, config, iteration);
+        }
+
+        /**
+         * A 10×10 grid from fixed codes (the same at every evaluation point, so grids can be compared);
+         * for a conditional generator row r shows class r.
+         */
+        static void writeGrid(Path png, Generator g, GanConfig c, ImageShape shape) {
+            int n = 100;
+            GanRandom rng = GanRandom.stream(c.getSeed(), "grid", 0);
+            INDArray z;
+            if (g.classes() > 0) {
+                int[] labels = new int[n];
+                for (int i = 0; i < n; i++) {
+                    labels[i] = (i / 10) % g.classes();
+                }
+                z = g.latent(rng, labels);
+            } else {
+                z = g.latent(rng, n);
+            }
+            Plots.imageGrid(png, g.sample(z).toDoubleMatrix(), shape, 10);
+        }
+    }
+}

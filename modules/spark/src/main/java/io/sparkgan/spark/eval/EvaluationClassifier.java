@@ -1,0 +1,666 @@
+package io.sparkgan.spark.eval;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.min;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.sparkgan.core.train.Evaluator;
+import io.sparkgan.data.Samples;
+import io.sparkgan.data.VectorFrames;
+import io.sparkgan.metrics.ClassifierScore;
+import io.sparkgan.metrics.Fid;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.storage.StorageLevel;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.deeplearning4j.spark.api.RDDTrainingApproach;
+import org.deeplearning4j.spark.api.Repartition;
+import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
+import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
+import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+/**
+ * The classifier behind the image metrics: a LeNet-style CNN (LeCun et al., "Gradient-Based Learning
+ * Applied to Document Recognition", Proc. IEEE 1998) trained on the real data with DL4J's Spark
+ * parameter averaging, then used for the classifier score (the Inception-score formula of Salimans et
+ * al., "Improved Techniques for Training GANs", NeurIPS 2016) on its class probabilities and for FID
+ * (Heusel et al., "GANs Trained by a Two Time-Scale Update Rule Converge to a Local Nash Equilibrium",
+ * NeurIPS 2017) on its 500-unit penultimate layer. Inception-v3 would need weights from outside and
+ * means little on 28x28 grey images, so the scores use a classifier trained on the dataset itself:
+ * values compare runs scored by the same classifier, not numbers published with Inception-v3.
+ *
+ * <p>Training is the costly part, so {@link #loadOrTrain} keeps the result in
+ * {@code <cacheDir>/classifier-<dataset>-seed<seed>/}: the model zip, {@code classifier.json} (what
+ * was trained and how well it does) and the feature statistics of the real test split, FID's
+ * reference. The folder is written under a temporary name and renamed once complete; a finished
+ * folder is never overwritten, and when two writers race the first rename wins and the other loads it.
+ *
+ * <p>Rows are images in H×W×C order (channel last, row-major) scaled to [-1, 1]. Inference methods are
+ * synchronized: a DL4J network is not safe for concurrent use.
+ */
+public final class EvaluationClassifier implements Evaluator {
+    /**
+     * Epochs when the caller has no reason to choose: a LeNet with Adam at 1e-3 reaches about 99 % on
+     * MNIST within 3 epochs when trained alone; parameter averaging over W workers makes roughly 1/W as
+     * many effective steps per epoch, so 12 epochs cover W ≤ 4 with margin (Fashion-MNIST, the harder
+     * case, reached 90.5 % after 6 epochs on local[2]). Raise it for wider clusters.
+     */
+    public static final int DEFAULT_EPOCHS = 12;
+    /** Names the network layout in classifier.json, so a cache built for another layout is not reused. */
+    public static final String ARCHITECTURE = "lenet-c5x20-p2-c5x50-p2-d500-softmax";
+    public static final String CLASSIFIER_SCORE = "classifier_score";
+    public static final String FID = "fid";
+
+    static final String MODEL_FILE = "model.zip";
+    static final String INFO_FILE = "classifier.json";
+    static final String STATS_FILE = "reference-stats.bin";
+    static final int BATCH_SIZE = 64;
+    static final int AVERAGING_FREQUENCY = 5;
+    static final double LEARNING_RATE = 1e-3;
+    static final int FEATURES = 500;
+    /** Index of the 500-unit dense layer: conv, pool, conv, pool, dense, output. */
+    private static final int FEATURE_LAYER = 4;
+    private static final int INFERENCE_BATCH = 1000;
+    /** Two 5x5 valid convolutions, each followed by 2x2 pooling, need at least 16 pixels a side. */
+    static final int MIN_SIDE = 16;
+    private static final Pattern KEY = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            // A newer sparkgan may add fields; an older one still reads the ones it knows.
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    /** What classifier.json records. */
+    public record Info(String dataset, long seed, String architecture, int epochs, int classes,
+                       int height, int width, int channels, double testAccuracy, double trainingSeconds,
+                       long trainExamples, long testExamples, int workers, int batchSizePerWorker,
+                       int averagingFrequency, double learningRate, String created) {}
+
+    private final MultiLayerNetwork net;
+    private final Info info;
+    private final Fid.FeatureStats reference;
+    private final String location;
+    /** FID's fixed side, eigendecomposed on first use and then reused by every score. */
+    private Fid.Reference referenceFid;
+
+    private EvaluationClassifier(MultiLayerNetwork net, Info info, Fid.FeatureStats reference, String location) {
+        this.net = net;
+        this.info = info;
+        this.reference = reference;
+        this.location = location;
+    }
+
+    /**
+     * Loads the classifier cached for ({@code datasetKey}, {@code seed}) under {@code cacheDir}, or
+     * trains it on {@code train} with SparkDl4jMultiLayer on {@code spark}'s cluster, measures it on
+     * {@code test}, and caches it.
+     *
+     * @param datasetKey names the dataset in the cache folder and the log (letters, digits, '.', '_', '-')
+     * @param train rows with an ml.linalg vector {@code features} (height·width·channels values in [-1, 1]) and a {@code label} in 0..classes-1
+     * @param test the real test split, same columns: test accuracy and FID's reference statistics
+     * @param epochs passes over {@code train} ({@link #DEFAULT_EPOCHS} if unsure)
+     * @param cacheDir a Hadoop URI or local path; the driver reads and writes it
+     * @param log progress and the outcome, one line each (null for none)
+     */
+    public static EvaluationClassifier loadOrTrain(SparkSession spark, String datasetKey, Dataset<Row> train, Dataset<Row> test,
+                                                   int classes, int height, int width, int channels, long seed, int epochs,
+                                                   String cacheDir, PrintStream log) {
+        PrintStream out = log == null ? new PrintStream(OutputStream.nullOutputStream()) : log;
+        if (datasetKey == null || !KEY.matcher(datasetKey).matches()) {
+            throw new IllegalArgumentException("dataset key '" + datasetKey + "' is invalid; expected letters, digits, '.', '_' or '-' (it names a folder)");
+        }
+        checkShape(classes, height, width, channels);
+        if (epochs < 1) {
+            throw new IllegalArgumentException("epochs " + epochs + " is invalid; expected at least 1");
+        }
+        String what = "evaluation classifier for " + datasetKey + " (seed " + seed + ")";
+        Info wanted = new Info(datasetKey, seed, ARCHITECTURE, epochs, classes, height, width, channels, Double.NaN, Double.NaN,
+                0, 0, 0, BATCH_SIZE, AVERAGING_FREQUENCY, LEARNING_RATE, null);
+        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        try {
+            Path root = new Path(cacheDir);
+            FileSystem fs = root.getFileSystem(hadoop);
+            fs.setWriteChecksum(false); // no .crc twin next to every cached file
+            Path target = fs.makeQualified(new Path(root, folderName(datasetKey, seed)));
+            if (fs.exists(target)) {
+                EvaluationClassifier c = load(fs, target);
+                c.requireSameSetup(wanted);
+                out.printf(Locale.ROOT, "%s loaded from %s, test accuracy %.1f %%%n", what, target, 100 * c.testAccuracy());
+                return c;
+            }
+
+            Samples testRows = collectLabelled(test, "test", classes, height * width * channels);
+            long trainCount = checkTrainingFrame(train, classes, height * width * channels);
+            int workers = JavaSparkContext.fromSparkContext(spark.sparkContext()).defaultParallelism();
+            out.printf(Locale.ROOT, "%s: training on %d rows for %d epochs with %d Spark workers (parameter averaging every %d minibatches of %d)%n",
+                    what, trainCount, epochs, workers, AVERAGING_FREQUENCY, BATCH_SIZE);
+            long t0 = System.nanoTime();
+            MultiLayerNetwork net = trainOnSpark(spark, train, classes, height, width, channels, seed, epochs, out, what, null);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+
+            EvaluationClassifier fresh = new EvaluationClassifier(net, wanted, null, target.toString());
+            Measured m = fresh.measure(testRows);
+            Info info = new Info(datasetKey, seed, ARCHITECTURE, epochs, classes, height, width, channels, m.accuracy, seconds,
+                    trainCount, testRows.size(), workers, BATCH_SIZE, AVERAGING_FREQUENCY, LEARNING_RATE, Instant.now().toString());
+            EvaluationClassifier trained = new EvaluationClassifier(net, info, m.stats, target.toString());
+
+            Path tmp = new Path(target.getParent(), "." + target.getName() + ".tmp-" + UUID.randomUUID());
+            try {
+                trained.writeTo(fs, tmp);
+            } catch (IOException | RuntimeException e) {
+                fs.delete(tmp, true);
+                throw e;
+            }
+            if (publish(fs, tmp, target)) {
+                out.printf(Locale.ROOT, "%s trained in %.0f s, test accuracy %.1f %%, cached at %s%n", what, seconds, 100 * m.accuracy, target);
+                return trained;
+            }
+            EvaluationClassifier other = load(fs, target);
+            other.requireSameSetup(wanted);
+            out.printf(Locale.ROOT, "%s trained in %.0f s, but another writer cached one first: loaded from %s, test accuracy %.1f %%%n",
+                    what, seconds, target, 100 * other.testAccuracy());
+            return other;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot use the evaluation-classifier cache " + cacheDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Loads a cached classifier folder (as written by {@link #loadOrTrain}), on any Hadoop file system. */
+    public static EvaluationClassifier load(String folder) {
+        try {
+            Path p = new Path(folder);
+            FileSystem fs = p.getFileSystem(new Configuration());
+            return load(fs, fs.makeQualified(p));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read evaluation classifier " + folder + ": " + e.getMessage(), e);
+        }
+    }
+
+    public double testAccuracy() {
+        return info.testAccuracy();
+    }
+
+    public Info info() {
+        return info;
+    }
+
+    /** The cache folder this classifier lives in. */
+    public String location() {
+        return location;
+    }
+
+    /** Feature statistics of the real test split: FID's reference. */
+    public Fid.FeatureStats referenceStats() {
+        return reference;
+    }
+
+    /** Class probabilities ([n][classes]) of images given as rows ([n][height·width·channels]). */
+    public float[][] probabilities(float[][] rows) {
+        return probabilities(toInput(rows)).toFloatMatrix();
+    }
+
+    /** Class probabilities ([n, classes]) of images given as an [n, height·width·channels] array. */
+    public synchronized INDArray probabilities(INDArray rows) {
+        if (rows.rows() == 0) {
+            return Nd4j.create(DataType.FLOAT, 0, info.classes());
+        }
+        List<INDArray> parts = new ArrayList<>();
+        forEachBatch(rows, (acts, from) -> parts.add(acts.get(acts.size() - 1)));
+        return Nd4j.vstack(parts);
+    }
+
+    /** The 500 penultimate-layer activations ([n][500], inference mode) of images given as rows. */
+    public float[][] features(float[][] rows) {
+        return features(toInput(rows)).toFloatMatrix();
+    }
+
+    /** The 500 penultimate-layer activations ([n, 500]) of an [n, height·width·channels] array. */
+    public synchronized INDArray features(INDArray rows) {
+        if (rows.rows() == 0) {
+            return Nd4j.create(DataType.FLOAT, 0, FEATURES);
+        }
+        List<INDArray> parts = new ArrayList<>();
+        forEachBatch(rows, (acts, from) -> parts.add(acts.get(FEATURE_LAYER + 1)));
+        return Nd4j.vstack(parts);
+    }
+
+    /** Feature statistics of images given as rows (at least 2), without holding all features at once. */
+    public synchronized Fid.FeatureStats featureStats(float[][] rows) {
+        Fid.Accumulator acc = new Fid.Accumulator(FEATURES);
+        forEachBatch(toInput(rows), (acts, from) -> acc.add(acts.get(FEATURE_LAYER + 1).toFloatMatrix()));
+        return acc.stats();
+    }
+
+    /** Classifier score (one split) and FID against the test split of {@code generated} images (at least 2 rows). */
+    public ImageScores score(float[][] generated) {
+        return score(toInput(generated));
+    }
+
+    /** As {@link #score(float[][])}, for an [n, height·width·channels] array. */
+    public synchronized ImageScores score(INDArray generated) {
+        Fid.Accumulator acc = new Fid.Accumulator(FEATURES);
+        float[][] probs = new float[(int) generated.rows()][];
+        forEachBatch(generated, (acts, from) -> {
+            acc.add(acts.get(FEATURE_LAYER + 1).toFloatMatrix());
+            float[][] p = acts.get(acts.size() - 1).toFloatMatrix();
+            System.arraycopy(p, 0, probs, from, p.length);
+        });
+        if (referenceFid == null) {
+            referenceFid = new Fid.Reference(reference);
+        }
+        return new ImageScores(ClassifierScore.score(probs), referenceFid.distanceTo(acc.stats()));
+    }
+
+    @Override
+    public List<String> metricNames() {
+        return List.of(CLASSIFIER_SCORE, FID);
+    }
+
+    @Override
+    public Map<String, Double> evaluate(INDArray samples) {
+        ImageScores s = score(samples);
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put(CLASSIFIER_SCORE, s.classifierScore());
+        m.put(FID, s.fid());
+        return m;
+    }
+
+    // ---------------------------------------------------------------- network
+
+    static MultiLayerNetwork network(int classes, int height, int width, int channels, long seed) {
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder()
+                .seed(seed)
+                .dataType(DataType.FLOAT)
+                .weightInit(WeightInit.RELU)
+                .updater(new Adam(LEARNING_RATE))
+                .list()
+                .layer(new ConvolutionLayer.Builder(5, 5).nOut(20).activation(Activation.RELU).build())
+                .layer(new SubsamplingLayer.Builder(PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build())
+                .layer(new ConvolutionLayer.Builder(5, 5).nOut(50).activation(Activation.RELU).build())
+                .layer(new SubsamplingLayer.Builder(PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build())
+                .layer(new DenseLayer.Builder().nOut(FEATURES).activation(Activation.RELU).build())
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(classes)
+                        .activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER).build())
+                // DL4J reshapes flat rows as C×H×W; rows are reordered from H×W×C before they get here.
+                .setInputType(InputType.convolutionalFlat(height, width, channels))
+                .build();
+        MultiLayerNetwork net = new MultiLayerNetwork(conf);
+        net.init();
+        return net;
+    }
+
+    /** One labelled image, already in the C×H×W order DL4J's flat-CNN input expects. */
+    record Example(float[] chw, int label) implements Serializable {}
+
+    /** Called on the driver after each epoch with the averaged network (experiments measure accuracy per epoch). */
+    @FunctionalInterface
+    interface EpochListener {
+        void afterEpoch(int epoch, MultiLayerNetwork net);
+    }
+
+    static MultiLayerNetwork trainOnSpark(SparkSession spark, Dataset<Row> train, int classes, int height, int width,
+                                          int channels, long seed, int epochs, PrintStream out, String what, EpochListener listener) {
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        int workers = sc.defaultParallelism();
+        // One balanced partition per worker (the repartition deals rows round-robin): each of DL4J's
+        // averaging rounds then takes the same number of minibatches from every partition, so it can skip
+        // its own per-round shuffle (Repartition.NumPartitionsWorkersDiffers).
+        JavaRDD<Example> examples = train.select(col(VectorFrames.FEATURES), col(VectorFrames.LABEL).cast(DataTypes.DoubleType))
+                .javaRDD()
+                .map(r -> example(r, classes, height, width, channels))
+                .repartition(workers)
+                .persist(StorageLevel.MEMORY_AND_DISK());
+        try {
+            ParameterAveragingTrainingMaster master = new ParameterAveragingTrainingMaster.Builder(workers, BATCH_SIZE)
+                    .batchSizePerWorker(BATCH_SIZE)
+                    .averagingFrequency(AVERAGING_FREQUENCY)
+                    .workerPrefetchNumBatches(0)
+                    // Averaging Adam's moments too keeps the workers' step sizes consistent after each round.
+                    .saveUpdater(true)
+                    // Direct: minibatches stay in executor memory; Export would write them to a shared
+                    // folder, which a cluster run would need on HDFS and a local run would leave behind.
+                    .rddTrainingApproach(RDDTrainingApproach.Direct)
+                    // Deserialized, because DL4J scans the whole RDD once per averaging round to cut it;
+                    // the off-heap size Spark cannot see is one copy of the training set (188 MB for MNIST).
+                    .storageLevel(StorageLevel.MEMORY_ONLY())
+                    .repartionData(Repartition.NumPartitionsWorkersDiffers)
+                    .rngSeed(seed)
+                    .build();
+            SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(sc, network(classes, height, width, channels, seed), master);
+            for (int e = 0; e < epochs; e++) {
+                long t0 = System.nanoTime();
+                long epochSeed = seed * 0x9E3779B97F4A7C15L + e;
+                // Fresh minibatches each epoch: rows are reshuffled within each partition.
+                JavaRDD<DataSet> batches = examples.mapPartitionsWithIndex(
+                        (idx, it) -> minibatches(it, classes, new Random(epochSeed * 31 + idx)), true);
+                sparkNet.fit(batches);
+                batches.unpersist(false); // DL4J persists the RDD it trains on and never releases it
+                out.printf(Locale.ROOT, "%s: epoch %d/%d in %.1f s, training loss %.4f%n",
+                        what, e + 1, epochs, (System.nanoTime() - t0) / 1e9, sparkNet.getScore());
+                if (listener != null) {
+                    listener.afterEpoch(e + 1, sparkNet.getNetwork());
+                }
+            }
+            return sparkNet.getNetwork();
+        } finally {
+            examples.unpersist(false);
+        }
+    }
+
+    private static Example example(Row r, int classes, int height, int width, int channels) {
+        Vector v = r.getAs(0);
+        int dim = height * width * channels;
+        if (v.size() != dim) {
+            throw new IllegalArgumentException("a training row has dimension " + v.size() + "; expected " + dim
+                    + " (" + height + "x" + width + "x" + channels + ")");
+        }
+        if (r.isNullAt(1)) {
+            throw new IllegalArgumentException("a training row has no label; expected 0 to " + (classes - 1));
+        }
+        double label = r.getDouble(1);
+        if (label != Math.rint(label) || label < 0 || label >= classes) {
+            throw new IllegalArgumentException("label " + label + " is invalid; expected an integer 0 to " + (classes - 1));
+        }
+        float[] hwc = new float[dim];
+        for (int j = 0; j < dim; j++) {
+            hwc[j] = (float) v.apply(j);
+        }
+        return new Example(toChw(hwc, height, width, channels), (int) label);
+    }
+
+    private static Iterator<DataSet> minibatches(Iterator<Example> it, int classes, Random random) {
+        List<Example> all = new ArrayList<>();
+        it.forEachRemaining(all::add);
+        Collections.shuffle(all, random);
+        List<DataSet> out = new ArrayList<>();
+        for (int from = 0; from < all.size(); from += BATCH_SIZE) {
+            int n = Math.min(BATCH_SIZE, all.size() - from);
+            float[][] x = new float[n][];
+            float[][] y = new float[n][classes];
+            for (int i = 0; i < n; i++) {
+                Example ex = all.get(from + i);
+                x[i] = ex.chw();
+                y[i][ex.label()] = 1;
+            }
+            out.add(new DataSet(Nd4j.create(x), Nd4j.create(y)));
+        }
+        return out.iterator();
+    }
+
+    /** Reorders one H×W×C (channel-last) row into C×H×W; a single channel needs no copy. */
+    static float[] toChw(float[] hwc, int height, int width, int channels) {
+        if (channels == 1) {
+            return hwc;
+        }
+        float[] chw = new float[hwc.length];
+        int plane = height * width;
+        for (int p = 0; p < plane; p++) {
+            for (int ch = 0; ch < channels; ch++) {
+                chw[ch * plane + p] = hwc[p * channels + ch];
+            }
+        }
+        return chw;
+    }
+
+    /** As {@link #toChw(float[], int, int, int)} for every row of an [n, height·width·channels] array. */
+    static INDArray toChw(INDArray hwcRows, int height, int width, int channels) {
+        if (channels == 1) {
+            return hwcRows;
+        }
+        long n = hwcRows.rows();
+        return hwcRows.reshape('c', n, height, width, channels).permute(0, 3, 1, 2).dup('c')
+                .reshape('c', n, (long) channels * height * width);
+    }
+
+    // ---------------------------------------------------------------- inference
+
+    private record Measured(double accuracy, Fid.FeatureStats stats) {}
+
+    /** Test accuracy and reference feature statistics in one pass over the test split. */
+    private synchronized Measured measure(Samples test) {
+        Fid.Accumulator acc = new Fid.Accumulator(FEATURES);
+        int[] correct = {0};
+        int[] labels = test.labels();
+        forEachBatch(toInput(test.features()), (acts, from) -> {
+            acc.add(acts.get(FEATURE_LAYER + 1).toFloatMatrix());
+            INDArray predicted = acts.get(acts.size() - 1).argMax(1);
+            for (int i = 0; i < predicted.length(); i++) {
+                if (predicted.getInt(i) == labels[from + i]) {
+                    correct[0]++;
+                }
+            }
+        });
+        return new Measured((double) correct[0] / test.size(), acc.stats());
+    }
+
+    @FunctionalInterface
+    private interface BatchConsumer {
+        void accept(List<INDArray> activations, int from);
+    }
+
+    /** Runs the network in inference mode over {@code rows} (H×W×C order) in batches of {@value #INFERENCE_BATCH}. */
+    private void forEachBatch(INDArray rows, BatchConsumer consumer) {
+        int dim = info.height() * info.width() * info.channels();
+        if (rows.rank() != 2 || rows.columns() != dim) {
+            throw new IllegalArgumentException("images have shape " + Arrays.toString(rows.shape()) + "; expected [n, " + dim + "] ("
+                    + info.height() + "x" + info.width() + "x" + info.channels() + " rows)");
+        }
+        long n = rows.rows();
+        for (long from = 0; from < n; from += INFERENCE_BATCH) {
+            long to = Math.min(n, from + INFERENCE_BATCH);
+            INDArray batch = rows.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(from, to),
+                    org.nd4j.linalg.indexing.NDArrayIndex.all()).castTo(DataType.FLOAT);
+            consumer.accept(net.feedForward(toChw(batch, info.height(), info.width(), info.channels()), false), (int) from);
+        }
+    }
+
+    private INDArray toInput(float[][] rows) {
+        int dim = info.height() * info.width() * info.channels();
+        if (rows.length == 0) {
+            return Nd4j.create(DataType.FLOAT, 0, dim);
+        }
+        for (int i = 0; i < rows.length; i++) {
+            if (rows[i].length != dim) {
+                throw new IllegalArgumentException("image row " + i + " has dimension " + rows[i].length + "; expected " + dim
+                        + " (" + info.height() + "x" + info.width() + "x" + info.channels() + ")");
+            }
+        }
+        return Nd4j.create(rows);
+    }
+
+    // ---------------------------------------------------------------- validation
+
+    private static void checkShape(int classes, int height, int width, int channels) {
+        if (classes < 2) {
+            throw new IllegalArgumentException("classes " + classes + " is invalid; expected at least 2");
+        }
+        if (height < MIN_SIDE || width < MIN_SIDE || channels < 1) {
+            throw new IllegalArgumentException("image shape " + height + "x" + width + "x" + channels
+                    + " is too small for the LeNet classifier; expected at least " + MIN_SIDE + "x" + MIN_SIDE + "x1");
+        }
+    }
+
+    private static Samples collectLabelled(Dataset<Row> frame, String which, int classes, int dim) {
+        requireLabel(frame, which);
+        Samples s = VectorFrames.collect(frame);
+        if (s.dimension() != dim) {
+            throw new IllegalArgumentException("the " + which + " rows have dimension " + s.dimension() + "; expected " + dim);
+        }
+        if (s.size() < 2) {
+            throw new IllegalArgumentException("the " + which + " split has " + s.size() + " row; expected at least 2");
+        }
+        for (int i = 0; i < s.size(); i++) {
+            int y = s.labels()[i];
+            if (y < 0 || y >= classes) {
+                throw new IllegalArgumentException("the " + which + " split has label " + y + " (row " + i + "); expected 0 to " + (classes - 1));
+            }
+        }
+        return s;
+    }
+
+    /** Checks what can be checked before any training: columns, the first row's dimension, the label range. */
+    private static long checkTrainingFrame(Dataset<Row> train, int classes, int dim) {
+        requireLabel(train, "training");
+        Row r = train.agg(count(col(VectorFrames.LABEL)), min(col(VectorFrames.LABEL)), max(col(VectorFrames.LABEL))).first();
+        long n = r.getLong(0);
+        if (n == 0) {
+            throw new IllegalArgumentException("the training data has no labelled rows; expected at least one");
+        }
+        double lo = ((Number) r.get(1)).doubleValue();
+        double hi = ((Number) r.get(2)).doubleValue();
+        if (lo < 0 || hi >= classes) {
+            throw new IllegalArgumentException("the training labels range from " + lo + " to " + hi + "; expected 0 to " + (classes - 1));
+        }
+        Vector first = train.select(VectorFrames.FEATURES).first().getAs(0);
+        if (first.size() != dim) {
+            throw new IllegalArgumentException("the training rows have dimension " + first.size() + "; expected " + dim);
+        }
+        return n;
+    }
+
+    private static void requireLabel(Dataset<Row> frame, String which) {
+        VectorFrames.validateSchema(frame.schema());
+        if (!Arrays.asList(frame.schema().fieldNames()).contains(VectorFrames.LABEL)) {
+            throw new IllegalArgumentException("the " + which + " data has no '" + VectorFrames.LABEL
+                    + "' column; expected class labels 0..classes-1 (columns: " + String.join(", ", frame.schema().fieldNames()) + ")");
+        }
+    }
+
+    private void requireSameSetup(Info wanted) {
+        String have = setup(info);
+        String want = setup(wanted);
+        if (!have.equals(want)) {
+            throw new IllegalArgumentException("the cached evaluation classifier " + location + " was trained with " + have
+                    + ", not " + want + "; delete the folder or use another cache dir");
+        }
+    }
+
+    private static String setup(Info i) {
+        return i.architecture() + ", " + i.classes() + " classes, " + i.height() + "x" + i.width() + "x" + i.channels()
+                + ", " + i.epochs() + " epochs";
+    }
+
+    // ---------------------------------------------------------------- cache folder
+
+    static String folderName(String datasetKey, long seed) {
+        return "classifier-" + datasetKey + "-seed" + seed;
+    }
+
+    /** Writes the three files into {@code dir}; classifier.json last, though only the rename makes the folder visible. */
+    private void writeTo(FileSystem fs, Path dir) throws IOException {
+        if (!fs.mkdirs(dir)) {
+            throw new IOException("cannot create " + dir);
+        }
+        try (FSDataOutputStream o = fs.create(new Path(dir, MODEL_FILE), false)) {
+            ModelSerializer.writeModel(net, o, false);
+        }
+        try (FSDataOutputStream o = fs.create(new Path(dir, STATS_FILE), false)) {
+            reference.write(o);
+        }
+        try (FSDataOutputStream o = fs.create(new Path(dir, INFO_FILE), false)) {
+            o.write(JSON.writeValueAsBytes(info));
+        }
+    }
+
+    /**
+     * Renames the complete folder {@code tmp} to {@code target} unless a finished one is already
+     * there; returns whether {@code tmp} became the cache. Hadoop's local file system (and HDFS)
+     * move a folder <em>into</em> an existing target rather than failing, so a writer that lost the
+     * race between the check and the rename finds its folder nested inside the winner's and removes it.
+     */
+    static boolean publish(FileSystem fs, Path tmp, Path target) throws IOException {
+        if (!fs.exists(target) && fs.rename(tmp, target)) {
+            Path nested = new Path(target, tmp.getName());
+            if (fs.exists(nested)) {
+                fs.delete(nested, true);
+                return false;
+            }
+            return true;
+        }
+        fs.delete(tmp, true);
+        if (!fs.exists(target)) {
+            throw new IOException("rename " + tmp + " -> " + target + " failed");
+        }
+        return false;
+    }
+
+    private static EvaluationClassifier load(FileSystem fs, Path dir) throws IOException {
+        for (String f : List.of(INFO_FILE, STATS_FILE, MODEL_FILE)) {
+            if (!fs.exists(new Path(dir, f))) {
+                throw new IllegalArgumentException("the evaluation-classifier cache " + dir + " has no " + f
+                        + "; expected a folder written by loadOrTrain (delete it to retrain)");
+            }
+        }
+        try {
+            Info info;
+            try (InputStream in = fs.open(new Path(dir, INFO_FILE))) {
+                info = JSON.readValue(in, Info.class);
+            }
+            Fid.FeatureStats stats;
+            try (InputStream in = fs.open(new Path(dir, STATS_FILE))) {
+                stats = Fid.FeatureStats.read(in);
+            }
+            MultiLayerNetwork net;
+            Path model = new Path(dir, MODEL_FILE);
+            if ("file".equals(fs.getScheme())) {
+                net = ModelSerializer.restoreMultiLayerNetwork(new File(model.toUri()), false);
+            } else {
+                // The stream variant copies the zip to java.io.tmpdir first and deletes it afterwards.
+                try (InputStream in = fs.open(model)) {
+                    net = ModelSerializer.restoreMultiLayerNetwork(in, false);
+                }
+            }
+            return new EvaluationClassifier(net, info, stats, dir.toString());
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException("the evaluation-classifier cache " + dir + " is unreadable (" + e.getMessage()
+                    + "); expected a folder written by loadOrTrain (delete it to retrain)", e);
+        }
+    }
+}
