@@ -24,6 +24,7 @@ final class ConfigOptions {
     @Option(names = "--data-dir", paramLabel = "DIR", description = "Where fetched datasets and cached evaluation classifiers live (default: data).") String dataDir;
     @Option(names = "--image-size", paramLabel = "HxW", description = "images: datasets: resize every image to HxW.") String imageSize;
     @Option(names = "--channels", paramLabel = "C", description = "images: datasets: 1 (grayscale) or 3 (RGB).") Integer channels;
+    @Option(names = "--classifier-epochs", paramLabel = "E", description = "Epochs of the evaluation classifier (mnist, fashion-mnist) when it is not cached yet (default: its own).") Integer classifierEpochs;
     @Option(names = "--shards", paramLabel = "MODE", description = "How the data is split across workers: iid (default), label-skew:C (C classes per worker), dirichlet:ALPHA.") String shards;
     @Option(names = "--classes", paramLabel = "C", description = "Classes a conditional objective (acgan) conditions on (default: from the data's labels).") Integer classes;
     @Option(names = "--seed") Long seed;
@@ -58,6 +59,7 @@ final class ConfigOptions {
         if (dataDir != null) c.setDataDir(dataDir);
         if (imageSize != null) c.setImageSize(imageSize.toLowerCase(Locale.ROOT));
         if (channels != null) c.setChannels(channels);
+        if (classifierEpochs != null) c.setClassifierEpochs(classifierEpochs);
         if (shards != null) c.setShards(shards.toLowerCase(Locale.ROOT));
         if (classes != null) c.setClasses(classes);
         if (dataset != null) c.setDataset(dataset.contains(":") ? dataset : dataset.toLowerCase(Locale.ROOT)); // paths keep their case

@@ -23,6 +23,8 @@ public class RunConfig extends StrategyConfig {
     private String imageSize = "";
     /** For {@code images:} datasets: 1 (grayscale) or 3 (RGB). */
     private int channels = 1;
+    /** Epochs of the evaluation classifier when it must be trained (0 = its default). */
+    private int classifierEpochs = 0;
 
     @Override
     public void validate() {
@@ -36,6 +38,9 @@ public class RunConfig extends StrategyConfig {
         }
         if (datasetSize <= 0) {
             throw new IllegalArgumentException("dataset-size must be positive, got " + datasetSize);
+        }
+        if (classifierEpochs < 0) {
+            throw new IllegalArgumentException("classifier-epochs must be 0 (the default) or positive, got " + classifierEpochs);
         }
         if (channels != 1 && channels != 3) {
             throw new IllegalArgumentException("channels must be 1 (grayscale) or 3 (RGB), got " + channels);
@@ -57,6 +62,8 @@ public class RunConfig extends StrategyConfig {
     public RunConfig setDataDir(String dataDir) { this.dataDir = dataDir; return this; }
     public String getImageSize() { return imageSize; }
     public RunConfig setImageSize(String imageSize) { this.imageSize = imageSize; return this; }
+    public int getClassifierEpochs() { return classifierEpochs; }
+    public RunConfig setClassifierEpochs(int classifierEpochs) { this.classifierEpochs = classifierEpochs; return this; }
     public int getChannels() { return channels; }
     public RunConfig setChannels(int channels) { this.channels = channels; return this; }
 

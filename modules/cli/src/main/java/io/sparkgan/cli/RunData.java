@@ -58,7 +58,8 @@ final class RunData {
             LoadedData test = DataSources.load(spark, c.getDataset(), options.withSplit(DataOptions.TEST));
             ImageShape s = data.shape();
             scorer = EvaluationClassifier.loadOrTrain(spark, c.getDataset(), data.frame(), test.frame(), data.classes(),
-                    s.height(), s.width(), s.channels(), c.getSeed(), EvaluationClassifier.DEFAULT_EPOCHS,
+                    s.height(), s.width(), s.channels(), c.getSeed(),
+                    c.getClassifierEpochs() > 0 ? c.getClassifierEpochs() : EvaluationClassifier.DEFAULT_EPOCHS,
                     classifierCache(c), System.err);
         } else {
             System.err.println("note: " + c.getDataset() + " has no test split and no evaluation classifier; metrics.csv will hold losses only");

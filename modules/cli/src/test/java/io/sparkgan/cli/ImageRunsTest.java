@@ -84,6 +84,10 @@ class ImageRunsTest {
             assertEquals(10 * 30 + 2, img.getHeight(), png);
         }
         assertTrue(Files.readString(out.resolve("metrics.csv")).startsWith("iteration,wall_s,d_loss,g_loss,"));
+        // The conditional generator restores from the checkpoint although run.json left classes to the data.
+        CliTest.Result s = CliTest.run("sample", "--model", out.toString(), "--n", "16", "--out", tmp.resolve("s.csv").toString());
+        assertEquals(0, s.code(), s.err());
+        assertEquals(16, Files.readAllLines(tmp.resolve("s.csv")).size());
     }
 
     @Test

@@ -28,9 +28,18 @@ public final class Gan {
                 c.getLatentDim(), classes);
     }
 
-    /** A generator of this configuration around restored network {@code net}. */
+    /**
+     * A generator of this configuration around restored network {@code net}. A conditional
+     * generator's class count is read off the network's input width (latent + classes), so a
+     * configuration that left {@code classes} to the data (0) still restores.
+     */
     public static Generator generator(GanConfig c, org.deeplearning4j.nn.multilayer.MultiLayerNetwork net) {
-        return new Generator(net, c.getLatentDim(), objective(c).classes());
+        int classes = 0;
+        if (Objectives.conditional(c.getObjective())) {
+            long in = ((org.deeplearning4j.nn.conf.layers.FeedForwardLayer) net.getLayerWiseConfigurations().getConf(0).getLayer()).getNIn();
+            classes = (int) in - c.getLatentDim();
+        }
+        return new Generator(net, c.getLatentDim(), classes);
     }
 
     /** The run's objective, with the class count of its configuration. */

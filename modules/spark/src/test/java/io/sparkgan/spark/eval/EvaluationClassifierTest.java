@@ -180,7 +180,9 @@ class EvaluationClassifierTest extends SparkTestBase {
         }
         IllegalArgumentException c = assertThrows(IllegalArgumentException.class, () -> EvaluationClassifier.load(corrupt.toString()));
         assertTrue(c.getMessage().contains("unreadable"), c.getMessage());
-        assertEquals(1, Files.list(partial).count(), "nothing was written over the broken folder");
+        try (Stream<Path> left = Files.list(partial)) {
+            assertEquals(1, left.count(), "nothing was written over the broken folder");
+        }
     }
 
     @Test
