@@ -10,11 +10,11 @@ import picocli.CommandLine.Parameters;
 
 /** {@code sparkgan data}: getting datasets onto this machine. */
 @Command(name = "data", mixinStandardHelpOptions = true, description = "Manage datasets.",
-        subcommands = {DataCommand.Fetch.class})
+        subcommands = {DataCommand.Fetch.class, DataCommand.Score.class})
 final class DataCommand implements Runnable {
     @Override
     public void run() {
-        throw new UsageException("a data command is required: fetch");
+        throw new UsageException("a data command is required: fetch or score");
     }
 
     /** {@code sparkgan data fetch mnist|fashion-mnist}. */
@@ -36,6 +36,67 @@ final class DataCommand implements Runnable {
             Path dir = DatasetFetcher.fetch(n, dataDir, System.out);
             System.out.println(n + ": " + dir);
             return 0;
+        }
+    }
+
+    /**
+     * {@code sparkgan data score mnist|fashion-mnist}: what the evaluation metrics give on real data,
+     * the yardstick for generated samples: the classifier's test accuracy, the classifier score of
+     * the real test split, and the FID between real training and real test images.
+     */
+    @Command(name = "score", mixinStandardHelpOptions = true,
+            description = "Load (or train) the evaluation classifier of a fetched dataset and score real data with it: test accuracy, "
+                    + "classifier score of the test split, FID of N training images against the test split.")
+    static final class Score implements Callable<Integer> {
+        @Parameters(paramLabel = "NAME", description = "mnist or fashion-mnist")
+        String name;
+        @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "data", description = "Data folder (default: ${DEFAULT-VALUE}).")
+        String dataDir;
+        @Option(names = "--seed", defaultValue = "1", description = "Seed of the classifier (default: ${DEFAULT-VALUE}).")
+        long seed;
+        @Option(names = "--classifier-epochs", paramLabel = "E", description = "Epochs if the classifier must be trained.")
+        Integer epochs;
+        @Option(names = "--n", defaultValue = "10000", description = "Training images scored against the test split (default: ${DEFAULT-VALUE}).")
+        int n;
+        @Option(names = "--master", paramLabel = "URL", defaultValue = "local[*]", description = "Spark master (default: ${DEFAULT-VALUE}).")
+        String master;
+
+        @Override
+        public Integer call() {
+            RunConfig c = new RunConfig();
+            c.setDataset(name.toLowerCase(Locale.ROOT));
+            c.setDataDir(dataDir);
+            c.setSeed(seed);
+            if (epochs != null) {
+                c.setClassifierEpochs(epochs);
+            }
+            if (!io.sparkgan.data.DataSources.NAMED.containsKey(c.getDataset())) {
+                throw new UsageException("dataset '" + name + "' has no evaluation classifier; expected mnist or fashion-mnist");
+            }
+            if (n <= 0) {
+                throw new UsageException("--n must be positive, got " + n);
+            }
+            RunData.preflight(c);
+            Path scratch = Path.of(dataDir, ".scratch-" + java.util.UUID.randomUUID());
+            org.apache.spark.sql.SparkSession spark = io.sparkgan.spark.SparkSessions.getOrCreate("sparkgan-data-score", master, scratch.resolve("spark"));
+            try {
+                io.sparkgan.spark.eval.EvaluationClassifier classifier = RunData.classifier(spark, c);
+                io.sparkgan.data.DataOptions o = RunData.options(c);
+                float[][] test = io.sparkgan.data.VectorFrames.collect(io.sparkgan.data.DataSources.load(spark, c.getDataset(),
+                        o.withSplit(io.sparkgan.data.DataOptions.TEST)).frame()).features();
+                float[][] train = io.sparkgan.data.VectorFrames.collect(io.sparkgan.data.DataSources.load(spark, c.getDataset(), o).frame().limit(n)).features();
+                io.sparkgan.spark.eval.ImageScores onTest = classifier.score(test);
+                io.sparkgan.spark.eval.ImageScores onTrain = classifier.score(train);
+                System.out.printf(Locale.ROOT, "%s: classifier test accuracy %.2f %%%n", c.getDataset(), 100 * classifier.testAccuracy());
+                System.out.printf(Locale.ROOT, "%s: classifier score of the %d test images %.3f (the number of classes is the ceiling)%n",
+                        c.getDataset(), test.length, onTest.classifierScore());
+                System.out.printf(Locale.ROOT, "%s: FID of %d training images vs the test split %.3f (classifier score %.3f)%n",
+                        c.getDataset(), train.length, onTrain.fid(), onTrain.classifierScore());
+                return 0;
+            } finally {
+                spark.stop();
+                Main.deleteRecursively(scratch);
+            }
         }
     }
 }

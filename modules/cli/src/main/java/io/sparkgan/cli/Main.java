@@ -15,13 +15,13 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "sparkgan", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Train GANs on data split across Spark workers (MD-GAN, FL-GAN, standalone).",
-        subcommands = {TrainCommand.class, CompareCommand.class, SampleCommand.class, BenchCommand.class, DataCommand.class})
+        subcommands = {TrainCommand.class, CompareCommand.class, SampleCommand.class, BenchCommand.class, DataCommand.class, ReportCommand.class})
 public final class Main implements Runnable {
     String[] args;
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(new CommandLine(this), "a command is required: train, compare, sample, bench or data");
+        throw new CommandLine.ParameterException(new CommandLine(this), "a command is required: train, compare, sample, bench, data or report");
     }
 
     public static void main(String[] args) {

@@ -25,11 +25,10 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * the runs wrote.
  */
 final class Report {
-    static final List<String> METRICS = List.of("modes_covered", "high_quality_pct", "reverse_kl", "d_loss", "g_loss");
+    /** metrics.csv columns every run has; the evaluator's metric columns follow them. */
+    static final List<String> BASE_COLUMNS = List.of("iteration", "wall_s", "d_loss", "g_loss", "bytes_to_workers", "bytes_from_workers",
+            "bytes_between_workers");
     static final Map<String, String> AXES = new LinkedHashMap<>();
-    static final List<String> SUMMARY_COLUMNS = List.of("strategy", "workers", "iteration", "wall_s", "modes_covered", "high_quality_pct",
-            "reverse_kl", "d_loss", "g_loss", "bytes_to_workers", "bytes_from_workers", "bytes_between_workers", "bytes_total",
-            "worker_compute_s", "worker_restores");
 
     static {
         AXES.put("iteration", "iteration (generator updates)");
@@ -46,26 +45,41 @@ final class Report {
             rows.put(s, MetricsCsv.read(dir.resolve(s).resolve(RunFolder.METRICS_CSV)));
             finals.put(s, RunFolder.JSON.readValue(dir.resolve(s).resolve(RunFolder.FINAL_JSON).toFile(), Map.class));
         }
-        writeSummaryCsv(dir.resolve("summary.csv"), finals);
+        // The evaluator's metrics (mode coverage on 2-D data, classifier score and FID on images), then the losses.
+        java.util.LinkedHashSet<String> metrics = new java.util.LinkedHashSet<>();
+        for (String s : strategies) {
+            String header = Files.readAllLines(dir.resolve(s).resolve(RunFolder.METRICS_CSV), StandardCharsets.UTF_8).stream().findFirst().orElse("");
+            for (String column : header.split(",")) {
+                if (!column.isEmpty() && !BASE_COLUMNS.contains(column)) {
+                    metrics.add(column);
+                }
+            }
+        }
+        metrics.add("d_loss");
+        metrics.add("g_loss");
+        List<String> columns = new ArrayList<>(List.of("strategy", "workers", "iteration", "wall_s"));
+        columns.addAll(metrics);
+        columns.addAll(List.of("bytes_to_workers", "bytes_from_workers", "bytes_between_workers", "bytes_total", "worker_compute_s", "worker_restores"));
+        writeSummaryCsv(dir.resolve("summary.csv"), columns, finals);
         Path plots = dir.resolve("plots");
         Files.createDirectories(plots);
         List<String> images = new ArrayList<>();
-        for (String metric : METRICS) {
+        for (String metric : metrics) {
             for (Map.Entry<String, String> axis : AXES.entrySet()) {
                 String name = metric + "_vs_" + axis.getKey() + ".png";
                 chart(plots.resolve(name), metric, axis.getKey(), axis.getValue(), rows);
                 images.add("plots/" + name);
             }
         }
-        writeHtml(dir.resolve("report.html"), strategies, finals, images, command);
+        writeHtml(dir.resolve("report.html"), strategies, columns, finals, images, command);
     }
 
-    private static void writeSummaryCsv(Path file, Map<String, Map<?, ?>> finals) {
+    private static void writeSummaryCsv(Path file, List<String> columns, Map<String, Map<?, ?>> finals) {
         List<String> lines = new ArrayList<>();
-        lines.add(String.join(",", SUMMARY_COLUMNS));
+        lines.add(String.join(",", columns));
         for (Map<?, ?> f : finals.values()) {
             List<String> v = new ArrayList<>();
-            for (String c : SUMMARY_COLUMNS) {
+            for (String c : columns) {
                 Object o = f.get(c);
                 v.add(o == null ? "" : String.valueOf(o));
             }
@@ -123,7 +137,8 @@ final class Report {
         return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
     }
 
-    private static void writeHtml(Path file, List<String> strategies, Map<String, Map<?, ?>> finals, List<String> images, String command) {
+    private static void writeHtml(Path file, List<String> strategies, List<String> columns, Map<String, Map<?, ?>> finals, List<String> images,
+            String command) {
         StringBuilder h = new StringBuilder();
         h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>sparkgan comparison</title>\n")
                 .append("<style>body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}")
@@ -131,13 +146,13 @@ final class Report {
                 .append("<h1>Strategy comparison</h1>\n<p><code>").append(escape(command)).append("</code></p>\n")
                 .append("<p>Same data, shards, seed and number of generator updates for every strategy. Bytes are those each strategy serialised ")
                 .append("for transfer (driver&rarr;workers, workers&rarr;driver, worker&harr;worker), cumulative.</p>\n<h2>Summary</h2>\n<table><tr>");
-        for (String c : SUMMARY_COLUMNS) {
+        for (String c : columns) {
             h.append("<th>").append(c).append("</th>");
         }
         h.append("</tr>\n");
         for (Map<?, ?> f : finals.values()) {
             h.append("<tr>");
-            for (String c : SUMMARY_COLUMNS) {
+            for (String c : columns) {
                 h.append("<td>").append(fmt(f.get(c))).append("</td>");
             }
             h.append("</tr>\n");

@@ -55,12 +55,7 @@ final class RunData {
         checkNetworks(c, data);
         Evaluator scorer = null;
         if (DataSources.NAMED.containsKey(c.getDataset()) && data.shape() != null) {
-            LoadedData test = DataSources.load(spark, c.getDataset(), options.withSplit(DataOptions.TEST));
-            ImageShape s = data.shape();
-            scorer = EvaluationClassifier.loadOrTrain(spark, c.getDataset(), data.frame(), test.frame(), data.classes(),
-                    s.height(), s.width(), s.channels(), c.getSeed(),
-                    c.getClassifierEpochs() > 0 ? c.getClassifierEpochs() : EvaluationClassifier.DEFAULT_EPOCHS,
-                    classifierCache(c), System.err);
+            scorer = classifier(spark, c, data);
         } else {
             System.err.println("note: " + c.getDataset() + " has no test split and no evaluation classifier; metrics.csv will hold losses only");
         }
@@ -87,6 +82,20 @@ final class RunData {
             throw new UsageException("dataset '" + c.getDataset() + "' not found under " + dir + "; run `bin/sparkgan data fetch "
                     + c.getDataset() + "` first (or pass --data-dir)");
         }
+    }
+
+    /** The evaluation classifier of a fetched dataset, from the cache or trained now on the run's Spark master. */
+    static EvaluationClassifier classifier(SparkSession spark, RunConfig c) {
+        return classifier(spark, c, DataSources.load(spark, c.getDataset(), options(c)));
+    }
+
+    private static EvaluationClassifier classifier(SparkSession spark, RunConfig c, LoadedData train) {
+        LoadedData test = DataSources.load(spark, c.getDataset(), options(c).withSplit(DataOptions.TEST));
+        ImageShape s = train.shape();
+        return EvaluationClassifier.loadOrTrain(spark, c.getDataset(), train.frame(), test.frame(), train.classes(),
+                s.height(), s.width(), s.channels(), c.getSeed(),
+                c.getClassifierEpochs() > 0 ? c.getClassifierEpochs() : EvaluationClassifier.DEFAULT_EPOCHS,
+                classifierCache(c), System.err);
     }
 
     static DataOptions options(RunConfig c) {

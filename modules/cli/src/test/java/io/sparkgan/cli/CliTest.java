@@ -217,6 +217,13 @@ class CliTest {
         assertTrue(((Number) md.get("bytes_between_workers")).longValue() > 0);
         Result again = run("compare", "--out", out.toString());
         assertEquals(2, again.code());
+        // `report` rebuilds the same summary and page from the run folders alone.
+        Files.delete(out.resolve("report.html"));
+        Files.delete(out.resolve("summary.csv"));
+        Result report = run("report", out.toString());
+        assertEquals(0, report.code(), report.err());
+        assertEquals(summary, Files.readAllLines(out.resolve("summary.csv")));
+        assertTrue(Files.readString(out.resolve("report.html")).contains("src=\"plots/reverse_kl_vs_bytes_moved.png\""));
         Result bad = run("compare", "--strategies", "mdgan,gossip", "--out", tmp.resolve("never").toString());
         assertEquals(2, bad.code());
         assertEquals("compare: --strategies: strategy 'gossip' is unknown; expected some of [standalone, mdgan, flgan]", bad.err().lines()
