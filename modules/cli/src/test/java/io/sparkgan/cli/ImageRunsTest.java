@@ -103,4 +103,19 @@ class ImageRunsTest {
         assertTrue(line.contains(" does not fit the dcgan networks (28x28x1 images) (expects 784)"), line);
         assertTrue(idx[0].toFile().exists());
     }
+
+    @Test
+    void dataCommandsNameWhatTheyAccept() {
+        CliTest.Result fetch = CliTest.run("data", "fetch", "cifar10", "--data-dir", tmp.toString());
+        assertEquals(2, fetch.code());
+        assertTrue(fetch.err().contains("fetch: dataset 'cifar10' cannot be fetched; expected mnist or fashion-mnist"), fetch.err());
+        CliTest.Result score = CliTest.run("data", "score", "grid25", "--data-dir", tmp.toString());
+        assertEquals(2, score.code());
+        assertTrue(score.err().contains("score: dataset 'grid25' has no evaluation classifier; expected mnist or fashion-mnist"), score.err());
+        CliTest.Result missing = CliTest.run("data", "score", "mnist", "--data-dir", tmp.toString());
+        assertEquals(2, missing.code());
+        assertTrue(missing.err().contains("not found under " + tmp + "/mnist; run `bin/sparkgan data fetch mnist` first"), missing.err());
+        CliTest.Result report = CliTest.run("report", tmp.toString());
+        assertEquals(2, report.code());
+    }
 }
