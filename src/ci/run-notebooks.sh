@@ -44,9 +44,11 @@ export MPLBACKEND=Agg
 export PYDEVD_DISABLE_FILE_VALIDATION=1   # silences the kernel's debugger warning about frozen modules
 # Keep Jupyter's and matplotlib's per-user state out of $HOME.
 export JUPYTER_RUNTIME_DIR="$root/target/scratch/jupyter-runtime"
+export JUPYTER_CONFIG_DIR="$root/target/scratch/jupyter-config"
+export JUPYTER_DATA_DIR="$root/target/scratch/jupyter-data"
 export MPLCONFIGDIR="$root/target/scratch/matplotlib"
 export IPYTHONDIR="$root/target/scratch/ipython"
-mkdir -p "$JUPYTER_RUNTIME_DIR" "$MPLCONFIGDIR" "$IPYTHONDIR"
+mkdir -p "$JUPYTER_RUNTIME_DIR" "$JUPYTER_CONFIG_DIR" "$JUPYTER_DATA_DIR" "$MPLCONFIGDIR" "$IPYTHONDIR"
 
 failed=()
 for nb in "${notebooks[@]}"; do
