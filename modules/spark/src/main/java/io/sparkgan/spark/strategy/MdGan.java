@@ -326,7 +326,7 @@ public final class MdGan implements Strategy {
         int wasRestored = restored;
         byte[] result = IterationScope.run("mdgan-worker", () -> {
             try {
-                boolean conditional = Gan.objective(c).classes() > 0;
+                boolean conditional = state.discriminator.objective().classes() > 0;
                 Batch xg = Payloads.readBatch(in, dtype, conditional);
                 Batch xd = same ? xg : Payloads.readBatch(in, dtype, conditional);
                 // Worker compute is the GAN work only; decoding and encoding count as transfer.
