@@ -1,6 +1,13 @@
 package io.sparkgan.cli;
 
+import io.sparkgan.data.DataOptions;
+import io.sparkgan.data.DataSources;
 import io.sparkgan.data.fetch.DatasetFetcher;
+import io.sparkgan.data.VectorFrames;
+import io.sparkgan.spark.SparkSessions;
+import io.sparkgan.spark.eval.EvaluationClassifier;
+import io.sparkgan.spark.eval.ImageScores;
+import org.apache.spark.sql.SparkSession;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -70,7 +77,7 @@ final class DataCommand implements Runnable {
             if (epochs != null) {
                 c.setClassifierEpochs(epochs);
             }
-            if (!io.sparkgan.data.DataSources.NAMED.containsKey(c.getDataset())) {
+            if (!DataSources.NAMED.containsKey(c.getDataset())) {
                 throw new UsageException("dataset '" + name + "' has no evaluation classifier; expected mnist or fashion-mnist");
             }
             if (n <= 0) {
@@ -78,15 +85,15 @@ final class DataCommand implements Runnable {
             }
             RunData.preflight(c);
             Path scratch = Path.of(dataDir, ".scratch-" + java.util.UUID.randomUUID());
-            org.apache.spark.sql.SparkSession spark = io.sparkgan.spark.SparkSessions.getOrCreate("sparkgan-data-score", master, scratch.resolve("spark"));
+            SparkSession spark = SparkSessions.getOrCreate("sparkgan-data-score", master, scratch.resolve("spark"));
             try {
-                io.sparkgan.spark.eval.EvaluationClassifier classifier = RunData.classifier(spark, c);
-                io.sparkgan.data.DataOptions o = RunData.options(c);
-                float[][] test = io.sparkgan.data.VectorFrames.collect(io.sparkgan.data.DataSources.load(spark, c.getDataset(),
-                        o.withSplit(io.sparkgan.data.DataOptions.TEST)).frame()).features();
-                float[][] train = io.sparkgan.data.VectorFrames.collect(io.sparkgan.data.DataSources.load(spark, c.getDataset(), o).frame().limit(n)).features();
-                io.sparkgan.spark.eval.ImageScores onTest = classifier.score(test);
-                io.sparkgan.spark.eval.ImageScores onTrain = classifier.score(train);
+                EvaluationClassifier classifier = RunData.classifier(spark, c);
+                DataOptions o = RunData.options(c);
+                float[][] test = VectorFrames.collect(DataSources.load(spark, c.getDataset(),
+                        o.withSplit(DataOptions.TEST)).frame()).features();
+                float[][] train = VectorFrames.collect(DataSources.load(spark, c.getDataset(), o).frame().limit(n)).features();
+                ImageScores onTest = classifier.score(test);
+                ImageScores onTrain = classifier.score(train);
                 System.out.printf(Locale.ROOT, "%s: classifier test accuracy %.2f %%%n", c.getDataset(), 100 * classifier.testAccuracy());
                 System.out.printf(Locale.ROOT, "%s: classifier score of the %d test images %.3f (the number of classes is the ceiling)%n",
                         c.getDataset(), test.length, onTest.classifierScore());

@@ -48,7 +48,10 @@ final class Report {
         // The evaluator's metrics (mode coverage on 2-D data, classifier score and FID on images), then the losses.
         java.util.LinkedHashSet<String> metrics = new java.util.LinkedHashSet<>();
         for (String s : strategies) {
-            String header = Files.readAllLines(dir.resolve(s).resolve(RunFolder.METRICS_CSV), StandardCharsets.UTF_8).stream().findFirst().orElse("");
+            String header;
+            try (java.io.BufferedReader r = Files.newBufferedReader(dir.resolve(s).resolve(RunFolder.METRICS_CSV), StandardCharsets.UTF_8)) {
+                header = java.util.Objects.requireNonNullElse(r.readLine(), "");
+            }
             for (String column : header.split(",")) {
                 if (!column.isEmpty() && !BASE_COLUMNS.contains(column)) {
                     metrics.add(column);

@@ -51,7 +51,7 @@ final class RunData {
             return new RunData(mixture.frame(spark, c.getDatasetSize(), c.getSeed()), new ModeCoverage(mixture.centres(), mixture.std()), null, c.getDataset());
         }
         DataOptions options = options(c);
-        LoadedData data = DataSources.load(spark, c.getDataset(), options).validate();
+        LoadedData data = DataSources.load(spark, c.getDataset(), options);
         checkNetworks(c, data);
         Evaluator scorer = null;
         if (DataSources.NAMED.containsKey(c.getDataset()) && data.shape() != null) {

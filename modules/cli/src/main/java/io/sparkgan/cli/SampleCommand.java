@@ -49,7 +49,7 @@ final class SampleCommand implements Callable<Integer> {
         RunConfig c = Configs.fromMap((Map<?, ?>) new RunFolder(model).readJsonMap(RunFolder.RUN_JSON).get("config"));
         CheckpointStore store = new CheckpointStore(model.resolve(RunFolder.CHECKPOINTS).toUri().toString());
         int it = store.latest().orElseThrow(() -> new UsageException("--model '" + model + "' has no checkpoint yet"));
-        Generator g = Gan.generator(c, ModelParts.network(store.load(it), "generator.zip"));
+        Generator g = Gan.generator(c, ModelParts.network(store.load(it), ModelParts.GENERATOR));
         double[][] x = g.sample(g.latent(GanRandom.stream(seed != null ? seed : c.getSeed(), "sample", 0), n)).toDoubleMatrix();
         if (name.endsWith(".png")) {
             Plots.samples(out, "samples of " + model.getFileName() + " (iteration " + it + ")", null, x);

@@ -44,27 +44,4 @@ public record LoadedData(Dataset<Row> frame, int dimension, int classes, ImageSh
                     + " of " + description + " does not fit " + what + " (expects " + expectedDimension + ")");
         }
     }
-
-    /**
-     * Reads the whole frame once and, if a task fails on bad input (an image that cannot be decoded,
-     * a file changed since it was loaded), rethrows the task's {@link IllegalArgumentException} with
-     * its own message instead of Spark's job-failure wrapper. Only image folders can fail this way:
-     * IDX, Parquet and CSV data is fully checked by {@link DataSources#load}, so for them this is just
-     * one extra read.
-     *
-     * @return this
-     */
-    public LoadedData validate() {
-        try {
-            frame.javaRDD().foreachPartition(rows -> {
-                while (rows.hasNext()) {
-                    rows.next();
-                }
-            });
-        } catch (Exception e) {
-            // SparkException is checked in Java's eyes but thrown unchecked through the Scala API.
-            throw DataSources.userError(e);
-        }
-        return this;
-    }
 }

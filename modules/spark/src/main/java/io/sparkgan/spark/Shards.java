@@ -1,5 +1,6 @@
 package io.sparkgan.spark;
 
+import io.sparkgan.data.DataSources;
 import io.sparkgan.data.VectorFrames;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -75,25 +76,38 @@ public final class Shards {
             }
             return x;
         });
-        int[] labels = null;
-        long n;
-        if (labelled) {
-            labels = rows.map(x -> (int) x[x.length - 1]).collect().stream().mapToInt(Integer::intValue).toArray();
-            n = labels.length;
-        } else {
-            n = rows.count();
+        // The source (an IDX file, images, a table) is read once: planning needs the labels or the
+        // row count, and zipWithIndex and the shuffle read the rows again, so they are cached until
+        // the shards themselves are.
+        rows.persist(StorageLevel.MEMORY_ONLY());
+        try {
+            int[] labels = null;
+            long n;
+            try {
+                if (labelled) {
+                    labels = rows.map(x -> (int) x[x.length - 1]).collect().stream().mapToInt(Integer::intValue).toArray();
+                    n = labels.length;
+                } else {
+                    n = rows.count();
+                }
+            } catch (Exception e) { // SparkException is checked in Java's eyes but thrown unchecked by the Scala API
+                // The first read of the data: a bad file surfaces here with its own one-line message.
+                throw DataSources.userError(e);
+            }
+            if (n > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("more than 2^31 rows are not supported, got " + n);
+            }
+            ShardPlan plan = ShardPlan.of(mode, labels, (int) n, workers, seed);
+            Broadcast<int[]> planB = JavaSparkContext.fromSparkContext(frame.sparkSession().sparkContext()).broadcast(plan.workerOf());
+            JavaPairRDD<Integer, float[]> keyed = rows.zipWithIndex().mapToPair(t -> new Tuple2<>(planB.value()[(int) (long) t._2()], t._1()));
+            JavaRDD<float[]> sharded = keyed.partitionBy(new WorkerPartitioner(workers)).values().persist(StorageLevel.MEMORY_ONLY());
+            sharded.count(); // materialised while the plan's broadcast and the cached source are still there
+            planB.destroy();
+            int dim = sharded.first().length - (labelled ? 1 : 0);
+            return new Shards(sharded, plan.sizes(), dim, labelled, mode, plan.histogram(labels));
+        } finally {
+            rows.unpersist(false);
         }
-        if (n > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("more than 2^31 rows are not supported, got " + n);
-        }
-        ShardPlan plan = ShardPlan.of(mode, labels, (int) n, workers, seed);
-        Broadcast<int[]> planB = JavaSparkContext.fromSparkContext(frame.sparkSession().sparkContext()).broadcast(plan.workerOf());
-        JavaPairRDD<Integer, float[]> keyed = rows.zipWithIndex().mapToPair(t -> new Tuple2<>(planB.value()[(int) (long) t._2()], t._1()));
-        JavaRDD<float[]> sharded = keyed.partitionBy(new WorkerPartitioner(workers)).values().persist(StorageLevel.MEMORY_ONLY());
-        long[] sizes = plan.sizes();
-        int dim = sharded.first().length - (labelled ? 1 : 0);
-        planB.destroy();
-        return new Shards(sharded, sizes, dim, labelled, mode, plan.histogram(labels));
     }
 
     /** Whether rows carry a class label. */

@@ -148,4 +148,29 @@ class ShardsTest extends SparkTestBase {
         assertEquals("--shards dirichlet:1 needs labelled data (a 'label' column); this data has none, use --shards iid",
                 assertThrows(IllegalArgumentException.class, () -> ShardPlan.of("dirichlet:1", null, 50, 2, 1)).getMessage());
     }
+
+    @Test
+    void anImageThatFailsToDecodeOnAnExecutorIsReportedWhenTheShardsAreBuilt(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        // Its header (and size) survives, so loading the folder succeeds; the pixel data does not,
+        // so the first read of the rows, building the shards, must fail with the file's own message.
+        java.nio.file.Files.createDirectories(dir.resolve("cut"));
+        java.nio.file.Path whole = dir.resolve("cut/b.png");
+        for (String name : new String[] {"a.png", "b.png", "c.png"}) {
+            java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(20, 20, java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+            for (int y = 0; y < 20; y++) {
+                for (int x = 0; x < 20; x++) {
+                    img.getRaster().setSample(x, y, 0, 11 * x + 7 * y);
+                }
+            }
+            assertTrue(javax.imageio.ImageIO.write(img, "png", dir.resolve("cut").resolve(name).toFile()));
+        }
+        byte[] bytes = java.nio.file.Files.readAllBytes(whole);
+        java.nio.file.Files.write(whole, java.util.Arrays.copyOf(bytes, 40));
+        Dataset<Row> frame = io.sparkgan.data.DataSources.load(spark, "images:" + dir.resolve("cut"),
+                io.sparkgan.data.DataOptions.defaults().withImageSize("2x2")).frame();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Shards.build(frame, 2, 1, "iid"));
+        assertTrue(e.getMessage().startsWith("image file:" + whole + " cannot be read ("), e.getMessage());
+        assertTrue(e.getMessage().endsWith("); expected a PNG or JPEG image"), e.getMessage());
+    }
 }

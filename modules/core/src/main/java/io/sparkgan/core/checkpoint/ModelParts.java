@@ -11,6 +11,9 @@ import org.deeplearning4j.util.ModelSerializer;
 /** Conversions between networks / state objects and checkpoint parts. */
 public final class ModelParts {
     public static final ObjectMapper JSON = new ObjectMapper();
+    /** Part names every trainer and strategy uses for its networks, so any checkpoint's generator can be read the same way. */
+    public static final String GENERATOR = "generator.zip";
+    public static final String DISCRIMINATOR = "discriminator.zip";
 
     private ModelParts() {}
 

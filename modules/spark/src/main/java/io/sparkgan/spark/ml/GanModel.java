@@ -201,7 +201,7 @@ public final class GanModel extends Model<GanModel> implements MLWritable {
                 try (OutputStream out = fs.create(new Path(dir, "metadata.json"), true)) {
                     JSON.writerWithDefaultPrettyPrinter().writeValue(out, meta);
                 }
-                try (OutputStream out = fs.create(new Path(dir, "generator.zip"), true)) {
+                try (OutputStream out = fs.create(new Path(dir, io.sparkgan.core.checkpoint.ModelParts.GENERATOR), true)) {
                     out.write(model.generatorBytes);
                 }
             } catch (IOException e) {
@@ -224,7 +224,7 @@ public final class GanModel extends Model<GanModel> implements MLWritable {
                     throw new IllegalArgumentException(path + " holds a " + meta.get("class") + ", not a " + GanModel.class.getName());
                 }
                 byte[] g;
-                try (InputStream in = fs.open(new Path(dir, "generator.zip"))) {
+                try (InputStream in = fs.open(new Path(dir, io.sparkgan.core.checkpoint.ModelParts.GENERATOR))) {
                     g = in.readAllBytes();
                 }
                 StrategyConfig c = JSON.convertValue(meta.get("config"), StrategyConfig.class);

@@ -44,10 +44,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class FlGan implements Strategy {
     private static final Logger LOG = LoggerFactory.getLogger(FlGan.class);
-    static final String GENERATOR = "generator.zip";
-    static final String DISCRIMINATOR = "discriminator.zip";
-    static final String WORKER = "worker.json";
-    static final String DRIVER = "driver.json";
 
     @Override
     public String name() {
@@ -92,9 +88,9 @@ public final class FlGan implements Strategy {
         int restores = 0;
         if (ctx.resume() && driverStore != null && driverStore.latest().isPresent()) {
             Map<String, byte[]> parts = driverStore.load(driverStore.latest().get());
-            g = Gan.generator(c, ModelParts.network(parts, GENERATOR));
-            d = new Discriminator(ModelParts.network(parts, DISCRIMINATOR), Gan.objective(c));
-            DriverState s = ModelParts.json(parts, DRIVER, DriverState.class);
+            g = Gan.generator(c, ModelParts.network(parts, ModelParts.GENERATOR));
+            d = new Discriminator(ModelParts.network(parts, ModelParts.DISCRIMINATOR), Gan.objective(c));
+            DriverState s = ModelParts.json(parts, WorkerCheckpoints.DRIVER, DriverState.class);
             iteration = s.iteration();
             wallBefore = s.wallSeconds();
             traffic = s.traffic();
@@ -162,9 +158,9 @@ public final class FlGan implements Strategy {
                 cadence.after(from, to, dLoss, gLoss, traffic, ctx.evaluator() == null ? null : () -> ctx.evaluate(gen, to));
                 if (checkpoint) {
                     Map<String, CheckpointStore.PartWriter> parts = new LinkedHashMap<>();
-                    parts.put(GENERATOR, ModelParts.network(g.network()));
-                    parts.put(DISCRIMINATOR, ModelParts.network(d.network()));
-                    parts.put(DRIVER, ModelParts.json(new DriverState(to, cadence.wallSeconds(), traffic, restores)));
+                    parts.put(ModelParts.GENERATOR, ModelParts.network(g.network()));
+                    parts.put(ModelParts.DISCRIMINATOR, ModelParts.network(d.network()));
+                    parts.put(WorkerCheckpoints.DRIVER, ModelParts.json(new DriverState(to, cadence.wallSeconds(), traffic, restores)));
                     driverStore.save(to, parts);
                     driverStore.prune(c.getKeepCheckpoints());
                 }
@@ -253,21 +249,21 @@ public final class FlGan implements Strategy {
     static void save(WorkerJob job, int worker, WorkerState s) {
         CheckpointStore store = WorkerCheckpoints.store(job.checkpointUri(), worker);
         Map<String, CheckpointStore.PartWriter> parts = new LinkedHashMap<>();
-        parts.put(GENERATOR, ModelParts.network(s.generator.network()));
-        parts.put(DISCRIMINATOR, ModelParts.network(s.discriminator.network()));
-        parts.put(WORKER, ModelParts.json(new WorkerMeta(s.iteration, s.sampler.state(), s.latentRng.state())));
+        parts.put(ModelParts.GENERATOR, ModelParts.network(s.generator.network()));
+        parts.put(ModelParts.DISCRIMINATOR, ModelParts.network(s.discriminator.network()));
+        parts.put(WorkerCheckpoints.WORKER, ModelParts.json(new WorkerMeta(s.iteration, s.sampler.state(), s.latentRng.state())));
         store.save(s.iteration, parts);
         store.prune(job.config().getKeepCheckpoints());
     }
 
     static WorkerState restore(WorkerJob job, int worker, int iteration, Iterator<float[]> shardIt) {
         Map<String, byte[]> parts = WorkerCheckpoints.load(job.checkpointUri(), worker, iteration);
-        WorkerMeta meta = ModelParts.json(parts, WORKER, WorkerMeta.class);
+        WorkerMeta meta = ModelParts.json(parts, WorkerCheckpoints.WORKER, WorkerMeta.class);
         StrategyConfig c = job.config();
         BatchSampler sampler = Shards.materialise(shardIt, job.labelled()).sampler(GanRandom.stream(c.getSeed(), "worker", worker));
         sampler.restore(meta.sampler());
-        WorkerState s = new WorkerState(Gan.generator(c, ModelParts.network(parts, GENERATOR)),
-                new Discriminator(ModelParts.network(parts, DISCRIMINATOR), Gan.objective(c)),
+        WorkerState s = new WorkerState(Gan.generator(c, ModelParts.network(parts, ModelParts.GENERATOR)),
+                new Discriminator(ModelParts.network(parts, ModelParts.DISCRIMINATOR), Gan.objective(c)),
                 sampler, GanRandom.fromState(meta.latentRng()), iteration);
         if (meta.iteration() != iteration) {
             LOG.warn("worker {} restored from its checkpoint at iteration {} while at iteration {}", worker, meta.iteration(), iteration);

@@ -60,10 +60,6 @@ import scala.Tuple2;
  */
 public final class MdGan implements Strategy {
     private static final Logger LOG = LoggerFactory.getLogger(MdGan.class);
-    static final String GENERATOR = "generator.zip";
-    static final String DRIVER = "driver.json";
-    static final String DISCRIMINATOR = "discriminator.zip";
-    static final String WORKER = "worker.json";
 
     @Override
     public String name() {
@@ -116,8 +112,8 @@ public final class MdGan implements Strategy {
         int restores = 0;
         if (ctx.resume() && driverStore != null && driverStore.latest().isPresent()) {
             Map<String, byte[]> parts = driverStore.load(driverStore.latest().get());
-            g = Gan.generator(c, ModelParts.network(parts, GENERATOR));
-            DriverState s = ModelParts.json(parts, DRIVER, DriverState.class);
+            g = Gan.generator(c, ModelParts.network(parts, ModelParts.GENERATOR));
+            DriverState s = ModelParts.json(parts, WorkerCheckpoints.DRIVER, DriverState.class);
             iteration = s.iteration();
             wallBefore = s.wallSeconds();
             latentRng = GanRandom.fromState(s.latentRng());
@@ -359,12 +355,12 @@ public final class MdGan implements Strategy {
     /** Restores worker {@code worker}'s state from its newest checkpoint at or before {@code iteration}. */
     static WorkerState restore(WorkerJob job, int worker, int iteration, int expectedId, Iterator<float[]> shardIt) {
         Map<String, byte[]> parts = WorkerCheckpoints.load(job.checkpointUri(), worker, iteration);
-        WorkerMeta meta = ModelParts.json(parts, WORKER, WorkerMeta.class);
+        WorkerMeta meta = ModelParts.json(parts, WorkerCheckpoints.WORKER, WorkerMeta.class);
         if (meta.discriminatorId() != expectedId) {
             throw new IllegalStateException("worker " + worker + ": its checkpoint at iteration " + meta.iteration() + " holds discriminator "
                     + meta.discriminatorId() + " but discriminator " + expectedId + " is expected there");
         }
-        Discriminator d = new Discriminator(ModelParts.network(parts, DISCRIMINATOR), Gan.objective(job.config()));
+        Discriminator d = new Discriminator(ModelParts.network(parts, ModelParts.DISCRIMINATOR), Gan.objective(job.config()));
         BatchSampler sampler = Shards.materialise(shardIt, job.labelled()).sampler(GanRandom.stream(job.config().getSeed(), "worker", worker));
         sampler.restore(meta.sampler());
         if (meta.iteration() != iteration) {
@@ -381,16 +377,16 @@ public final class MdGan implements Strategy {
     static void saveWorker(WorkerJob job, int worker, WorkerState s) {
         CheckpointStore store = WorkerCheckpoints.store(job.checkpointUri(), worker);
         Map<String, CheckpointStore.PartWriter> parts = new LinkedHashMap<>();
-        parts.put(DISCRIMINATOR, ModelParts.network(s.discriminator.network()));
-        parts.put(WORKER, ModelParts.json(new WorkerMeta(s.iteration, s.discriminatorId, s.sampler.state())));
+        parts.put(ModelParts.DISCRIMINATOR, ModelParts.network(s.discriminator.network()));
+        parts.put(WorkerCheckpoints.WORKER, ModelParts.json(new WorkerMeta(s.iteration, s.discriminatorId, s.sampler.state())));
         store.save(s.iteration, parts);
         store.prune(job.config().getKeepCheckpoints());
     }
 
     private static void saveDriver(CheckpointStore store, Generator g, DriverState state, int keep) {
         Map<String, CheckpointStore.PartWriter> parts = new LinkedHashMap<>();
-        parts.put(GENERATOR, ModelParts.network(g.network()));
-        parts.put(DRIVER, ModelParts.json(state));
+        parts.put(ModelParts.GENERATOR, ModelParts.network(g.network()));
+        parts.put(WorkerCheckpoints.DRIVER, ModelParts.json(state));
         store.save(state.iteration(), parts);
         store.prune(keep);
     }

@@ -7,6 +7,10 @@ import java.util.Optional;
 
 /** The checkpoint folder of one worker: {@code <checkpoints>/workers/worker-NNNNN/iter-.../}. */
 final class WorkerCheckpoints {
+    /** The strategies' non-network checkpoint parts: a worker's and the driver's bookkeeping. */
+    static final String WORKER = "worker.json";
+    static final String DRIVER = "driver.json";
+
     private WorkerCheckpoints() {}
 
     static CheckpointStore store(String checkpointUri, int worker) {
