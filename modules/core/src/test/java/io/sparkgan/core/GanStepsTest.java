@@ -3,12 +3,13 @@ package io.sparkgan.core;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static io.sparkgan.core.FiniteDifferences.numericGradient;
+import static io.sparkgan.core.FiniteDifferences.relError;
 
 import io.sparkgan.core.nn.NetworkSpec;
 import io.sparkgan.core.nn.Networks;
 import io.sparkgan.core.objective.NonSaturating;
 import io.sparkgan.core.objective.Objective;
-import java.util.function.Supplier;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -24,7 +25,7 @@ import org.nd4j.linalg.learning.config.Sgd;
  * and the discriminator's gradient is that of its loss.
  */
 class GanStepsTest {
-    private static final double EPS = 1e-6;
+    private static final double EPS = FiniteDifferences.EPS;
     private static final double TOL = 1e-6;
     private static final Objective NS = new NonSaturating();
 
@@ -48,36 +49,6 @@ class GanStepsTest {
             v[i] = r.nextGaussian();
         }
         return Nd4j.create(v, new long[] {rows, cols}, DataType.DOUBLE);
-    }
-
-    /** Max over entries of |a-b| / max(1e-8, |a|+|b|), with entries below 1e-9 in both ignored. */
-    static double relError(INDArray analytic, double[] numeric) {
-        double[] a = analytic.ravel().toDoubleVector();
-        assertEquals(numeric.length, a.length);
-        double worst = 0;
-        for (int i = 0; i < a.length; i++) {
-            double den = Math.abs(a[i]) + Math.abs(numeric[i]);
-            if (den > 1e-9) {
-                worst = Math.max(worst, Math.abs(a[i] - numeric[i]) / den);
-            }
-        }
-        return worst;
-    }
-
-    /** Central differences of {@code loss} over every entry of {@code x} (perturbed in place). */
-    static double[] numericGradient(INDArray x, Supplier<Double> loss) {
-        INDArray flat = x.reshape(x.length());
-        double[] g = new double[(int) x.length()];
-        for (int i = 0; i < g.length; i++) {
-            double v = flat.getDouble(i);
-            flat.putScalar(i, v + EPS);
-            double plus = loss.get();
-            flat.putScalar(i, v - EPS);
-            double minus = loss.get();
-            flat.putScalar(i, v);
-            g[i] = (plus - minus) / (2 * EPS);
-        }
-        return g;
     }
 
     @Test

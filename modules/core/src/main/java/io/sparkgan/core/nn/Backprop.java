@@ -29,7 +29,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * what keeps memory reuse under control. And plain dense layers take a fast path: DL4J's dense
  * backward pass recomputes the pre-activation (one more GEMM), and always computes weight gradients,
  * which a feedback pass throws away; here the forward pass keeps the pre-activation, and the
- * backward pass computes only what is asked for. Other layers (convolutions, batch normalisation)
+ * backward pass computes only what is asked for. Its activations are {@link DenseActivations},
+ * which avoid DL4J's slow element-wise kernels. Other layers (convolutions, batch normalisation)
  * use DL4J's own implementation. Outside any workspace the same code allocates plainly.
  */
 public final class Backprop {
@@ -37,18 +38,20 @@ public final class Backprop {
 
     /**
      * What a forward pass leaves for the backward pass: each layer's input (after its
-     * preprocessor) and, for fast-path dense layers, the pre-activation.
+     * preprocessor) and, for fast-path dense layers, the pre-activation and the activation.
      */
     public static final class Forward {
         final MultiLayerNetwork net;
         final INDArray[] inputs;
         final INDArray[] preActivations;
+        final INDArray[] activations;
         final INDArray output;
 
-        Forward(MultiLayerNetwork net, INDArray[] inputs, INDArray[] preActivations, INDArray output) {
+        Forward(MultiLayerNetwork net, INDArray[] inputs, INDArray[] preActivations, INDArray[] activations, INDArray output) {
             this.net = net;
             this.inputs = inputs;
             this.preActivations = preActivations;
+            this.activations = activations;
             this.output = output;
         }
 
@@ -96,6 +99,7 @@ public final class Backprop {
         int n = net.getnLayers();
         INDArray[] inputs = new INDArray[n];
         INDArray[] pre = new INDArray[n];
+        INDArray[] act = new INDArray[n];
         long batch = x.size(0);
         INDArray cur = x;
         for (int i = 0; i < n; i++) {
@@ -111,13 +115,14 @@ public final class Backprop {
                 Nd4j.gemm(cur, w, z, false, false, 1.0, 0.0);
                 z.addiRowVector(layer.getParam(DefaultParamInitializer.BIAS_KEY));
                 pre[i] = z;
-                cur = activation(layer).getActivation(z.dup(), true);
+                act[i] = DenseActivations.forward(activation(layer), z);
+                cur = act[i];
             } else {
                 layer.setInput(cur, mgr);
                 cur = layer.activate(true, mgr);
             }
         }
-        return new Forward(net, inputs, pre, cur);
+        return new Forward(net, inputs, pre, act, cur);
     }
 
     /**
@@ -134,18 +139,20 @@ public final class Backprop {
         long batch = outputGrad.size(0);
         Deque<Object[]> entries = new ArrayDeque<>();
         INDArray eps = outputGrad;
+        // Bias gradients as a GEMM with a row of ones: about 3x faster than ND4J's column sum.
+        INDArray ones = paramGradients ? Nd4j.ones(outputGrad.dataType(), 1, batch) : null;
         for (int i = net.getnLayers() - 1; i >= 0; i--) {
             Layer layer = net.getLayer(i);
             boolean needEps = i > 0 || inputGradient;
             if (f.preActivations[i] != null) {
-                INDArray delta = activation(layer).backprop(f.preActivations[i].dup(), eps).getFirst();
+                INDArray delta = DenseActivations.backward(activation(layer), f.preActivations[i], f.activations[i], eps);
                 INDArray w = layer.getParam(DefaultParamInitializer.WEIGHT_KEY);
                 if (paramGradients) {
                     Map<String, INDArray> g = DefaultParamInitializer.getInstance().getGradientsFromFlattened(layer.conf(), layer.getGradientsViewArray());
                     INDArray dw = g.get(DefaultParamInitializer.WEIGHT_KEY);
                     INDArray db = g.get(DefaultParamInitializer.BIAS_KEY);
                     Nd4j.gemm(f.inputs[i], delta, dw, true, false, 1.0, 0.0);
-                    db.assign(delta.sum(true, 0).reshape(db.shape()));
+                    Nd4j.gemm(ones, delta, db.reshape(1, db.length()), false, false, 1.0, 0.0);
                     entries.addFirst(new Object[] {i + "_" + DefaultParamInitializer.BIAS_KEY, db});
                     entries.addFirst(new Object[] {i + "_" + DefaultParamInitializer.WEIGHT_KEY, dw});
                 }

@@ -1,0 +1,43 @@
+package io.sparkgan.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.function.Supplier;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/** Central finite differences for gradient checks (use double precision). */
+public final class FiniteDifferences {
+    public static final double EPS = 1e-6;
+
+    private FiniteDifferences() {}
+
+    /** Max over entries of |a-b| / max(1e-8, |a|+|b|), with entries below 1e-9 in both ignored. */
+    public static double relError(INDArray analytic, double[] numeric) {
+        double[] a = analytic.ravel().toDoubleVector();
+        assertEquals(numeric.length, a.length);
+        double worst = 0;
+        for (int i = 0; i < a.length; i++) {
+            double den = Math.abs(a[i]) + Math.abs(numeric[i]);
+            if (den > 1e-9) {
+                worst = Math.max(worst, Math.abs(a[i] - numeric[i]) / den);
+            }
+        }
+        return worst;
+    }
+
+    /** Central differences of {@code loss} over every entry of {@code x} (perturbed in place). */
+    public static double[] numericGradient(INDArray x, Supplier<Double> loss) {
+        INDArray flat = x.reshape(x.length());
+        double[] g = new double[(int) x.length()];
+        for (int i = 0; i < g.length; i++) {
+            double v = flat.getDouble(i);
+            flat.putScalar(i, v + EPS);
+            double plus = loss.get();
+            flat.putScalar(i, v - EPS);
+            double minus = loss.get();
+            flat.putScalar(i, v);
+            g[i] = (plus - minus) / (2 * EPS);
+        }
+        return g;
+    }
+}

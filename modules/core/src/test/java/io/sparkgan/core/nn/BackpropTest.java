@@ -1,0 +1,115 @@
+package io.sparkgan.core.nn;
+
+import static io.sparkgan.core.FiniteDifferences.numericGradient;
+import static io.sparkgan.core.FiniteDifferences.relError;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sparkgan.core.GanRandom;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.api.Test;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
+import org.nd4j.linalg.activations.impl.ActivationLReLU;
+import org.nd4j.linalg.activations.impl.ActivationReLU;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Sgd;
+
+/**
+ * The dense fast path against DL4J and against finite differences, for every activation a network
+ * spec can name (as hidden and as output activation), in double precision.
+ */
+class BackpropTest {
+    /** Per-entry relative error; entries near zero make central differences noisy at about 1e-6. */
+    private static final double TOL = 1e-5;
+
+    @BeforeAll
+    static void doublePrecision() {
+        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
+    }
+
+    static java.util.List<String> activations() {
+        return NetworkSpec.ACTIVATIONS;
+    }
+
+    private static INDArray gaussian(long seed, int rows, int cols, double scale) {
+        GanRandom r = new GanRandom(seed);
+        double[] v = new double[rows * cols];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = scale * r.nextGaussian();
+        }
+        return Nd4j.create(v, new long[] {rows, cols}, DataType.DOUBLE);
+    }
+
+    /** L = sum(out * weights): any output gradient is reachable this way. */
+    private static double loss(MultiLayerNetwork net, INDArray x, INDArray weights) {
+        return net.output(x, false).mul(weights).sumNumber().doubleValue();
+    }
+
+    @ParameterizedTest
+    @MethodSource("activations")
+    void forwardMatchesDl4jAndBothGradientsMatchFiniteDifferences(String activation) {
+        // Hidden and output layers use the activation, so each kind of layer position is covered.
+        MultiLayerNetwork net = Networks.generator(NetworkSpec.mlp(activation, activation, 6, 5), 4, 3, new Sgd(0.1), 17, DataType.DOUBLE);
+        Backprop.prepare(net);
+        // Random biases too: with zero biases a row whose hidden ReLUs are all off sits exactly on the
+        // output's kink, where finite differences are meaningless.
+        net.params().assign(gaussian(3, 1, (int) net.numParams(), 0.7));
+        INDArray x = gaussian(1, 7, 4, 1.5); // pre-activations of both signs
+        INDArray weights = gaussian(2, 7, 3, 1.0);
+
+        Backprop.Forward f = Backprop.forward(net, x);
+        INDArray expected = net.output(x, false);
+        assertTrue(f.output().equalsWithEps(expected, 1e-12), activation + ": forward differs from DL4J's output");
+
+        Pair<Gradient, INDArray> g = Backprop.backward(f, weights, true, true);
+        INDArray paramGrad = g.getFirst().gradient().dup();
+        INDArray inputGrad = g.getSecond().dup();
+        double paramErr = relError(paramGrad, numericGradient(net.params(), () -> loss(net, x, weights)));
+        double inputErr = relError(inputGrad, numericGradient(x, () -> loss(net, x, weights)));
+        assertTrue(paramErr < TOL, activation + ": parameter gradient differs from finite differences by " + paramErr);
+        assertTrue(inputErr < TOL, activation + ": input gradient differs from finite differences by " + inputErr);
+    }
+
+    @Test
+    void onlyTheRequestedGradientsAreComputed() {
+        MultiLayerNetwork net = Networks.discriminator(NetworkSpec.mlp("leakyrelu", "identity", 5), 3, 1, new Sgd(0.1), 3, DataType.DOUBLE);
+        Backprop.prepare(net);
+        INDArray x = gaussian(4, 5, 3, 1.0);
+        Backprop.Forward f = Backprop.forward(net, x);
+        net.getFlattenedGradients().assign(42.0);
+        Pair<Gradient, INDArray> inputOnly = Backprop.backward(f, Nd4j.ones(DataType.DOUBLE, 5, 1), false, true);
+        assertTrue(inputOnly.getFirst() == null && inputOnly.getSecond() != null);
+        assertTrue(net.getFlattenedGradients().equalsWithEps(Nd4j.valueArrayOf(net.getFlattenedGradients().shape(), 42.0), 0),
+                "an input-gradient pass must not touch the parameter gradients");
+        Pair<Gradient, INDArray> paramsOnly = Backprop.backward(f, Nd4j.ones(DataType.DOUBLE, 5, 1), true, false);
+        assertTrue(paramsOnly.getFirst() != null && paramsOnly.getSecond() == null);
+    }
+
+    @Test
+    void kinksTakeTheNegativeSideDerivativeAndLeakySlopesAboveOneWork() {
+        INDArray z = Nd4j.create(new double[] {-2, 0, 3}, new long[] {1, 3}, DataType.DOUBLE);
+        INDArray eps = Nd4j.create(new double[] {1, 1, 1}, new long[] {1, 3}, DataType.DOUBLE);
+        check(new ActivationReLU(), z, eps, new double[] {0, 0, 3}, new double[] {0, 0, 1});
+        check(new ActivationLReLU(0.2), z, eps, new double[] {-0.4, 0, 3}, new double[] {0.2, 0.2, 1});
+        check(new ActivationLReLU(1.5), z, eps, new double[] {-3, 0, 3}, new double[] {1.5, 1.5, 1});
+        // The identity passes its gradient through without a copy.
+        assertSame(eps, DenseActivations.backward(new ActivationIdentity(), z, z, eps));
+    }
+
+    private static void check(IActivation a, INDArray z, INDArray eps, double[] y, double[] dz) {
+        INDArray zBefore = z.dup();
+        INDArray out = DenseActivations.forward(a, z);
+        assertArrayEquals(y, out.toDoubleVector(), 1e-15, a + " forward");
+        assertArrayEquals(dz, DenseActivations.backward(a, z, out, eps).toDoubleVector(), 1e-15, a + " backward");
+        assertTrue(z.equals(zBefore), a + " must not change the pre-activation it keeps");
+    }
+}
