@@ -205,8 +205,11 @@ final class BenchCommand implements Callable<Integer> {
                     row[j] = (float) (2 * r.nextDouble() - 1);
                 }
             }
-            org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> frame =
-                    io.sparkgan.data.VectorFrames.toFrame(spark, new io.sparkgan.data.Samples(x, null)).cache();
+            // Through a Parquet file in the scratch folder, as a user's data would come: a frame made
+            // from driver memory carries all its rows in every task that reads it (12.7 MB here).
+            String parquet = scratch.resolve("data.parquet").toUri().toString();
+            io.sparkgan.data.VectorFrames.toFrame(spark, new io.sparkgan.data.Samples(x, null)).write().parquet(parquet);
+            org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> frame = spark.read().parquet(parquet).cache();
             frame.count();
             int slots = spark.sparkContext().defaultParallelism();
             int parallel = Math.min(slots, workers);

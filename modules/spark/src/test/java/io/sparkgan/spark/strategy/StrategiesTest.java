@@ -94,6 +94,39 @@ class StrategiesTest extends SparkTestBase {
     }
 
     @Test
+    void flganAveragesTheWorkersModelsWeightedByShardSize() {
+        // Dirichlet shards of very different sizes, so an unweighted mean would be visibly off.
+        Shards shards = Shards.build(ring(120), 2, 5, "dirichlet:0.5");
+        long[] sizes = shards.sizes();
+        assertTrue(Math.abs(sizes[0] - sizes[1]) >= 20, "the test needs unequal shards: " + java.util.Arrays.toString(sizes));
+        int rounds = 4;
+        StrategyConfig c = tiny("flgan", 2, rounds).setAverageEveryIterations(rounds);
+        StrategyResult fl = run(c, shards, null, new Rows());
+
+        // Each worker's round, replayed in this JVM from the same start, shard and random streams.
+        List<Shards.Data> data = shards.rdd().glom().collect().stream()
+                .map(rows -> Shards.materialise(rows.iterator(), shards.labelled())).toList();
+        INDArray weighted = null;
+        INDArray unweighted = null;
+        for (int w = 0; w < 2; w++) {
+            Generator g = Gan.generator(c, 2, DataType.FLOAT);
+            Discriminator d = Gan.discriminator(c, 2, 0, DataType.FLOAT);
+            io.sparkgan.core.BatchSampler sampler = data.get(w).sampler(GanRandom.stream(c.getSeed(), "worker", w));
+            GanRandom latent = GanRandom.stream(c.getSeed(), "latent", w);
+            for (int i = 0; i < rounds; i++) {
+                io.sparkgan.core.train.LocalIteration.run(g, d, sampler, latent, c.getBatchSize(), c.getLocalSteps(), DataType.FLOAT);
+            }
+            INDArray p = g.network().params().dup();
+            double share = (double) sizes[w] / shards.totalSize();
+            weighted = weighted == null ? p.mul(share) : weighted.addi(p.mul(share));
+            unweighted = unweighted == null ? p.mul(0.5) : unweighted.addi(p.mul(0.5));
+        }
+        INDArray averaged = fl.generator().network().params();
+        assertTrue(averaged.equalsWithEps(weighted, 1e-6), "the driver's generator is the shard-weighted mean of the workers'");
+        assertTrue(!averaged.equalsWithEps(unweighted, 1e-4), "and not the plain mean (the shards differ in size)");
+    }
+
+    @Test
     void averagedFeedbackIsTheGradientOfTheMeanGeneratorLossOverAllWorkers() {
         int n = 3;
         int k = 2;
