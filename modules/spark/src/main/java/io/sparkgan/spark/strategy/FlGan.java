@@ -116,7 +116,7 @@ public final class FlGan implements Strategy {
                 boolean checkpoint = driverStore != null && cadence.checkpointDue(from, to);
                 INDArray gParams = g.network().params();
                 INDArray dParams = d.network().params();
-                byte[] payload = Payloads.encode(out -> {
+                byte[] payload = Payloads.encode(9 + Payloads.matrixBytes(1, gParams.length()) + Payloads.matrixBytes(1, dParams.length()), out -> {
                     out.writeInt(from);
                     out.writeInt(to);
                     out.writeBoolean(checkpoint);
@@ -223,7 +223,8 @@ public final class FlGan implements Strategy {
             double dl = dLoss;
             double gl = gLoss;
             int r = restored;
-            byte[] result = Payloads.encode(out -> {
+            long size = 28 + Payloads.matrixBytes(1, state.generator.network().numParams()) + Payloads.matrixBytes(1, state.discriminator.network().numParams());
+            byte[] result = Payloads.encode(size, out -> {
                 out.writeDouble(dl);
                 out.writeDouble(gl);
                 out.writeInt(r);

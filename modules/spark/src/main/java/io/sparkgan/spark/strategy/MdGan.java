@@ -216,14 +216,15 @@ public final class MdGan implements Strategy {
         for (int j = 0; j < k; j++) {
             int[] labels = x.labels() == null ? null : java.util.Arrays.copyOfRange(x.labels(), j * b, (j + 1) * b);
             Batch block = new Batch(block(x.x(), j, b), labels);
-            blocks[j] = Payloads.encode(out -> Payloads.writeBatch(out, block));
+            blocks[j] = Payloads.encode(Payloads.batchBytes(b, x.x().columns(), labels != null), out -> Payloads.writeBatch(out, block));
         }
         List<byte[]> payloads = new ArrayList<>(discriminatorOf.length);
         for (int w = 0; w < discriminatorOf.length; w++) {
             int gi = w % k;
             int di = (w + 1) % k;
             int expected = discriminatorOf[w];
-            payloads.add(Payloads.encode(out -> {
+            long size = 10 + blocks[gi].length + (gi == di ? 0 : blocks[di].length);
+            payloads.add(Payloads.encode(size, out -> {
                 out.writeInt(t);
                 out.writeInt(expected);
                 out.writeBoolean(checkpoint);
@@ -334,7 +335,7 @@ public final class MdGan implements Strategy {
                 Discriminator.Feedback f = state.discriminator.feedback(xg);
                 long nanos = System.nanoTime() - t0;
                 double d = dLoss;
-                return Payloads.encode(out -> {
+                return Payloads.encode(28 + Payloads.matrixBytes(f.gradient().rows(), f.gradient().columns()), out -> {
                     out.writeDouble(d);
                     out.writeDouble(f.generatorLoss());
                     out.writeInt(wasRestored);
@@ -437,7 +438,8 @@ public final class MdGan implements Strategy {
                     byte[] msg = msgs.next();
                     DataInputStream in = Payloads.decode(msg);
                     int id = in.readInt();
-                    byte[] model = in.readNBytes(in.readInt());
+                    byte[] model = new byte[in.readInt()];
+                    in.readFully(model);
                     MultiLayerNetwork net = ModelSerializer.restoreMultiLayerNetwork(new ByteArrayInputStream(model), true);
                     WorkerState s = WorkerRegistry.get(job.runId(), worker);
                     if (s == null) {
