@@ -66,13 +66,22 @@ public final class Payloads {
     }
 
     public static INDArray readMatrix(DataInputStream in, DataType dtype) throws IOException {
+        Matrix m = readValues(in);
+        return Nd4j.create(m.values(), new long[] {m.rows(), m.cols()}, 'c').castTo(dtype);
+    }
+
+    /** A decoded matrix as plain values, row-major. */
+    public record Matrix(int rows, int cols, float[] values) {}
+
+    /** Reads a matrix without making an ND4J array of it (for sums done in Java). */
+    public static Matrix readValues(DataInputStream in) throws IOException {
         ByteBuffer h = ByteBuffer.wrap(readExactly(in, 8, "matrix header")).order(ByteOrder.LITTLE_ENDIAN);
         int rows = h.getInt();
         int cols = h.getInt();
         byte[] body = readExactly(in, 4 * rows * cols, "matrix");
         float[] v = new float[rows * cols];
         ByteBuffer.wrap(body).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
-        return Nd4j.create(v, new long[] {rows, cols}, 'c').castTo(dtype);
+        return new Matrix(rows, cols, v);
     }
 
     /**
