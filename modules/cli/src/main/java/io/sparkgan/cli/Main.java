@@ -31,6 +31,7 @@ public final class Main implements Runnable {
     /** Runs the command line and returns the exit code (used by tests without exiting the JVM). */
     public static int execute(String... args) {
         System.setProperty("java.awt.headless", "true");
+        Fonts.load();
         Main main = new Main();
         main.args = args;
         // A later flag overrides an earlier one, as it overrides the config file.

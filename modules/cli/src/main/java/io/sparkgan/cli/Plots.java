@@ -14,6 +14,10 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /** PNG renderings of samples: scatter plots for 2-D data, grids for square grayscale images. */
 public final class Plots {
+    static {
+        Fonts.load();
+    }
+
     private Plots() {}
 
     /** A scatter plot of real (grey) and generated (blue) 2-D points; either may be null. */

@@ -25,6 +25,10 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * the runs wrote.
  */
 final class Report {
+    static {
+        Fonts.load();
+    }
+
     /** metrics.csv columns every run has; the evaluator's metric columns follow them. */
     static final List<String> BASE_COLUMNS = List.of("iteration", "wall_s", "d_loss", "g_loss", "bytes_to_workers", "bytes_from_workers",
             "bytes_between_workers");
