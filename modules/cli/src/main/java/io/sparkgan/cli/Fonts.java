@@ -39,6 +39,9 @@ final class Fonts {
             g.setFont(new java.awt.Font(java.awt.Font.SANS_SERIF, java.awt.Font.PLAIN, 12));
             g.getFontMetrics().stringWidth("sparkgan");
             g.dispose();
+        } catch (RuntimeException | LinkageError | InternalError | java.awt.AWTError e) {
+            // No usable fonts (no fontconfig, say): commands that draw nothing must still run, and
+            // the first plot reports the problem where it happens.
         } finally {
             System.setProperty("user.home", home);
             Main.deleteRecursively(scratch);

@@ -45,6 +45,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class FlGan implements Strategy {
     private static final Logger LOG = LoggerFactory.getLogger(FlGan.class);
+    /** A round's fields before the model: first and last iteration, checkpoint flag. */
+    static final int PAYLOAD_HEADER = 4 + 4 + 1;
+    /** A result's fields before the model: D loss, G loss, restored flag, compute nanoseconds. */
+    static final int RESULT_HEADER = 8 + 8 + 4 + 8;
 
     @Override
     public String name() {
@@ -116,7 +120,7 @@ public final class FlGan implements Strategy {
                 boolean checkpoint = driverStore != null && cadence.checkpointDue(from, to);
                 INDArray gParams = g.network().params();
                 INDArray dParams = d.network().params();
-                byte[] payload = Payloads.encode(9 + Payloads.matrixBytes(1, gParams.length()) + Payloads.matrixBytes(1, dParams.length()), out -> {
+                byte[] payload = Payloads.encode(PAYLOAD_HEADER + Payloads.matrixBytes(1, gParams.length()) + Payloads.matrixBytes(1, dParams.length()), out -> {
                     out.writeInt(from);
                     out.writeInt(to);
                     out.writeBoolean(checkpoint);
@@ -223,7 +227,7 @@ public final class FlGan implements Strategy {
             double dl = dLoss;
             double gl = gLoss;
             int r = restored;
-            long size = 28 + Payloads.matrixBytes(1, state.generator.network().numParams()) + Payloads.matrixBytes(1, state.discriminator.network().numParams());
+            long size = RESULT_HEADER + Payloads.matrixBytes(1, state.generator.network().numParams()) + Payloads.matrixBytes(1, state.discriminator.network().numParams());
             byte[] result = Payloads.encode(size, out -> {
                 out.writeDouble(dl);
                 out.writeDouble(gl);

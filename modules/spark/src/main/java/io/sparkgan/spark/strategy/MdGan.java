@@ -60,6 +60,10 @@ import scala.Tuple2;
  */
 public final class MdGan implements Strategy {
     private static final Logger LOG = LoggerFactory.getLogger(MdGan.class);
+    /** A payload's fields before its batches: iteration, discriminator id, checkpoint and same-batch flags. */
+    static final int PAYLOAD_HEADER = 4 + 4 + 1 + 1;
+    /** A result's fields before its feedback: D loss, G loss, restored flag, compute nanoseconds. */
+    static final int RESULT_HEADER = 8 + 8 + 4 + 8;
 
     @Override
     public String name() {
@@ -223,7 +227,7 @@ public final class MdGan implements Strategy {
             int gi = w % k;
             int di = (w + 1) % k;
             int expected = discriminatorOf[w];
-            long size = 10 + blocks[gi].length + (gi == di ? 0 : blocks[di].length);
+            long size = PAYLOAD_HEADER + blocks[gi].length + (gi == di ? 0 : blocks[di].length);
             payloads.add(Payloads.encode(size, out -> {
                 out.writeInt(t);
                 out.writeInt(expected);
@@ -348,7 +352,7 @@ public final class MdGan implements Strategy {
                 Discriminator.Feedback f = state.discriminator.feedback(xg);
                 long nanos = System.nanoTime() - t0;
                 double d = dLoss;
-                return Payloads.encode(28 + Payloads.matrixBytes(f.gradient().rows(), f.gradient().columns()), out -> {
+                return Payloads.encode(RESULT_HEADER + Payloads.matrixBytes(f.gradient().rows(), f.gradient().columns()), out -> {
                     out.writeDouble(d);
                     out.writeDouble(f.generatorLoss());
                     out.writeInt(wasRestored);
