@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 public class TempNamesTest {
     /** The PID of a process that has exited and been reaped. */
     public static long deadPid() throws Exception {
-        Process p = new ProcessBuilder("java", "-version").redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        Process p = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-XX:-UsePerfData", "-version").redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         p.waitFor();
         return p.pid();
     }

@@ -118,7 +118,7 @@ class DatasetFetcherTest {
 
     @Test
     void whatAKilledFetchLeftIsClearedAndASetAsideDatasetPutBack() throws Exception {
-        Process gone = new ProcessBuilder("java", "-version").redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        Process gone = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-XX:-UsePerfData", "-version").redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         gone.waitFor();
         String me = "-" + ProcessHandle.current().pid() + "-";
         String dead = "-" + gone.pid() + "-";
