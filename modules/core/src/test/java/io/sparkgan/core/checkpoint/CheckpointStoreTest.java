@@ -1,10 +1,13 @@
 package io.sparkgan.core.checkpoint;
 
+import static io.sparkgan.core.run.TempNamesTest.deadPid;
+import static io.sparkgan.core.run.TempNamesTest.ownedBy;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sparkgan.core.run.TempNames;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,13 +59,13 @@ class CheckpointStoreTest {
     void pruningClearsWhatKilledWritersLeftAndRestoresASetAsideCheckpoint() throws Exception {
         CheckpointStore store = new CheckpointStore(dir.toUri().toString());
         store.save(1, Map.of("x", CheckpointStore.PartWriter.bytes(new byte[] {1})));
-        long dead = io.sparkgan.core.run.TempNamesTest.deadPid();
+        long dead = deadPid();
         // A killed writer's half-written checkpoint 2, and its set-aside copy of checkpoint 3 whose
         // replacement never arrived; a temporary folder of this (live) process is left alone.
-        Path halfWritten = Files.createDirectories(dir.resolve(io.sparkgan.core.run.TempNamesTest.ownedBy(dead, "iter-000000002", "tmp")));
-        Path setAside = Files.createDirectories(dir.resolve(io.sparkgan.core.run.TempNamesTest.ownedBy(dead, "iter-000000003", "old")));
+        Path halfWritten = Files.createDirectories(dir.resolve(ownedBy(dead, "iter-000000002", "tmp")));
+        Path setAside = Files.createDirectories(dir.resolve(ownedBy(dead, "iter-000000003", "old")));
         Files.write(setAside.resolve("x"), new byte[] {3});
-        Path live = Files.createDirectories(dir.resolve(io.sparkgan.core.run.TempNames.of("iter-000000004", "tmp")));
+        Path live = Files.createDirectories(dir.resolve(TempNames.of("iter-000000004", "tmp")));
         store.prune(5);
         assertTrue(Files.notExists(halfWritten));
         assertTrue(Files.notExists(setAside));

@@ -6,12 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sparkgan.core.BatchSampler;
 import io.sparkgan.core.Discriminator;
 import io.sparkgan.core.Gan;
 import io.sparkgan.core.GanRandom;
 import io.sparkgan.core.Generator;
 import io.sparkgan.core.objective.NonSaturating;
 import io.sparkgan.core.train.IterationRecord;
+import io.sparkgan.core.train.LocalIteration;
 import io.sparkgan.core.train.TrainingListener;
 import io.sparkgan.spark.Payloads;
 import io.sparkgan.spark.Shards;
@@ -20,6 +22,7 @@ import io.sparkgan.spark.StrategyConfig;
 import io.sparkgan.spark.WorkerRegistry;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -98,7 +101,7 @@ class StrategiesTest extends SparkTestBase {
         // Dirichlet shards of very different sizes, so an unweighted mean would be visibly off.
         Shards shards = Shards.build(ring(120), 2, 5, "dirichlet:0.5");
         long[] sizes = shards.sizes();
-        assertTrue(Math.abs(sizes[0] - sizes[1]) >= 20, "the test needs unequal shards: " + java.util.Arrays.toString(sizes));
+        assertTrue(Math.abs(sizes[0] - sizes[1]) >= 20, "the test needs unequal shards: " + Arrays.toString(sizes));
         int rounds = 4;
         StrategyConfig c = tiny("flgan", 2, rounds).setAverageEveryIterations(rounds);
         StrategyResult fl = run(c, shards, null, new Rows());
@@ -111,10 +114,10 @@ class StrategiesTest extends SparkTestBase {
         for (int w = 0; w < 2; w++) {
             Generator g = Gan.generator(c, 2, DataType.FLOAT);
             Discriminator d = Gan.discriminator(c, 2, 0, DataType.FLOAT);
-            io.sparkgan.core.BatchSampler sampler = data.get(w).sampler(GanRandom.stream(c.getSeed(), "worker", w));
+            BatchSampler sampler = data.get(w).sampler(GanRandom.stream(c.getSeed(), "worker", w));
             GanRandom latent = GanRandom.stream(c.getSeed(), "latent", w);
             for (int i = 0; i < rounds; i++) {
-                io.sparkgan.core.train.LocalIteration.run(g, d, sampler, latent, c.getBatchSize(), c.getLocalSteps(), DataType.FLOAT);
+                LocalIteration.run(g, d, sampler, latent, c.getBatchSize(), c.getLocalSteps(), DataType.FLOAT);
             }
             INDArray p = g.network().params().dup();
             double share = (double) sizes[w] / shards.totalSize();
