@@ -71,7 +71,20 @@ public final class Payloads {
     }
 
     /** A decoded matrix as plain values, row-major. */
-    public record Matrix(int rows, int cols, float[] values) {}
+    public record Matrix(int rows, int cols, float[] values) {
+        /**
+         * Adds {@code weight} times these values to {@code sum} from {@code offset}: how the driver
+         * combines workers' matrices, in double and in Java (faster than ND4J ops per worker).
+         */
+        public void addTo(double[] sum, int offset, double weight) {
+            if (offset < 0 || offset + values.length > sum.length) {
+                throw new IllegalStateException("a " + rows + "x" + cols + " matrix does not fit at " + offset + " in a sum of " + sum.length);
+            }
+            for (int i = 0; i < values.length; i++) {
+                sum[offset + i] += weight * values[i];
+            }
+        }
+    }
 
     /** Reads a matrix without making an ND4J array of it (for sums done in Java). */
     public static Matrix readValues(DataInputStream in) throws IOException {

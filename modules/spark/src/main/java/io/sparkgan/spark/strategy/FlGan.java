@@ -29,6 +29,7 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.broadcast.Broadcast;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -140,8 +141,8 @@ public final class FlGan implements Strategy {
                     model.destroy();
                 }
                 long averaging = System.nanoTime();
-                INDArray gAvg = gParams.like().assign(0);
-                INDArray dAvg = dParams.like().assign(0);
+                double[] gSum = new double[(int) gParams.length()];
+                double[] dSum = new double[(int) dParams.length()];
                 double dLoss = 0;
                 double gLoss = 0;
                 long up = 0;
@@ -153,14 +154,14 @@ public final class FlGan implements Strategy {
                         gLoss += weights[w] * in.readDouble();
                         restores += in.readInt();
                         workerSeconds += in.readLong() / 1e9;
-                        gAvg.addi(Payloads.readMatrix(in, g.dataType()).reshape(gAvg.shape()).muli(weights[w]));
-                        dAvg.addi(Payloads.readMatrix(in, d.network().params().dataType()).reshape(dAvg.shape()).muli(weights[w]));
+                        addModel(Payloads.readValues(in), gSum, weights[w], w, "generator");
+                        addModel(Payloads.readValues(in), dSum, weights[w], w, "discriminator");
                     } catch (IOException e) {
                         throw new UncheckedIOException(e);
                     }
                 }
-                g.network().setParams(gAvg);
-                d.network().setParams(dAvg);
+                g.network().setParams(Nd4j.create(gSum, gParams.shape(), gParams.dataType()));
+                d.network().setParams(Nd4j.create(dSum, dParams.shape(), dParams.dataType()));
                 driverSeconds += (System.nanoTime() - averaging) / 1e9;
                 traffic = traffic.plus(down, up, 0);
                 iteration = to;
@@ -180,6 +181,13 @@ public final class FlGan implements Strategy {
             WorkerRegistry.release(shards.rdd(), job.runId());
         }
         return new StrategyResult(g, iteration, cadence.lastMetrics(), traffic, cadence.wallSeconds(), restores, workerSeconds, driverSeconds);
+    }
+
+    private static void addModel(Payloads.Matrix m, double[] sum, double weight, int worker, String what) {
+        if (m.values().length != sum.length) {
+            throw new IllegalStateException("worker " + worker + " returned a " + what + " of " + m.values().length + " parameters, expected " + sum.length);
+        }
+        m.addTo(sum, 0, weight);
     }
 
     /** One round on one worker: take the averaged parameters, train locally, return the new ones. */
