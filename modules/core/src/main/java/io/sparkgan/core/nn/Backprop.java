@@ -122,7 +122,9 @@ public final class Backprop {
                 cur = layer.activate(true, mgr);
             }
         }
-        return new Forward(net, inputs, pre, act, cur);
+        // The output is the caller's to change (noise added to generated samples, say); the backward
+        // pass of tanh and sigmoid reads the kept activation, so the caller gets a copy.
+        return new Forward(net, inputs, pre, act, act[n - 1] != null ? cur.dup() : cur);
     }
 
     /**

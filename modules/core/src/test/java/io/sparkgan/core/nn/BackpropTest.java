@@ -70,6 +70,8 @@ class BackpropTest {
         INDArray expected = net.output(x, false);
         assertTrue(f.output().equalsWithEps(expected, 1e-12), activation + ": forward differs from DL4J's output");
 
+        // The caller may change the output in place before the backward pass.
+        f.output().addi(3.0);
         Pair<Gradient, INDArray> g = Backprop.backward(f, weights, true, true);
         INDArray paramGrad = g.getFirst().gradient().dup();
         INDArray inputGrad = g.getSecond().dup();
