@@ -248,7 +248,15 @@ final class BenchCommand implements Callable<Integer> {
                         e.getKey(), m[0], m[1], 100 * m[1] / m[0], m[2]);
             }
             if (medians.containsKey("mdgan") && medians.containsKey("flgan")) {
-                System.out.printf(Locale.ROOT, "MD-GAN / FL-GAN worker compute per generator update: %.2f%n", medians.get("mdgan")[2] / medians.get("flgan")[2]);
+                // Per round too: on a noisy machine the spread says more than the ratio of medians.
+                List<double[]> md = runs.get("mdgan");
+                List<double[]> fl = runs.get("flgan");
+                StringBuilder perRound = new StringBuilder();
+                for (int i = 0; i < md.size(); i++) {
+                    perRound.append(i == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%.2f", md.get(i)[2] / fl.get(i)[2]));
+                }
+                System.out.printf(Locale.ROOT, "MD-GAN / FL-GAN worker compute per generator update: %.2f (per round: %s)%n",
+                        medians.get("mdgan")[2] / medians.get("flgan")[2], perRound);
             }
             return 0;
         } finally {
