@@ -55,6 +55,22 @@ class CliTest {
     }
 
     @Test
+    void benchRunsStrategiesInAlternatingRoundsAndReportsTheRatioPerRound() {
+        Result r = run("bench", "--strategy", "mdgan,flgan", "--workers", "2", "--rounds", "2", "--iterations", "2", "--warmup", "1",
+                "--batch-size", "8", "--master", "local[2]");
+        assertEquals(0, r.code(), r.err());
+        List<String> rounds = r.out().lines().filter(l -> l.startsWith("round ")).map(l -> l.replaceAll("\\s+wall.*", "")).toList();
+        assertEquals(List.of("round 1 mdgan", "round 1 flgan", "round 2 mdgan", "round 2 flgan"), rounds);
+        // MD-GAN, N = 2, k = 1, b = 8, d = 784: each worker receives one batch and returns its feedback.
+        assertTrue(r.out().contains("bytes per iteration " + 2 * (10 + 8 + 4 * 8 * 784) + " down, " + 2 * (28 + 8 + 4 * 8 * 784) + " up, 0 between"), r.out());
+        assertTrue(r.out().lines().anyMatch(l -> l.matches("MD-GAN / FL-GAN worker compute per generator update: \\d\\.\\d\\d \\(per round: \\d\\.\\d\\d, \\d\\.\\d\\d\\)")), r.out());
+
+        Result bad = run("bench", "--strategy", "mdgan,gossip");
+        assertEquals(2, bad.code());
+        assertEquals("bench: strategy 'gossip' is unknown; expected one of [standalone, mdgan, flgan]", errorLine(bad));
+    }
+
+    @Test
     void trainWritesTheRunFolderContract() throws Exception {
         Path out = tmp.resolve("run");
         Result r = run(tiny(out));
