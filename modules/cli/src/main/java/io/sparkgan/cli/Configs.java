@@ -30,10 +30,6 @@ public final class Configs {
                 ;
     }
 
-    public static RunConfig read(Path file) {
-        return read(file, new RunConfig());
-    }
-
     /**
      * Reads {@code file} onto {@code base}: keys in the file replace base values, the rest stay. A
      * {@code preset} key in the file is applied to {@code base} first, so the file's other keys win.

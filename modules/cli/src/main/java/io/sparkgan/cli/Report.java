@@ -29,9 +29,6 @@ final class Report {
         Fonts.load();
     }
 
-    /** metrics.csv columns every run has; the evaluator's metric columns follow them. */
-    static final List<String> BASE_COLUMNS = List.of("iteration", "wall_s", "d_loss", "g_loss", "bytes_to_workers", "bytes_from_workers",
-            "bytes_between_workers");
     static final Map<String, String> AXES = new LinkedHashMap<>();
 
     static {
@@ -52,15 +49,7 @@ final class Report {
         // The evaluator's metrics (mode coverage on 2-D data, classifier score and FID on images), then the losses.
         java.util.LinkedHashSet<String> metrics = new java.util.LinkedHashSet<>();
         for (String s : strategies) {
-            String header;
-            try (java.io.BufferedReader r = Files.newBufferedReader(dir.resolve(s).resolve(RunFolder.METRICS_CSV), StandardCharsets.UTF_8)) {
-                header = java.util.Objects.requireNonNullElse(r.readLine(), "");
-            }
-            for (String column : header.split(",")) {
-                if (!column.isEmpty() && !BASE_COLUMNS.contains(column)) {
-                    metrics.add(column);
-                }
-            }
+            metrics.addAll(MetricsCsv.metricColumns(dir.resolve(s).resolve(RunFolder.METRICS_CSV)));
         }
         metrics.add("d_loss");
         metrics.add("g_loss");

@@ -172,7 +172,8 @@ final class RunData {
                 throw new java.io.UncheckedIOException(e);
             }
             writeGrid(runDir.resolve("samples").resolve(String.format("iter-%09d.png", iteration)), g, config, shape);
-            return Evaluator.super.score(g, config, iteration);
+            // Without a classifier there is nothing to score: no evaluation samples are drawn.
+            return scorer == null ? new java.util.LinkedHashMap<>() : Evaluator.super.score(g, config, iteration);
         }
 
         /**

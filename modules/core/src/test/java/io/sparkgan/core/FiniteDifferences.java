@@ -11,6 +11,16 @@ public final class FiniteDifferences {
 
     private FiniteDifferences() {}
 
+    /** A [rows, cols] double matrix of seeded Gaussian values times {@code scale}. */
+    public static INDArray gaussian(long seed, int rows, int cols, double scale) {
+        io.sparkgan.core.GanRandom r = new io.sparkgan.core.GanRandom(seed);
+        double[] v = new double[rows * cols];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = scale * r.nextGaussian();
+        }
+        return org.nd4j.linalg.factory.Nd4j.create(v, new long[] {rows, cols}, org.nd4j.linalg.api.buffer.DataType.DOUBLE);
+    }
+
     /** Max over entries of |a-b| / max(1e-8, |a|+|b|), with entries below 1e-9 in both ignored. */
     public static double relError(INDArray analytic, double[] numeric) {
         double[] a = analytic.ravel().toDoubleVector();

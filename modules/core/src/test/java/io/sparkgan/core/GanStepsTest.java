@@ -3,6 +3,7 @@ package io.sparkgan.core;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static io.sparkgan.core.FiniteDifferences.gaussian;
 import static io.sparkgan.core.FiniteDifferences.numericGradient;
 import static io.sparkgan.core.FiniteDifferences.relError;
 
@@ -42,19 +43,10 @@ class GanStepsTest {
         return Networks.generator(NetworkSpec.mlp("tanh", "identity", 6), latent, dim, new Sgd(0.1), seed, DataType.DOUBLE);
     }
 
-    private static INDArray gaussian(long seed, int rows, int cols) {
-        GanRandom r = new GanRandom(seed);
-        double[] v = new double[rows * cols];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = r.nextGaussian();
-        }
-        return Nd4j.create(v, new long[] {rows, cols}, DataType.DOUBLE);
-    }
-
     @Test
     void feedbackIsTheGradientOfTheGeneratorLossWithRespectToEachSample() {
         Discriminator disc = new Discriminator(d(3, 11), NS);
-        INDArray fake = gaussian(1, 6, 3);
+        INDArray fake = gaussian(1, 6, 3, 1.0);
         INDArray feedback = disc.feedback(fake).gradient().dup();
         assertArrayEquals(new long[] {6, 3}, feedback.shape());
         double[] numeric = numericGradient(fake, () -> NS.generatorLoss(disc.network().output(fake, false)).value());
@@ -65,7 +57,7 @@ class GanStepsTest {
     void generatorGradientFromFeedbackIsTheGradientOfTheComposedLoss() {
         Generator gen = new Generator(g(4, 3, 5), 4);
         Discriminator disc = new Discriminator(d(3, 6), NS);
-        INDArray z = gaussian(2, 5, 4);
+        INDArray z = gaussian(2, 5, 4, 1.0);
         INDArray x = gen.generate(z);
         INDArray feedback = disc.feedback(x).gradient().dup();
         INDArray analytic = gen.gradient(z, feedback).gradient().dup();
@@ -79,8 +71,8 @@ class GanStepsTest {
     @Test
     void discriminatorGradientIsTheGradientOfItsLoss() {
         Discriminator disc = new Discriminator(d(2, 8), NS);
-        INDArray real = gaussian(3, 4, 2);
-        INDArray fake = gaussian(4, 7, 2);
+        INDArray real = gaussian(3, 4, 2, 1.0);
+        INDArray fake = gaussian(4, 7, 2, 1.0);
         INDArray analytic = disc.lossAndGradient(real, fake).getSecond().gradient().dup();
         double[] numeric = numericGradient(disc.network().params(), () -> disc.loss(real, fake));
         assertTrue(relError(analytic, numeric) < TOL, "D gradient differs: " + relError(analytic, numeric));
@@ -90,7 +82,7 @@ class GanStepsTest {
     void generatorStepAppliesExactlyTheGradientWithSgd() {
         Generator gen = new Generator(g(4, 3, 5), 4);
         Discriminator disc = new Discriminator(d(3, 6), NS);
-        INDArray z = gaussian(2, 5, 4);
+        INDArray z = gaussian(2, 5, 4, 1.0);
         INDArray x = gen.generate(z);
         INDArray feedback = disc.feedback(x).gradient().dup();
         INDArray grad = gen.gradient(z, feedback).gradient().dup();
@@ -104,8 +96,8 @@ class GanStepsTest {
     void firstAdamStepMovesEachParameterByTheLearningRateAgainstItsGradient() {
         MultiLayerNetwork net = Networks.generator(NetworkSpec.mlp("tanh", "identity", 6), 4, 3, new Adam(1e-3, 0.5, 0.999, 1e-12), 5, DataType.DOUBLE);
         Generator gen = new Generator(net, 4);
-        INDArray z = gaussian(2, 5, 4);
-        INDArray feedback = gaussian(9, 5, 3);
+        INDArray z = gaussian(2, 5, 4, 1.0);
+        INDArray feedback = gaussian(9, 5, 3, 1.0);
         INDArray grad = gen.gradient(z, feedback).gradient().dup();
         INDArray before = gen.network().params().dup();
         gen.step(z, feedback);
@@ -123,8 +115,8 @@ class GanStepsTest {
     void discriminatorStepsLowerTheLossOnAFixedBatch() {
         MultiLayerNetwork net = Networks.discriminator(NetworkSpec.mlp("leakyrelu", "identity", 16, 16), 2, 1, new Adam(1e-2), 3, DataType.DOUBLE);
         Discriminator disc = new Discriminator(net, NS);
-        INDArray real = gaussian(3, 32, 2).addi(2);
-        INDArray fake = gaussian(4, 32, 2).subi(1);
+        INDArray real = gaussian(3, 32, 2, 1.0).addi(2);
+        INDArray fake = gaussian(4, 32, 2, 1.0).subi(1);
         double before = disc.loss(real, fake);
         double first = disc.step(real, fake);
         assertEquals(before, first, 1e-9, "step reports the loss before its update");
@@ -141,7 +133,7 @@ class GanStepsTest {
         NetworkSpec ds = new NetworkSpec("dcgan", new int[] {2, 3}, "leakyrelu", "identity");
         Generator gen = new Generator(Networks.generator(gs, 5, 784, new Sgd(0.01), 1, DataType.DOUBLE), 5);
         Discriminator disc = new Discriminator(Networks.discriminator(ds, 784, 1, new Sgd(0.01), 2, DataType.DOUBLE), NS);
-        INDArray z = gaussian(1, 3, 5);
+        INDArray z = gaussian(1, 3, 5, 1.0);
         INDArray x = gen.generate(z);
         assertArrayEquals(new long[] {3, 784}, x.shape());
         assertTrue(x.amaxNumber().doubleValue() <= 1.0, "tanh output");

@@ -127,7 +127,8 @@ public final class DataSources {
         String labels;
         try {
             FileSystem fs = dir.getFileSystem(conf);
-            if (status(fs, dir) == null || !status(fs, dir).isDirectory()) {
+            FileStatus st = status(fs, dir);
+            if (st == null || !st.isDirectory()) {
                 throw new IllegalArgumentException("dataset '" + name + "' not found under " + dir + "; run `bin/sparkgan data fetch " + name + "` first");
             }
             images = find(fs, dir, name, prefix + "-images-idx3-ubyte");

@@ -23,6 +23,12 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class Payloads {
     private Payloads() {}
 
+    /**
+     * Bytes before the matrices of a worker's result, in MD-GAN and FL-GAN alike: D loss (double),
+     * G loss (double), restored flag (int), compute nanoseconds (long).
+     */
+    public static final int RESULT_HEADER = 8 + 8 + 4 + 8;
+
     /** Bytes of an encoded rows × cols matrix. */
     public static long matrixBytes(long rows, long cols) {
         return 8 + 4 * rows * cols;

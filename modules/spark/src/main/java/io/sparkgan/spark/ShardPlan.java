@@ -110,8 +110,9 @@ public record ShardPlan(String mode, int[] workerOf, int workers, int classes) {
             }
         }
         int[] workerOf = new int[labels.length];
+        int[][] rowsByClass = rowsByClass(labels, classes);
         for (int k = 0; k < classes; k++) {
-            int[] rows = rowsOf(labels, k);
+            int[] rows = rowsByClass[k];
             int[] perm = rng.permutation(rows.length);
             List<Integer> h = holders.get(k);
             for (int i = 0; i < rows.length; i++) {
@@ -122,11 +123,12 @@ public record ShardPlan(String mode, int[] workerOf, int workers, int classes) {
     }
 
     private static int[] dirichlet(int[] labels, int classes, double alpha, int workers, GanRandom rng) {
+        int[][] rowsByClass = rowsByClass(labels, classes);
         for (int attempt = 0; attempt < 1000; attempt++) {
             int[] workerOf = new int[labels.length];
             long[] sizes = new long[workers];
             for (int k = 0; k < classes; k++) {
-                int[] rows = rowsOf(labels, k);
+                int[] rows = rowsByClass[k];
                 double[] p = new double[workers];
                 double sum = 0;
                 for (int w = 0; w < workers; w++) {
@@ -143,8 +145,9 @@ public record ShardPlan(String mode, int[] workerOf, int workers, int classes) {
                     for (int i = start; i < end; i++) {
                         workerOf[rows[perm[i]]] = w;
                     }
-                    sizes[w] += Math.max(0, end - start);
-                    start = Math.max(start, end);
+                    // Cumulative shares only grow, so end >= start.
+                    sizes[w] += end - start;
+                    start = end;
                 }
             }
             if (Arrays.stream(sizes).allMatch(s -> s > 0)) {
@@ -154,8 +157,21 @@ public record ShardPlan(String mode, int[] workerOf, int workers, int classes) {
         throw new IllegalArgumentException("dirichlet:" + alpha + " left a worker without data in 1000 draws; use a larger alpha or fewer workers");
     }
 
-    private static int[] rowsOf(int[] labels, int k) {
-        return java.util.stream.IntStream.range(0, labels.length).filter(i -> labels[i] == k).toArray();
+    /** The row indexes of each class, in row order (one pass over the labels). */
+    private static int[][] rowsByClass(int[] labels, int classes) {
+        int[] counts = new int[classes];
+        for (int y : labels) {
+            counts[y]++;
+        }
+        int[][] rows = new int[classes][];
+        for (int k = 0; k < classes; k++) {
+            rows[k] = new int[counts[k]];
+        }
+        int[] next = new int[classes];
+        for (int i = 0; i < labels.length; i++) {
+            rows[labels[i]][next[labels[i]]++] = i;
+        }
+        return rows;
     }
 
     /** Gamma(shape, 1) by Marsaglia and Tsang (2000), boosted for shape < 1. */

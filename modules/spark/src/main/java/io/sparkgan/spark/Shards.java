@@ -1,6 +1,7 @@
 package io.sparkgan.spark;
 
 import io.sparkgan.data.DataSources;
+import io.sparkgan.data.Samples;
 import io.sparkgan.data.VectorFrames;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -158,7 +159,7 @@ public final class Shards {
     }
 
     /** A shard's samples (and labels, for labelled shards), from the cached partition's iterator. */
-    public static Data materialise(Iterator<float[]> it, boolean labelled) {
+    public static Samples materialise(Iterator<float[]> it, boolean labelled) {
         List<float[]> rows = new ArrayList<>();
         it.forEachRemaining(rows::add);
         float[][] x = new float[rows.size()][];
@@ -172,15 +173,12 @@ public final class Shards {
                 x[i] = r;
             }
         }
-        return new Data(x, y);
+        return new Samples(x, y);
     }
 
-    /** A materialised shard: samples and their labels (null when unlabelled). */
-    public record Data(float[][] x, int[] labels) {
-        /** A batch sampler over this shard. */
-        public io.sparkgan.core.BatchSampler sampler(io.sparkgan.core.GanRandom rng) {
-            return new io.sparkgan.core.BatchSampler(x, labels, rng);
-        }
+    /** A batch sampler over a materialised shard. */
+    public static io.sparkgan.core.BatchSampler sampler(Samples shard, io.sparkgan.core.GanRandom rng) {
+        return new io.sparkgan.core.BatchSampler(shard.features(), shard.labels(), rng);
     }
 
     public void release() {

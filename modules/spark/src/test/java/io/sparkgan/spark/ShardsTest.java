@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sparkgan.data.Samples;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -47,15 +48,15 @@ class ShardsTest extends SparkTestBase {
         List<Set<Integer>> classes = new ArrayList<>();
         long[][] h = s.histogram();
         for (int w = 0; w < parts.size(); w++) {
-            Shards.Data d = Shards.materialise(parts.get(w).iterator(), true);
-            assertEquals(s.size(w), d.x().length, "size of shard " + w);
+            Samples d = Shards.materialise(parts.get(w).iterator(), true);
+            assertEquals(s.size(w), d.features().length, "size of shard " + w);
             long[] counted = new long[10];
             Set<Integer> cs = new HashSet<>();
-            for (int i = 0; i < d.x().length; i++) {
-                int id = (int) d.x()[i][0];
+            for (int i = 0; i < d.features().length; i++) {
+                int id = (int) d.features()[i][0];
                 assertTrue(seen.add(id), "row " + id + " is in two shards");
                 assertEquals(y[id], d.labels()[i], "row " + id + " keeps its label");
-                assertEquals(-id, d.x()[i][1], 0.0, "row " + id + " keeps its features");
+                assertEquals(-id, d.features()[i][1], 0.0, "row " + id + " keeps its features");
                 counted[d.labels()[i]]++;
                 cs.add(d.labels()[i]);
             }

@@ -135,19 +135,7 @@ public final class CheckpointStore {
      */
     public void prune(int keep) {
         try {
-            if (fs.exists(root)) {
-                for (FileStatus st : fs.listStatus(root)) {
-                    String n = st.getPath().getName();
-                    if (TempNames.abandoned(n, NAME.pattern())) {
-                        Path target = new Path(root, TempNames.target(n));
-                        if (TempNames.setAside(n) && !fs.exists(target)) {
-                            rename(st.getPath(), target);
-                        } else {
-                            fs.delete(st.getPath(), true);
-                        }
-                    }
-                }
-            }
+            TempNames.clearAbandoned(fs, root, NAME.pattern());
             List<Integer> all = iterations();
             for (int i = 0; i < all.size() - keep; i++) {
                 fs.delete(new Path(root, name(all.get(i))), true);

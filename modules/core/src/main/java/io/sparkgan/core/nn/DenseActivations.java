@@ -26,10 +26,14 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 final class DenseActivations {
     private DenseActivations() {}
 
-    /** The activation of {@code z} as a new array ({@code z} is kept for the backward pass). */
+    /**
+     * The activation of {@code z}: a new array, except for the identity, which returns {@code z}
+     * itself (its backward pass reads neither). Callers only read it; {@link Backprop#forward}
+     * hands its own caller a copy of the final output.
+     */
     static INDArray forward(IActivation a, INDArray z) {
         if (a instanceof ActivationIdentity) {
-            return z.dup();
+            return z;
         }
         if (isPlainRelu(a)) {
             return Transforms.max(z, 0.0, true);

@@ -89,6 +89,22 @@ public final class MetricsCsv implements Closeable {
         return String.format(Locale.ROOT, "%.6g", v);
     }
 
+    /** The evaluation-metric columns of a metrics.csv (those after the base columns), from its header line only. */
+    public static List<String> metricColumns(Path path) {
+        try (java.io.BufferedReader r = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
+            String header = r.readLine();
+            List<String> metrics = new ArrayList<>();
+            for (String column : header == null ? new String[0] : header.split(",")) {
+                if (!column.isEmpty() && !BASE_COLUMNS.contains(column)) {
+                    metrics.add(column);
+                }
+            }
+            return metrics;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Row values keyed by column, for tests and readers. */
     public static List<Map<String, String>> read(Path path) {
         try {

@@ -1,8 +1,14 @@
 package io.sparkgan.core.run;
 
+import java.io.IOException;
 import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
 
 /**
  * Names for folders that are written under a temporary name and then renamed into place
@@ -58,6 +64,36 @@ public final class TempNames {
     /** Whether a temporary name is a set-aside ("old") copy rather than a work in progress. */
     public static boolean setAside(String name) {
         return name.lastIndexOf(".old-") > name.lastIndexOf(".tmp-");
+    }
+
+    /**
+     * Clears what killed writers of {@code target} (a regular expression for the target's name)
+     * left in {@code dir}: abandoned temporary folders are deleted, and a set-aside copy whose
+     * replacement never arrived is put back, since it is the only copy.
+     *
+     * @return the names cleared or put back
+     */
+    public static List<String> clearAbandoned(FileSystem fs, Path dir, String target) throws IOException {
+        List<String> cleared = new ArrayList<>();
+        if (!fs.exists(dir)) {
+            return cleared;
+        }
+        for (FileStatus st : fs.listStatus(dir)) {
+            String n = st.getPath().getName();
+            if (!abandoned(n, target)) {
+                continue;
+            }
+            Path original = new Path(dir, target(n));
+            if (setAside(n) && !fs.exists(original)) {
+                if (!fs.rename(st.getPath(), original)) {
+                    throw new IOException("cannot put " + st.getPath() + " back as " + original);
+                }
+            } else {
+                fs.delete(st.getPath(), true);
+            }
+            cleared.add(n);
+        }
+        return cleared;
     }
 
     /** This machine's name, reduced to characters every file system accepts. */

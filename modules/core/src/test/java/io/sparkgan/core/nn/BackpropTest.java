@@ -1,12 +1,12 @@
 package io.sparkgan.core.nn;
 
+import static io.sparkgan.core.FiniteDifferences.gaussian;
 import static io.sparkgan.core.FiniteDifferences.numericGradient;
 import static io.sparkgan.core.FiniteDifferences.relError;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.sparkgan.core.GanRandom;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.BeforeAll;
@@ -38,15 +38,6 @@ class BackpropTest {
 
     static java.util.List<String> activations() {
         return NetworkSpec.ACTIVATIONS;
-    }
-
-    private static INDArray gaussian(long seed, int rows, int cols, double scale) {
-        GanRandom r = new GanRandom(seed);
-        double[] v = new double[rows * cols];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = scale * r.nextGaussian();
-        }
-        return Nd4j.create(v, new long[] {rows, cols}, DataType.DOUBLE);
     }
 
     /** L = sum(out * weights): any output gradient is reachable this way. */

@@ -1,5 +1,7 @@
 package io.sparkgan.core.objective;
 
+import static io.sparkgan.core.FiniteDifferences.gaussian;
+import static io.sparkgan.core.FiniteDifferences.numericGradient;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -24,15 +26,6 @@ class AcGanTest {
     private static final int C = 3;
     private final AcGan ac = new AcGan(C);
 
-    private static INDArray gaussian(long seed, int rows, int cols) {
-        GanRandom r = new GanRandom(seed);
-        double[] v = new double[rows * cols];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = 2 * r.nextGaussian();
-        }
-        return Nd4j.create(v, new long[] {rows, cols}, DataType.DOUBLE);
-    }
-
     @Test
     void lossesMatchTheirDefinitionOnAHandCase() {
         // One real and one generated sample, logits chosen by hand.
@@ -49,29 +42,21 @@ class AcGanTest {
 
     @Test
     void gradientsAreThoseOfTheLossesByFiniteDifferences() {
-        INDArray r = gaussian(1, 5, 1 + C);
-        INDArray f = gaussian(2, 4, 1 + C);
+        INDArray r = gaussian(1, 5, 1 + C, 2.0);
+        INDArray f = gaussian(2, 4, 1 + C, 2.0);
         int[] yr = {0, 1, 2, 2, 1};
         int[] yf = {2, 0, 0, 1};
         Objective.Loss d = ac.discriminatorLoss(r, yr, f, yf);
         Objective.Loss g = ac.generatorLoss(f, yf);
-        double h = 1e-6;
+        double[] dReal = numericGradient(r, () -> ac.discriminatorLoss(r, yr, f, yf).value());
+        double[] dFake = numericGradient(f, () -> ac.discriminatorLoss(r, yr, f, yf).value());
+        double[] gFake = numericGradient(f, () -> ac.generatorLoss(f, yf).value());
         for (int i = 0; i < r.length(); i++) {
-            INDArray p = r.dup();
-            INDArray m = r.dup();
-            p.putScalar(i, p.getDouble(i) + h);
-            m.putScalar(i, m.getDouble(i) - h);
-            double num = (ac.discriminatorLoss(p, yr, f, yf).value() - ac.discriminatorLoss(m, yr, f, yf).value()) / (2 * h);
-            assertEquals(num, d.realGrad().getDouble(i), 1e-7);
+            assertEquals(dReal[i], d.realGrad().getDouble(i), 1e-7);
         }
         for (int i = 0; i < f.length(); i++) {
-            INDArray p = f.dup();
-            INDArray m = f.dup();
-            p.putScalar(i, p.getDouble(i) + h);
-            m.putScalar(i, m.getDouble(i) - h);
-            assertEquals((ac.discriminatorLoss(r, yr, p, yf).value() - ac.discriminatorLoss(r, yr, m, yf).value()) / (2 * h),
-                    d.fakeGrad().getDouble(i), 1e-7);
-            assertEquals((ac.generatorLoss(p, yf).value() - ac.generatorLoss(m, yf).value()) / (2 * h), g.fakeGrad().getDouble(i), 1e-7);
+            assertEquals(dFake[i], d.fakeGrad().getDouble(i), 1e-7);
+            assertEquals(gFake[i], g.fakeGrad().getDouble(i), 1e-7);
         }
     }
 
@@ -79,17 +64,12 @@ class AcGanTest {
     void feedbackCarriesTheClassTermAndIsTheInputGradient() {
         Discriminator disc = new Discriminator(
                 Networks.discriminator(NetworkSpec.mlp("tanh", "identity", 7), 4, 1 + C, new Sgd(0.1), 3, DataType.DOUBLE), ac);
-        INDArray x = gaussian(4, 3, 4);
+        INDArray x = gaussian(4, 3, 4, 2.0);
         int[] y = {1, 2, 0};
         INDArray fb = disc.feedback(new Batch(x, y)).gradient().dup();
-        double h = 1e-6;
+        double[] num = numericGradient(x, () -> ac.generatorLoss(disc.network().output(x, false), y).value());
         for (int i = 0; i < x.length(); i++) {
-            INDArray p = x.dup();
-            INDArray m = x.dup();
-            p.putScalar(i, p.getDouble(i) + h);
-            m.putScalar(i, m.getDouble(i) - h);
-            double num = (ac.generatorLoss(disc.network().output(p, false), y).value() - ac.generatorLoss(disc.network().output(m, false), y).value()) / (2 * h);
-            assertEquals(num, fb.getDouble(i), 1e-6);
+            assertEquals(num[i], fb.getDouble(i), 1e-6);
         }
         // The labels matter: the same samples judged as other classes get other feedback.
         INDArray other = disc.feedback(new Batch(x, new int[] {0, 1, 2})).gradient();

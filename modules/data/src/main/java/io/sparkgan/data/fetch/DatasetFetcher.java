@@ -308,22 +308,10 @@ public final class DatasetFetcher {
      * set-aside dataset whose replacement never arrived is put back instead.
      */
     static void clearAbandoned(Path dataDir, String name, PrintStream out) {
-        if (!Files.isDirectory(dataDir)) {
-            return;
-        }
-        try (java.util.stream.Stream<Path> entries = Files.list(dataDir)) {
-            for (Path p : entries.toList()) {
-                String n = p.getFileName().toString();
-                if (!TempNames.abandoned(n, java.util.regex.Pattern.quote(name))) {
-                    continue;
-                }
-                Path target = dataDir.resolve(name);
-                if (TempNames.setAside(n) && !Files.exists(target)) {
-                    move(p, target);
-                } else {
-                    deleteRecursively(p);
-                }
-                out.println(name + ": cleared " + p.getFileName() + ", left by an interrupted fetch");
+        try {
+            org.apache.hadoop.fs.FileSystem local = org.apache.hadoop.fs.FileSystem.getLocal(new Configuration()).getRaw();
+            for (String n : TempNames.clearAbandoned(local, new org.apache.hadoop.fs.Path(dataDir.toUri()), java.util.regex.Pattern.quote(name))) {
+                out.println(name + ": cleared " + n + ", left by an interrupted fetch");
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot clear interrupted fetches in " + dataDir + ": " + e.getMessage(), e);

@@ -184,7 +184,7 @@ public final class EvaluationClassifier implements Evaluator {
             out.printf(Locale.ROOT, "%s: training on %d rows for %d epochs with %d Spark workers (parameter averaging every %d minibatches of %d)%n",
                     what, trainCount, epochs, workers, AVERAGING_FREQUENCY, BATCH_SIZE);
             long t0 = System.nanoTime();
-            MultiLayerNetwork net = trainOnSpark(spark, train, classes, height, width, channels, seed, epochs, out, what, null);
+            MultiLayerNetwork net = trainOnSpark(spark, train, classes, height, width, channels, seed, epochs, out, what);
             double seconds = (System.nanoTime() - t0) / 1e9;
 
             EvaluationClassifier fresh = new EvaluationClassifier(net, wanted, null, target.toString());
@@ -194,11 +194,7 @@ public final class EvaluationClassifier implements Evaluator {
             EvaluationClassifier trained = new EvaluationClassifier(net, info, m.stats, target.toString());
 
             // A writer killed mid-write left its folder behind (see TempNames); this one clears it.
-            for (org.apache.hadoop.fs.FileStatus st : fs.listStatus(target.getParent())) {
-                if (TempNames.abandoned(st.getPath().getName(), java.util.regex.Pattern.quote(target.getName()))) {
-                    fs.delete(st.getPath(), true);
-                }
-            }
+            TempNames.clearAbandoned(fs, target.getParent(), Pattern.quote(target.getName()));
             Path tmp = new Path(target.getParent(), TempNames.of(target.getName(), "tmp"));
             try {
                 trained.writeTo(fs, tmp);
@@ -347,14 +343,8 @@ public final class EvaluationClassifier implements Evaluator {
     /** One labelled image, already in the C×H×W order DL4J's flat-CNN input expects. */
     record Example(float[] chw, int label) implements Serializable {}
 
-    /** Called on the driver after each epoch with the averaged network (experiments measure accuracy per epoch). */
-    @FunctionalInterface
-    interface EpochListener {
-        void afterEpoch(int epoch, MultiLayerNetwork net);
-    }
-
     static MultiLayerNetwork trainOnSpark(SparkSession spark, Dataset<Row> train, int classes, int height, int width,
-                                          int channels, long seed, int epochs, PrintStream out, String what, EpochListener listener) {
+                                          int channels, long seed, int epochs, PrintStream out, String what) {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         int workers = sc.defaultParallelism();
         // One balanced partition per worker (the repartition deals rows round-robin): each of DL4J's
@@ -392,9 +382,6 @@ public final class EvaluationClassifier implements Evaluator {
                 batches.unpersist(false); // DL4J persists the RDD it trains on and never releases it
                 out.printf(Locale.ROOT, "%s: epoch %d/%d in %.1f s, training loss %.4f%n",
                         what, e + 1, epochs, (System.nanoTime() - t0) / 1e9, sparkNet.getScore());
-                if (listener != null) {
-                    listener.afterEpoch(e + 1, sparkNet.getNetwork());
-                }
             }
             return sparkNet.getNetwork();
         } finally {

@@ -10,6 +10,7 @@ import io.sparkgan.core.checkpoint.ModelParts;
 import io.sparkgan.core.train.Cadence;
 import io.sparkgan.core.train.LocalIteration;
 import io.sparkgan.core.train.Traffic;
+import io.sparkgan.data.Samples;
 import io.sparkgan.spark.Payloads;
 import io.sparkgan.spark.Shards;
 import io.sparkgan.spark.StrategyConfig;
@@ -48,8 +49,6 @@ public final class FlGan implements Strategy {
     private static final Logger LOG = LoggerFactory.getLogger(FlGan.class);
     /** A round's fields before the model: first and last iteration, checkpoint flag. */
     static final int PAYLOAD_HEADER = 4 + 4 + 1;
-    /** A result's fields before the model: D loss, G loss, restored flag, compute nanoseconds. */
-    static final int RESULT_HEADER = 8 + 8 + 4 + 8;
 
     @Override
     public String name() {
@@ -235,7 +234,7 @@ public final class FlGan implements Strategy {
             double dl = dLoss;
             double gl = gLoss;
             int r = restored;
-            long size = RESULT_HEADER + Payloads.matrixBytes(1, state.generator.network().numParams()) + Payloads.matrixBytes(1, state.discriminator.network().numParams());
+            long size = Payloads.RESULT_HEADER + Payloads.matrixBytes(1, state.generator.network().numParams()) + Payloads.matrixBytes(1, state.discriminator.network().numParams());
             byte[] result = Payloads.encode(size, out -> {
                 out.writeDouble(dl);
                 out.writeDouble(gl);
@@ -254,11 +253,11 @@ public final class FlGan implements Strategy {
         shards.mapPartitions(it -> {
             int worker = TaskContext.getPartitionId();
             StrategyConfig c = job.config();
-            Shards.Data data = Shards.materialise(it, job.labelled());
-            int dim = data.x()[0].length;
+            Samples data = Shards.materialise(it, job.labelled());
+            int dim = data.dimension();
             // Every worker starts from the same networks as the driver's; the first payload overwrites them anyway.
             WorkerState s = new WorkerState(Gan.generator(c, dim, job.dataType()), Gan.discriminator(c, dim, 0, job.dataType()),
-                    data.sampler(GanRandom.stream(c.getSeed(), "worker", worker)), GanRandom.stream(c.getSeed(), "latent", worker), 0);
+                    Shards.sampler(data, GanRandom.stream(c.getSeed(), "worker", worker)), GanRandom.stream(c.getSeed(), "latent", worker), 0);
             WorkerRegistry.put(job.runId(), worker, s);
             if (job.checkpointUri() != null) {
                 save(job, worker, s);
@@ -281,7 +280,7 @@ public final class FlGan implements Strategy {
         Map<String, byte[]> parts = WorkerCheckpoints.load(job.checkpointUri(), worker, iteration);
         WorkerMeta meta = ModelParts.json(parts, WorkerCheckpoints.WORKER, WorkerMeta.class);
         StrategyConfig c = job.config();
-        BatchSampler sampler = Shards.materialise(shardIt, job.labelled()).sampler(GanRandom.stream(c.getSeed(), "worker", worker));
+        BatchSampler sampler = Shards.sampler(Shards.materialise(shardIt, job.labelled()), GanRandom.stream(c.getSeed(), "worker", worker));
         sampler.restore(meta.sampler());
         WorkerState s = new WorkerState(Gan.generator(c, ModelParts.network(parts, ModelParts.GENERATOR)),
                 new Discriminator(ModelParts.network(parts, ModelParts.DISCRIMINATOR), Gan.objective(c)),

@@ -11,6 +11,7 @@ import io.sparkgan.core.checkpoint.ModelParts;
 import io.sparkgan.core.nn.IterationScope;
 import io.sparkgan.core.train.Cadence;
 import io.sparkgan.core.train.Traffic;
+import io.sparkgan.data.Samples;
 import io.sparkgan.spark.Payloads;
 import io.sparkgan.spark.Shards;
 import io.sparkgan.spark.StrategyConfig;
@@ -62,8 +63,6 @@ public final class MdGan implements Strategy {
     private static final Logger LOG = LoggerFactory.getLogger(MdGan.class);
     /** A payload's fields before its batches: iteration, discriminator id, checkpoint and same-batch flags. */
     static final int PAYLOAD_HEADER = 4 + 4 + 1 + 1;
-    /** A result's fields before its feedback: D loss, G loss, restored flag, compute nanoseconds. */
-    static final int RESULT_HEADER = 8 + 8 + 4 + 8;
 
     @Override
     public String name() {
@@ -348,7 +347,7 @@ public final class MdGan implements Strategy {
                 Discriminator.Feedback f = state.discriminator.feedback(xg);
                 long nanos = System.nanoTime() - t0;
                 double d = dLoss;
-                return Payloads.encode(RESULT_HEADER + Payloads.matrixBytes(f.gradient().rows(), f.gradient().columns()), out -> {
+                return Payloads.encode(Payloads.RESULT_HEADER + Payloads.matrixBytes(f.gradient().rows(), f.gradient().columns()), out -> {
                     out.writeDouble(d);
                     out.writeDouble(f.generatorLoss());
                     out.writeInt(wasRestored);
@@ -375,7 +374,7 @@ public final class MdGan implements Strategy {
                     + meta.discriminatorId() + " but discriminator " + expectedId + " is expected there");
         }
         Discriminator d = new Discriminator(ModelParts.network(parts, ModelParts.DISCRIMINATOR), Gan.objective(job.config()));
-        BatchSampler sampler = Shards.materialise(shardIt, job.labelled()).sampler(GanRandom.stream(job.config().getSeed(), "worker", worker));
+        BatchSampler sampler = Shards.sampler(Shards.materialise(shardIt, job.labelled()), GanRandom.stream(job.config().getSeed(), "worker", worker));
         sampler.restore(meta.sampler());
         if (meta.iteration() != iteration) {
             LOG.warn("worker {} restored from its checkpoint at iteration {} while at iteration {}: {} iterations of its discriminator are lost",
@@ -410,9 +409,9 @@ public final class MdGan implements Strategy {
         shards.mapPartitions(it -> {
             int worker = TaskContext.getPartitionId();
             StrategyConfig c = job.config();
-            Shards.Data data = Shards.materialise(it, job.labelled());
-            Discriminator d = Gan.discriminator(c, data.x()[0].length, worker, job.dataType());
-            WorkerState s = new WorkerState(d, worker, data.sampler(GanRandom.stream(c.getSeed(), "worker", worker)), 0);
+            Samples data = Shards.materialise(it, job.labelled());
+            Discriminator d = Gan.discriminator(c, data.dimension(), worker, job.dataType());
+            WorkerState s = new WorkerState(d, worker, Shards.sampler(data, GanRandom.stream(c.getSeed(), "worker", worker)), 0);
             WorkerRegistry.put(job.runId(), worker, s);
             if (job.checkpointUri() != null) {
                 saveWorker(job, worker, s);

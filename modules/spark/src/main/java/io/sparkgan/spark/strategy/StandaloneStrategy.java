@@ -3,6 +3,7 @@ package io.sparkgan.spark.strategy;
 import io.sparkgan.core.checkpoint.CheckpointStore;
 import io.sparkgan.core.train.StandaloneTrainer;
 import io.sparkgan.core.train.Traffic;
+import io.sparkgan.data.Samples;
 import io.sparkgan.spark.Payloads;
 import io.sparkgan.spark.Shards;
 import java.util.Map;
@@ -20,12 +21,11 @@ public final class StandaloneStrategy implements Strategy {
 
     @Override
     public StrategyResult train(StrategyContext ctx) {
-        Shards.Data data = Shards.materialise(ctx.shards().rdd().collect().iterator(), ctx.shards().labelled());
-        // Labels travel as one 4-byte int per row, like the payload encoding of generated labels.
-        long labelBytes = data.labels() == null ? 0 : 4L * data.labels().length;
-        Traffic traffic = Traffic.NONE.plus(0, Payloads.matrixBytes(data.x().length, ctx.shards().dimension()) + labelBytes, 0);
+        Samples data = Shards.materialise(ctx.shards().rdd().collect().iterator(), ctx.shards().labelled());
+        // The union of the shards reaches the driver once, encoded as a batch would be.
+        Traffic traffic = Traffic.NONE.plus(0, Payloads.batchBytes(data.size(), ctx.shards().dimension(), data.labels() != null), 0);
         CheckpointStore store = ctx.checkpointUri() == null ? null : new CheckpointStore(ctx.checkpointUri());
-        StandaloneTrainer trainer = new StandaloneTrainer(ctx.config(), data.x(), data.labels(), ctx.dtype(), ctx.evaluator(), store);
+        StandaloneTrainer trainer = new StandaloneTrainer(ctx.config(), data.features(), data.labels(), ctx.dtype(), ctx.evaluator(), store);
         if (ctx.resume()) {
             trainer.resume();
         }

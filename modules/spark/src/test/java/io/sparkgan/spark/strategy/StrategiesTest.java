@@ -15,6 +15,7 @@ import io.sparkgan.core.objective.NonSaturating;
 import io.sparkgan.core.train.IterationRecord;
 import io.sparkgan.core.train.LocalIteration;
 import io.sparkgan.core.train.TrainingListener;
+import io.sparkgan.data.Samples;
 import io.sparkgan.spark.Payloads;
 import io.sparkgan.spark.Shards;
 import io.sparkgan.spark.SparkTestBase;
@@ -107,14 +108,14 @@ class StrategiesTest extends SparkTestBase {
         StrategyResult fl = run(c, shards, null, new Rows());
 
         // Each worker's round, replayed in this JVM from the same start, shard and random streams.
-        List<Shards.Data> data = shards.rdd().glom().collect().stream()
+        List<Samples> data = shards.rdd().glom().collect().stream()
                 .map(rows -> Shards.materialise(rows.iterator(), shards.labelled())).toList();
         INDArray weighted = null;
         INDArray unweighted = null;
         for (int w = 0; w < 2; w++) {
             Generator g = Gan.generator(c, 2, DataType.FLOAT);
             Discriminator d = Gan.discriminator(c, 2, 0, DataType.FLOAT);
-            BatchSampler sampler = data.get(w).sampler(GanRandom.stream(c.getSeed(), "worker", w));
+            BatchSampler sampler = Shards.sampler(data.get(w), GanRandom.stream(c.getSeed(), "worker", w));
             GanRandom latent = GanRandom.stream(c.getSeed(), "latent", w);
             for (int i = 0; i < rounds; i++) {
                 LocalIteration.run(g, d, sampler, latent, c.getBatchSize(), c.getLocalSteps(), DataType.FLOAT);
