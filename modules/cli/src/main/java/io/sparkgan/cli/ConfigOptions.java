@@ -45,16 +45,16 @@ final class ConfigOptions {
     @Option(names = "--checkpoint-every", paramLabel = "N") Integer checkpointEvery;
     @Option(names = "--keep-checkpoints", paramLabel = "N") Integer keepCheckpoints;
 
-    /** Defaults, then {@code base} adjustments, then the config file, then the flags; validated. */
+    /** Defaults, then {@code base} adjustments, then the preset, then the config file, then the flags; validated. */
     RunConfig resolve(java.util.function.Consumer<RunConfig> base) {
         RunConfig c = new RunConfig();
         base.accept(c);
-        if (preset != null) {
-            Presets.byName(preset.toLowerCase(Locale.ROOT)).accept(c);
-            c.setPreset(preset.toLowerCase(Locale.ROOT));
-        }
+        // One preset, the flag's or else the file's, goes under the file's keys and the flags.
+        String named = preset == null ? null : preset.toLowerCase(Locale.ROOT);
         if (config != null) {
-            c = Configs.read(config, c);
+            c = Configs.read(config, c, named);
+        } else if (named != null) {
+            Presets.apply(named, c);
         }
         if (dataDir != null) c.setDataDir(dataDir);
         if (imageSize != null) c.setImageSize(imageSize.toLowerCase(Locale.ROOT));

@@ -31,10 +31,13 @@ public final class Configs {
     }
 
     /**
-     * Reads {@code file} onto {@code base}: keys in the file replace base values, the rest stay. A
-     * {@code preset} key in the file is applied to {@code base} first, so the file's other keys win.
+     * Reads {@code file} onto {@code base}: keys in the file replace base values, the rest stay. The
+     * preset comes first, so the file's other keys win over it: {@code preset} names it (a
+     * {@code --preset} flag), or else the file's own {@code preset} key does.
+     *
+     * @param preset the preset named on the command line, or null to use the file's
      */
-    public static RunConfig read(Path file, RunConfig base) {
+    public static RunConfig read(Path file, RunConfig base, String preset) {
         if (!Files.isReadable(file)) {
             throw new UsageException("config file '" + file + "' cannot be read; expected a readable YAML file");
         }
@@ -43,11 +46,21 @@ public final class Configs {
             if (tree == null || tree.isMissingNode() || tree.isNull() || tree.isEmpty()) {
                 throw new UsageException("config file '" + file + "' is empty; expected YAML keys such as 'iterations: 1000'");
             }
-            if (tree.hasNonNull("preset") && !tree.get("preset").asText().isEmpty()) {
-                Presets.byName(tree.get("preset").asText()).accept(base);
+            if (!tree.isObject()) {
+                throw new UsageException("config file '" + file + "' holds a " + tree.getNodeType().toString().toLowerCase(java.util.Locale.ROOT)
+                        + "; expected YAML keys such as 'iterations: 1000'");
             }
-            RunConfig c = YAML.readerForUpdating(base).readValue(tree);
-            return c;
+            com.fasterxml.jackson.databind.node.ObjectNode keys = ((com.fasterxml.jackson.databind.node.ObjectNode) tree).deepCopy();
+            com.fasterxml.jackson.databind.JsonNode filePreset = keys.remove("preset");
+            String name = preset != null ? preset
+                    : filePreset != null && !filePreset.isNull() && !filePreset.asText().isEmpty() ? filePreset.asText().toLowerCase(java.util.Locale.ROOT) : null;
+            if (preset == null && name != null && !Presets.NAMES.contains(name)) {
+                throw new UsageException("config file '" + file + "': key 'preset' has value '" + filePreset.asText() + "'; expected one of " + Presets.NAMES);
+            }
+            if (name != null) {
+                Presets.apply(name, base);
+            }
+            return YAML.readerForUpdating(base).readValue(keys);
         } catch (UnrecognizedPropertyException e) {
             throw new UsageException("config file '" + file + "': unknown key '" + e.getPropertyName() + "'; expected one of "
                     + new TreeSet<>(e.getKnownPropertyIds().stream().map(String::valueOf).toList()));

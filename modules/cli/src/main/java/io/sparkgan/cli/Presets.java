@@ -23,7 +23,13 @@ final class Presets {
 
     private Presets() {}
 
-    static Consumer<RunConfig> byName(String name) {
+    /** Applies the preset {@code name} to {@code c} and records its name there. */
+    static void apply(String name, RunConfig c) {
+        byName(name).accept(c);
+        c.setPreset(name);
+    }
+
+    private static Consumer<RunConfig> byName(String name) {
         return switch (name) {
             case "mdgan-mnist-mlp" -> c -> {
                 image(c);
