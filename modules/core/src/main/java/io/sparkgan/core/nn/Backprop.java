@@ -193,14 +193,18 @@ public final class Backprop {
 
     /**
      * One optimizer step with {@code gradient}, the gradient of the loss to minimise. The step count
-     * lives in the network's configuration, so Adam's bias correction survives a checkpoint.
+     * lives in the network's configuration, so Adam's bias correction survives a checkpoint. A plain
+     * Adam over the whole network takes {@link FusedAdam}; any other updater, DL4J's. Afterwards the
+     * gradient's values are unspecified (DL4J's updater turns them into the update).
      */
     public static void apply(MultiLayerNetwork net, Gradient gradient, int batchSize) {
         MultiLayerConfiguration conf = net.getLayerWiseConfigurations();
         int step = conf.getIterationCount();
-        net.getUpdater().update(net, gradient, step, conf.getEpochCount(), batchSize, workspaceMgr());
-        // The updater turned the gradient (in place) into the parameter update.
-        net.params().subi(gradient.gradient());
+        if (!FusedAdam.step(net, gradient.gradient(), step, conf.getEpochCount())) {
+            net.getUpdater().update(net, gradient, step, conf.getEpochCount(), batchSize, workspaceMgr());
+            // The updater turned the gradient (in place) into the parameter update.
+            net.params().subi(gradient.gradient());
+        }
         conf.setIterationCount(step + 1);
     }
 
