@@ -32,19 +32,30 @@ public final class CheckpointStore {
     private final Path root;
     private final FileSystem fs;
 
+    /** With Hadoop's default configuration (the site files on the classpath). */
     public CheckpointStore(String uri) {
-        this(uri, new Configuration());
+        this(uri, DefaultConf.CONF);
     }
 
     public CheckpointStore(String uri, Configuration hadoopConf) {
         try {
             this.root = new Path(uri);
-            this.fs = root.getFileSystem(hadoopConf);
-            // Local runs would otherwise get a .crc twin next to every file.
-            fs.setWriteChecksum(false);
+            String scheme = root.toUri().getScheme();
+            if ("file".equals(scheme) || (scheme == null && FileSystem.getDefaultUri(hadoopConf).getScheme().equals("file"))) {
+                this.fs = LocalFiles.shared(hadoopConf);
+            } else {
+                this.fs = root.getFileSystem(hadoopConf);
+                // A local file system reached some other way would otherwise get a .crc twin next to every file.
+                fs.setWriteChecksum(false);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open checkpoint folder " + uri + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Whether this store writes through {@link LocalFiles} (a local folder). */
+    boolean usesLocalFiles() {
+        return fs instanceof LocalFiles;
     }
 
     public String uri() {
@@ -143,6 +154,14 @@ public final class CheckpointStore {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prune checkpoints in " + root + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Parsed once: a fresh Hadoop {@code Configuration} re-reads its XML defaults (9 ms each here), and
+     * every worker checkpoint opens a store.
+     */
+    private static final class DefaultConf {
+        static final Configuration CONF = new Configuration();
     }
 
     static String name(int iteration) {

@@ -23,6 +23,25 @@ class CheckpointStoreTest {
     Path dir;
 
     @Test
+    void theLocalFileSystemSetsPosixPermissionsAndWritesNoChecksumFiles() throws IOException {
+        org.apache.hadoop.fs.FileSystem fs = LocalFiles.shared(new org.apache.hadoop.conf.Configuration());
+        org.apache.hadoop.fs.Path sub = new org.apache.hadoop.fs.Path(dir.resolve("a/b").toUri());
+        assertTrue(fs.mkdirs(sub));
+        org.apache.hadoop.fs.Path file = new org.apache.hadoop.fs.Path(sub, "x");
+        try (java.io.OutputStream out = fs.create(file, false)) {
+            out.write(7);
+        }
+        fs.setPermission(file, new org.apache.hadoop.fs.permission.FsPermission((short) 0640));
+        assertEquals("rw-r-----", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("a/b/x"))));
+        fs.setPermission(sub, new org.apache.hadoop.fs.permission.FsPermission((short) 0750));
+        assertEquals("rwxr-x---", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("a/b"))));
+        try (Stream<Path> all = Files.walk(dir)) {
+            assertEquals(List.of(), all.filter(p -> p.getFileName().toString().endsWith(".crc")).toList());
+        }
+        assertTrue(new CheckpointStore(dir.toUri().toString()).usesLocalFiles(), "file: checkpoints go through it");
+    }
+
+    @Test
     void savesLoadsListsAndPrunes() {
         CheckpointStore store = new CheckpointStore(dir.toUri().toString());
         assertEquals(Optional.empty(), store.latest());

@@ -16,8 +16,6 @@ import io.sparkgan.spark.Payloads;
 import io.sparkgan.spark.Shards;
 import io.sparkgan.spark.StrategyConfig;
 import io.sparkgan.spark.WorkerRegistry;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -32,7 +30,6 @@ import java.util.UUID;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -420,9 +417,23 @@ public final class MdGan implements Strategy {
         }).count();
     }
 
+    /** Bytes before a travelling discriminator's two matrices: its id, Adam's step count, the epoch count. */
+    static final int SWAP_HEADER = 4 + 4 + 4;
+
+    /** Bytes that move one discriminator of {@code params} parameters and {@code state} optimizer-state values. */
+    static long swapBytes(long params, long state) {
+        return SWAP_HEADER + Payloads.matrixBytes(1, params) + Payloads.matrixBytes(1, state);
+    }
+
     /**
      * Moves discriminator of worker w to worker dest[w] through a shuffle (with its optimizer state),
      * then checkpoints every worker at iteration t.
+     *
+     * <p>A discriminator travels as its raw parameters and optimizer state (Adam's moments), not as a
+     * model file: every worker's network has the same architecture, so the arriving values are
+     * written into the receiving worker's network in place. A model file would add its JSON
+     * configuration, compression and a network rebuild (about 50 ms per discriminator at grid25's
+     * size, docs/benchmarks.md) to every swap.
      *
      * @return bytes moved between workers
      */
@@ -433,13 +444,15 @@ public final class MdGan implements Strategy {
                     if (s == null || s.iteration != t) {
                         throw new IllegalStateException("worker " + worker + " has no current state to send at iteration " + t);
                     }
-                    ByteArrayOutputStream bos = new ByteArrayOutputStream();
-                    ModelSerializer.writeModel(s.discriminator.network(), bos, true);
-                    byte[] model = bos.toByteArray();
-                    byte[] msg = Payloads.encode(out -> {
+                    MultiLayerNetwork net = s.discriminator.network();
+                    INDArray params = net.params();
+                    INDArray state = optimizerState(net);
+                    byte[] msg = Payloads.encode(swapBytes(params.length(), state.length()), out -> {
                         out.writeInt(s.discriminatorId);
-                        out.writeInt(model.length);
-                        out.write(model);
+                        out.writeInt(net.getLayerWiseConfigurations().getIterationCount());
+                        out.writeInt(net.getLayerWiseConfigurations().getEpochCount());
+                        Payloads.writeMatrix(out, params.reshape(1, params.length()));
+                        Payloads.writeMatrix(out, state.reshape(1, state.length()));
                     });
                     return Collections.singletonList(new Tuple2<>(dest[worker], msg)).iterator();
                 })
@@ -450,14 +463,21 @@ public final class MdGan implements Strategy {
                     byte[] msg = msgs.next();
                     DataInputStream in = Payloads.decode(msg);
                     int id = in.readInt();
-                    byte[] model = new byte[in.readInt()];
-                    in.readFully(model);
-                    MultiLayerNetwork net = ModelSerializer.restoreMultiLayerNetwork(new ByteArrayInputStream(model), true);
+                    int steps = in.readInt();
+                    int epochs = in.readInt();
+                    Payloads.Matrix params = Payloads.readValues(in);
+                    Payloads.Matrix state = Payloads.readValues(in);
                     WorkerState s = WorkerRegistry.get(job.runId(), worker);
                     if (s == null) {
                         throw new IllegalStateException("worker " + worker + " lost its state during a swap at iteration " + t);
                     }
-                    s.discriminator = new Discriminator(net, Gan.objective(job.config()));
+                    // All map tasks have sent their discriminators before any of this stage runs, so
+                    // overwriting this worker's network loses nothing.
+                    MultiLayerNetwork net = s.discriminator.network();
+                    assign(net.params(), params, "parameters", worker);
+                    assign(optimizerState(net), state, "optimizer state", worker);
+                    net.getLayerWiseConfigurations().setIterationCount(steps);
+                    net.getLayerWiseConfigurations().setEpochCount(epochs);
                     s.discriminatorId = id;
                     if (checkpoint) {
                         saveWorker(job, worker, s);
@@ -466,6 +486,22 @@ public final class MdGan implements Strategy {
                 })
                 .collect();
         return moved.stream().mapToLong(Long::longValue).sum();
+    }
+
+    /** The network's optimizer state (empty for an optimizer without state). */
+    private static INDArray optimizerState(MultiLayerNetwork net) {
+        INDArray state = net.getUpdater().getStateViewArray();
+        return state == null ? Nd4j.create(net.params().dataType(), 0) : state;
+    }
+
+    private static void assign(INDArray target, Payloads.Matrix values, String what, int worker) {
+        if (values.values().length != target.length()) {
+            throw new IllegalStateException("worker " + worker + " received a discriminator with " + values.values().length + " " + what
+                    + " values but its network has " + target.length());
+        }
+        if (target.length() > 0) {
+            target.assign(Nd4j.create(values.values(), target.shape(), 'c'));
+        }
     }
 
     /** A uniformly random cyclic permutation (Sattolo's algorithm): no worker keeps its discriminator. */

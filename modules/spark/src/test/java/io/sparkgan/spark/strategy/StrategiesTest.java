@@ -2,8 +2,8 @@ package io.sparkgan.spark.strategy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkgan.core.BatchSampler;
@@ -204,11 +204,13 @@ class StrategiesTest extends SparkTestBase {
         try {
             MdGan.initialiseWorkers(shards.rdd(), job);
             INDArray[] params = new INDArray[n];
+            INDArray[] moments = new INDArray[n];
             Discriminator[] before = new Discriminator[n];
             for (int w = 0; w < n; w++) {
                 MdGan.WorkerState s = WorkerRegistry.get(job.runId(), w);
                 s.discriminator.step(s.sampler.next(8, DataType.FLOAT), s.sampler.next(8, DataType.FLOAT)); // give it Adam state
                 params[w] = s.discriminator.network().params().dup();
+                moments[w] = s.discriminator.network().getUpdater().getStateViewArray().dup();
                 before[w] = s.discriminator;
             }
             int[] dest = MdGan.cyclicPermutation(n, new GanRandom(3));
@@ -218,13 +220,13 @@ class StrategiesTest extends SparkTestBase {
                 MdGan.WorkerState s = WorkerRegistry.get(job.runId(), dest[w]);
                 assertEquals(w, s.discriminatorId, "worker " + dest[w] + " now holds discriminator " + w);
                 assertEquals(params[w], s.discriminator.network().params(), "parameters travelled intact");
-                assertNotSame(before[w], s.discriminator, "a copy arrived through the shuffle, not the same object");
+                assertSame(before[dest[w]], s.discriminator, "the values arrived through the shuffle, into the receiving worker's own network");
                 assertEquals(1, s.discriminator.network().getLayerWiseConfigurations().getIterationCount(), "Adam's step count travelled too");
-                assertEquals(before[w].network().getUpdater().getStateViewArray(), s.discriminator.network().getUpdater().getStateViewArray(), "Adam moments travelled");
+                assertEquals(moments[w], s.discriminator.network().getUpdater().getStateViewArray(), "Adam moments travelled");
             }
             long theta = before[0].network().numParams();
-            assertTrue(moved >= n * 4 * theta, "at least |θ| float32 per discriminator: " + moved);
-            assertTrue(moved <= n * (4 * 3 * theta + 65536), "|θ| plus Adam's two moments plus the model envelope: " + moved);
+            assertEquals(n * MdGan.swapBytes(theta, 2 * theta), moved, "|θ| float32 plus Adam's two moments per discriminator");
+            assertEquals(n * (12 + 8 + 4 * theta + 8 + 8 * theta), moved, "the same, written out");
         } finally {
             WorkerRegistry.release(shards.rdd(), job.runId());
         }
@@ -341,7 +343,7 @@ class StrategiesTest extends SparkTestBase {
         assertEquals(0, rows.rows.get(2).traffic().betweenWorkers(), "no swap before the end of the first epoch");
         long swapped = rows.rows.get(4).traffic().betweenWorkers();
         long theta = Gan.discriminator(tiny("mdgan", n, 5), d, 0, DataType.FLOAT).network().numParams();
-        assertTrue(swapped >= n * 4 * theta && swapped <= n * (12 * theta + 65536), "one swap moves N discriminators: " + swapped);
+        assertEquals(n * MdGan.swapBytes(theta, 2 * theta), swapped, "one swap moves N discriminators with their Adam moments");
 
         Rows fl = new Rows();
         run(tiny("flgan", n, 6).setAverageEveryIterations(3), shards, null, fl);
