@@ -112,7 +112,7 @@ public final class Backprop {
             if (isPlainDense(layer)) {
                 INDArray w = layer.getParam(DefaultParamInitializer.WEIGHT_KEY);
                 INDArray z = Nd4j.createUninitialized(w.dataType(), batch, w.size(1));
-                Nd4j.gemm(cur, w, z, false, false, 1.0, 0.0);
+                Gemm.gemm(cur, w, z, false, false, 1.0, 0.0);
                 z.addiRowVector(layer.getParam(DefaultParamInitializer.BIAS_KEY));
                 pre[i] = z;
                 act[i] = DenseActivations.forward(activation(layer), z);
@@ -153,14 +153,14 @@ public final class Backprop {
                     Map<String, INDArray> g = DefaultParamInitializer.getInstance().getGradientsFromFlattened(layer.conf(), layer.getGradientsViewArray());
                     INDArray dw = g.get(DefaultParamInitializer.WEIGHT_KEY);
                     INDArray db = g.get(DefaultParamInitializer.BIAS_KEY);
-                    Nd4j.gemm(f.inputs[i], delta, dw, true, false, 1.0, 0.0);
-                    Nd4j.gemm(ones, delta, db.reshape(1, db.length()), false, false, 1.0, 0.0);
+                    Gemm.gemm(f.inputs[i], delta, dw, true, false, 1.0, 0.0);
+                    Gemm.gemm(ones, delta, db.reshape(1, db.length()), false, false, 1.0, 0.0);
                     entries.addFirst(new Object[] {i + "_" + DefaultParamInitializer.BIAS_KEY, db});
                     entries.addFirst(new Object[] {i + "_" + DefaultParamInitializer.WEIGHT_KEY, dw});
                 }
                 if (needEps) {
                     INDArray next = Nd4j.createUninitialized(w.dataType(), batch, w.size(0));
-                    Nd4j.gemm(delta, w, next, false, true, 1.0, 0.0);
+                    Gemm.gemm(delta, w, next, false, true, 1.0, 0.0);
                     eps = next;
                 }
             } else {
