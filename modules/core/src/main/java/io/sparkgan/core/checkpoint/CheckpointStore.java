@@ -34,7 +34,7 @@ public final class CheckpointStore {
 
     /** With Hadoop's default configuration (the site files on the classpath). */
     public CheckpointStore(String uri) {
-        this(uri, DefaultConf.CONF);
+        this(uri, HadoopConfs.defaults());
     }
 
     public CheckpointStore(String uri, Configuration hadoopConf) {
@@ -154,14 +154,6 @@ public final class CheckpointStore {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prune checkpoints in " + root + ": " + e.getMessage(), e);
         }
-    }
-
-    /**
-     * Parsed once: a fresh Hadoop {@code Configuration} re-reads its XML defaults (9 ms each here), and
-     * every worker checkpoint opens a store.
-     */
-    private static final class DefaultConf {
-        static final Configuration CONF = new Configuration();
     }
 
     static String name(int iteration) {

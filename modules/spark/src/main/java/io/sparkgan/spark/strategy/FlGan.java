@@ -24,7 +24,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.broadcast.Broadcast;
@@ -83,8 +82,8 @@ public final class FlGan implements Strategy {
         Shards shards = ctx.shards();
         int n = shards.workers();
         int dim = shards.dimension();
-        WorkerJob job = new WorkerJob(UUID.randomUUID().toString(), c, ctx.checkpointUri(), ctx.dtype().name(), ctx.shards().labelled());
-        CheckpointStore driverStore = ctx.checkpointUri() == null ? null : new CheckpointStore(ctx.checkpointUri());
+        WorkerJob job = WorkerJob.of(ctx);
+        CheckpointStore driverStore = ctx.checkpointUri() == null ? null : new CheckpointStore(ctx.checkpointUri(), ctx.sc().hadoopConfiguration());
         Generator g = Gan.generator(c, dim, ctx.dtype());
         Discriminator d = Gan.discriminator(c, dim, 0, ctx.dtype());
         int iteration = 0;
@@ -267,7 +266,7 @@ public final class FlGan implements Strategy {
     }
 
     static void save(WorkerJob job, int worker, WorkerState s) {
-        CheckpointStore store = WorkerCheckpoints.store(job.checkpointUri(), worker);
+        CheckpointStore store = WorkerCheckpoints.store(job, worker);
         Map<String, CheckpointStore.PartWriter> parts = new LinkedHashMap<>();
         parts.put(ModelParts.GENERATOR, ModelParts.network(s.generator.network()));
         parts.put(ModelParts.DISCRIMINATOR, ModelParts.network(s.discriminator.network()));
@@ -277,7 +276,7 @@ public final class FlGan implements Strategy {
     }
 
     static WorkerState restore(WorkerJob job, int worker, int iteration, Iterator<float[]> shardIt) {
-        Map<String, byte[]> parts = WorkerCheckpoints.load(job.checkpointUri(), worker, iteration);
+        Map<String, byte[]> parts = WorkerCheckpoints.load(job, worker, iteration);
         WorkerMeta meta = ModelParts.json(parts, WorkerCheckpoints.WORKER, WorkerMeta.class);
         StrategyConfig c = job.config();
         BatchSampler sampler = Shards.sampler(Shards.materialise(shardIt, job.labelled()), GanRandom.stream(c.getSeed(), "worker", worker));

@@ -26,7 +26,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaRDD;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -98,8 +97,8 @@ public final class MdGan implements Strategy {
         int k = c.effectiveK();
         int b = c.getBatchSize();
         int dim = shards.dimension();
-        WorkerJob job = new WorkerJob(UUID.randomUUID().toString(), c, ctx.checkpointUri(), ctx.dtype().name(), ctx.shards().labelled());
-        CheckpointStore driverStore = ctx.checkpointUri() == null ? null : new CheckpointStore(ctx.checkpointUri());
+        WorkerJob job = WorkerJob.of(ctx);
+        CheckpointStore driverStore = ctx.checkpointUri() == null ? null : new CheckpointStore(ctx.checkpointUri(), ctx.sc().hadoopConfiguration());
 
         Generator g = Gan.generator(c, dim, ctx.dtype());
         GanRandom latentRng = GanRandom.stream(c.getSeed(), "latent", 0);
@@ -364,7 +363,7 @@ public final class MdGan implements Strategy {
 
     /** Restores worker {@code worker}'s state from its newest checkpoint at or before {@code iteration}. */
     static WorkerState restore(WorkerJob job, int worker, int iteration, int expectedId, Iterator<float[]> shardIt) {
-        Map<String, byte[]> parts = WorkerCheckpoints.load(job.checkpointUri(), worker, iteration);
+        Map<String, byte[]> parts = WorkerCheckpoints.load(job, worker, iteration);
         WorkerMeta meta = ModelParts.json(parts, WorkerCheckpoints.WORKER, WorkerMeta.class);
         if (meta.discriminatorId() != expectedId) {
             throw new IllegalStateException("worker " + worker + ": its checkpoint at iteration " + meta.iteration() + " holds discriminator "
@@ -385,7 +384,7 @@ public final class MdGan implements Strategy {
     }
 
     static void saveWorker(WorkerJob job, int worker, WorkerState s) {
-        CheckpointStore store = WorkerCheckpoints.store(job.checkpointUri(), worker);
+        CheckpointStore store = WorkerCheckpoints.store(job, worker);
         Map<String, CheckpointStore.PartWriter> parts = new LinkedHashMap<>();
         parts.put(ModelParts.DISCRIMINATOR, ModelParts.network(s.discriminator.network()));
         parts.put(WorkerCheckpoints.WORKER, ModelParts.json(new WorkerMeta(s.iteration, s.discriminatorId, s.sampler.state())));

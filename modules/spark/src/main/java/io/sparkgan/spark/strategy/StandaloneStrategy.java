@@ -24,7 +24,7 @@ public final class StandaloneStrategy implements Strategy {
         Samples data = Shards.materialise(ctx.shards().rdd().collect().iterator(), ctx.shards().labelled());
         // The union of the shards reaches the driver once, encoded as a batch would be.
         Traffic traffic = Traffic.NONE.plus(0, Payloads.batchBytes(data.size(), ctx.shards().dimension(), data.labels() != null), 0);
-        CheckpointStore store = ctx.checkpointUri() == null ? null : new CheckpointStore(ctx.checkpointUri());
+        CheckpointStore store = ctx.checkpointUri() == null ? null : new CheckpointStore(ctx.checkpointUri(), ctx.sc().hadoopConfiguration());
         StandaloneTrainer trainer = new StandaloneTrainer(ctx.config(), data.features(), data.labels(), ctx.dtype(), ctx.evaluator(), store);
         if (ctx.resume()) {
             trainer.resume();

@@ -13,8 +13,8 @@ final class WorkerCheckpoints {
 
     private WorkerCheckpoints() {}
 
-    static CheckpointStore store(String checkpointUri, int worker) {
-        return new CheckpointStore(checkpointUri + "/workers/" + String.format("worker-%05d", worker));
+    static CheckpointStore store(WorkerJob job, int worker) {
+        return new CheckpointStore(job.checkpointUri() + "/workers/" + String.format("worker-%05d", worker), job.hadoopConf());
     }
 
     /** The newest checkpoint at or before {@code iteration}. */
@@ -28,12 +28,13 @@ final class WorkerCheckpoints {
         return Optional.empty();
     }
 
-    static Map<String, byte[]> load(String checkpointUri, int worker, int iteration) {
+    static Map<String, byte[]> load(WorkerJob job, int worker, int iteration) {
+        String checkpointUri = job.checkpointUri();
         if (checkpointUri == null) {
             throw new IllegalStateException("worker " + worker + " lost its state and this run keeps no checkpoints to restore it from"
                     + " (give the run a checkpoint folder)");
         }
-        CheckpointStore store = store(checkpointUri, worker);
+        CheckpointStore store = store(job, worker);
         int it = atMost(store, iteration).orElseThrow(() -> new IllegalStateException(
                 "worker " + worker + " lost its state and has no checkpoint at or before iteration " + iteration + " in " + checkpointUri));
         return store.load(it);

@@ -21,6 +21,7 @@ import io.sparkgan.spark.Shards;
 import io.sparkgan.spark.SparkTestBase;
 import io.sparkgan.spark.StrategyConfig;
 import io.sparkgan.spark.WorkerRegistry;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -262,6 +263,49 @@ class StrategiesTest extends SparkTestBase {
                 }
             }));
             assertTrue(rootMessage(e).contains("lost its state and this run keeps no checkpoints"), exchange + ": " + rootMessage(e));
+        }
+    }
+
+    /** The local file system under a scheme of its own, which only the driver's Hadoop settings name. */
+    public static class SchemeFs extends org.apache.hadoop.fs.RawLocalFileSystem {
+        @Override
+        public java.net.URI getUri() {
+            return java.net.URI.create("sgtest:///");
+        }
+
+        @Override
+        public String getScheme() {
+            return "sgtest";
+        }
+    }
+
+    @Test
+    void tasksWriteAndRestoreCheckpointsThroughTheDriversHadoopSettings() {
+        org.apache.hadoop.conf.Configuration hadoop = sc.hadoopConfiguration();
+        hadoop.set("fs.sgtest.impl", SchemeFs.class.getName());
+        // No cached instance either: in local mode the driver's would otherwise serve the tasks too.
+        hadoop.setBoolean("fs.sgtest.impl.disable.cache", true);
+        try {
+            Shards shards = Shards.iid(ring(80), 2, 9);
+            for (String s : new String[] {"mdgan", "flgan"}) {
+                StrategyConfig c = tiny(s, 2, 6).setK(1).setSwapEveryEpochs(1).setAverageEveryIterations(2);
+                c.setCheckpointEvery(2);
+                Path folder = tmp.resolve("scheme-" + s);
+                StrategyResult r = run(c, shards, "sgtest://" + folder.toAbsolutePath(), new TrainingListener() {
+                    @Override
+                    public void onRecord(IterationRecord record) {
+                        if (record.iteration() == 4) {
+                            WorkerRegistry.clearAll();
+                        }
+                    }
+                });
+                assertEquals(6, r.iteration(), s);
+                assertEquals(2, r.restores(), s + ": both workers restored through the sgtest file system");
+                assertTrue(Files.isDirectory(folder.resolve("workers/worker-00001")), s + ": worker checkpoints written there");
+            }
+        } finally {
+            hadoop.unset("fs.sgtest.impl");
+            hadoop.unset("fs.sgtest.impl.disable.cache");
         }
     }
 
