@@ -23,8 +23,8 @@ import org.nd4j.linalg.learning.regularization.Regularization;
  * </pre>
  *
  * <p>Why: libnd4j's Adam op, followed by DL4J's separate {@code params.subi(update)}, took 3.0 ms per
- * step on a 664 k-parameter discriminator, a fifth of a discriminator step, where this pass takes
- * about 0.6 ms (docs/benchmarks.md). The arrays stay where DL4J keeps them (the flattened parameters
+ * step on a 665 k-parameter discriminator, a fifth of a discriminator step, where this pass takes
+ * 0.7–0.9 ms (docs/benchmarks.md). The arrays stay where DL4J keeps them (the flattened parameters
  * and gradients, and the updater's state view laid out as [m | v]), so checkpoints, saved models and
  * DL4J's own updater keep working on the same state; chunks are copied to small Java arrays, which the
  * JIT vectorises, and written back.
