@@ -153,7 +153,7 @@ public final class MdGan implements Strategy {
                         session = null;
                     }
                     int[] dest = cyclicPermutation(n, swapRng);
-                    long moved = swap(shards.rdd(), job, dest, t, driverStore != null);
+                    long moved = swap(shards.rdd(), job, discriminatorOf, dest, t, driverStore != null);
                     int[] next = new int[n];
                     for (int w = 0; w < n; w++) {
                         next[dest[w]] = discriminatorOf[w];
@@ -434,14 +434,20 @@ public final class MdGan implements Strategy {
      * configuration, compression and a network rebuild (about 50 ms per discriminator at grid25's
      * size, docs/benchmarks.md) to every swap.
      *
+     * @param holding the discriminator each worker holds before the swap
      * @return bytes moved between workers
      */
-    static long swap(JavaRDD<float[]> shards, WorkerJob job, int[] dest, int t, boolean checkpoint) {
+    static long swap(JavaRDD<float[]> shards, WorkerJob job, int[] holding, int[] dest, int t, boolean checkpoint) {
         List<Long> moved = shards.mapPartitionsToPair(it -> {
                     int worker = TaskContext.getPartitionId();
                     WorkerState s = WorkerRegistry.get(job.runId(), worker);
                     if (s == null || s.iteration != t) {
                         throw new IllegalStateException("worker " + worker + " has no current state to send at iteration " + t);
+                    }
+                    if (s.discriminatorId != holding[worker]) {
+                        // A send repeated after this worker already received its new discriminator would duplicate that one.
+                        throw new IllegalStateException("worker " + worker + " holds discriminator " + s.discriminatorId + " but should send discriminator "
+                                + holding[worker] + " in the swap at iteration " + t);
                     }
                     MultiLayerNetwork net = s.discriminator.network();
                     INDArray params = net.params();

@@ -215,7 +215,7 @@ class StrategiesTest extends SparkTestBase {
                 before[w] = s.discriminator;
             }
             int[] dest = MdGan.cyclicPermutation(n, new GanRandom(3));
-            long moved = MdGan.swap(shards.rdd(), job, dest, 0, false);
+            long moved = MdGan.swap(shards.rdd(), job, new int[] {0, 1, 2}, dest, 0, false);
             for (int w = 0; w < n; w++) {
                 assertNotEquals(w, dest[w], "a cyclic permutation moves every discriminator");
                 MdGan.WorkerState s = WorkerRegistry.get(job.runId(), dest[w]);
@@ -227,6 +227,9 @@ class StrategiesTest extends SparkTestBase {
             }
             long theta = before[0].network().numParams();
             assertEquals(n * MdGan.swapBytes(theta, 2 * theta), moved, "|θ| float32 plus Adam's two moments per discriminator");
+            // Sending again as if nothing had moved would duplicate discriminators: refused.
+            Exception repeated = assertThrows(Exception.class, () -> MdGan.swap(shards.rdd(), job, new int[] {0, 1, 2}, dest, 0, false));
+            assertTrue(rootMessage(repeated).contains("but should send discriminator"), rootMessage(repeated));
             assertEquals(n * (12 + 8 + 4 * theta + 8 + 8 * theta), moved, "the same, written out");
         } finally {
             WorkerRegistry.release(shards.rdd(), job.runId());
