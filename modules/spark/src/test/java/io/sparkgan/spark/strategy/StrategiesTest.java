@@ -227,10 +227,10 @@ class StrategiesTest extends SparkTestBase {
             }
             long theta = before[0].network().numParams();
             assertEquals(n * MdGan.swapBytes(theta, 2 * theta), moved, "|θ| float32 plus Adam's two moments per discriminator");
+            assertEquals(n * (12 + 8 + 4 * theta + 8 + 8 * theta), moved, "the same, written out");
             // Sending again as if nothing had moved would duplicate discriminators: refused.
             Exception repeated = assertThrows(Exception.class, () -> MdGan.swap(shards.rdd(), job, new int[] {0, 1, 2}, dest, 0, false));
             assertTrue(rootMessage(repeated).contains("but should send discriminator"), rootMessage(repeated));
-            assertEquals(n * (12 + 8 + 4 * theta + 8 + 8 * theta), moved, "the same, written out");
         } finally {
             WorkerRegistry.release(shards.rdd(), job.runId());
         }
