@@ -70,7 +70,13 @@ final class CompareCommand implements Callable<Integer> {
                 RunFolder run = RunFolder.create(dir.resolve(s), false);
                 TrainCommand.writeRunJson(run, c, spark, main.args);
                 System.err.println("compare: training " + s + " (" + c.getIterations() + " iterations, " + c.getWorkers() + " workers)");
-                RunExecutor.Outcome o = RunExecutor.run(spark, c, run.dir(), false, s);
+                RunExecutor.Outcome o;
+                try {
+                    o = RunExecutor.run(spark, c, run.dir(), false, s);
+                } catch (io.sparkgan.core.train.RunInterruptedException e) {
+                    throw new Main.Stopped("stopped at iteration " + e.iteration() + " of " + s + " (SIG" + io.sparkgan.core.train.StopSignal.cause()
+                            + "); " + s + "'s run folder can be continued with: sparkgan train --resume --out " + run.dir(), e);
+                }
                 System.out.println(String.format(Locale.ROOT, "%-10s %s  wall_s=%.1f  bytes=%d", s, RunExecutor.summary(o.metrics()),
                         o.summary().wallSeconds(), o.summary().totalBytes()));
             }

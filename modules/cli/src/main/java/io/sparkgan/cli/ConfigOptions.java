@@ -17,6 +17,7 @@ final class ConfigOptions {
     @Option(names = "--k", description = "MD-GAN: generated batches per iteration (0 = ceil(ln N)).") Integer k;
     @Option(names = "--swap-every-epochs", paramLabel = "E", description = "MD-GAN: swap discriminators every E local epochs (0 = never).") Integer swapEveryEpochs;
     @Option(names = "--exchange", description = "MD-GAN: session (long-lived stage, default) or job (one Spark job per iteration).") String exchange;
+    @Option(names = "--worker-timeout", paramLabel = "SECONDS", description = "Seconds to wait for workers' answers before their executor is taken for hung: killed, and its workers restored elsewhere (default 600).") Integer workerTimeout;
     @Option(names = "--average-every-epochs", paramLabel = "E", description = "FL-GAN: average G and D every E local epochs.") Integer averageEveryEpochs;
     @Option(names = "--average-every-iterations", paramLabel = "N", description = "FL-GAN: average every N local iterations instead (0 = use epochs).") Integer averageEveryIterations;
     @Option(names = "--dataset", paramLabel = "SPEC", description = "grid25, ring8 (embedded), mnist, fashion-mnist (after `sparkgan data fetch`), idx:<images>[,<labels>], parquet:<path>, csv:<path> or images:<folder>; paths may be hdfs:// or s3a:// URIs.") String dataset;
@@ -67,6 +68,7 @@ final class ConfigOptions {
         if (k != null) c.setK(k);
         if (swapEveryEpochs != null) c.setSwapEveryEpochs(swapEveryEpochs);
         if (exchange != null) c.setExchange(exchange.toLowerCase(Locale.ROOT));
+        if (workerTimeout != null) c.setWorkerTimeout(workerTimeout);
         if (averageEveryEpochs != null) c.setAverageEveryEpochs(averageEveryEpochs);
         if (averageEveryIterations != null) c.setAverageEveryIterations(averageEveryIterations);
         if (datasetSize != null) c.setDatasetSize(datasetSize);

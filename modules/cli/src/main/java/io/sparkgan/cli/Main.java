@@ -6,6 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.stream.Stream;
+import io.sparkgan.core.train.RunInterruptedException;
+import io.sparkgan.core.train.StopSignal;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -31,6 +33,8 @@ public final class Main implements Runnable {
     /** Runs the command line and returns the exit code (used by tests without exiting the JVM). */
     public static int execute(String... args) {
         System.setProperty("java.awt.headless", "true");
+        StopSignal.reset();
+        Signals.install();
         Fonts.load();
         Main main = new Main();
         main.args = args;
@@ -50,6 +54,12 @@ public final class Main implements Runnable {
                 err.flush();
                 return 2;
             }
+            if (StopSignal.requested()) {
+                // A stop request ends whatever was running; say where it stopped, not what broke on the way.
+                err.println(c.getCommandName() + ": " + stopped(ex));
+                err.flush();
+                return Signals.exitCode(StopSignal.cause());
+            }
             if (System.getenv("SPARKGAN_DEBUG") != null) {
                 ex.printStackTrace(err);
             }
@@ -58,6 +68,26 @@ public final class Main implements Runnable {
             return 1;
         });
         return cl.execute(args);
+    }
+
+    /** The line that reports a stopped command. */
+    static String stopped(Throwable ex) {
+        for (Throwable t = ex; t != null; t = t.getCause()) {
+            if (t instanceof Stopped s) {
+                return s.getMessage();
+            }
+            if (t instanceof RunInterruptedException r) {
+                return r.getMessage() + " (SIG" + StopSignal.cause() + ")";
+            }
+        }
+        return "stopped by SIG" + StopSignal.cause() + " before training began; nothing to resume";
+    }
+
+    /** A command stopped by a signal, with what the user can do next. */
+    static final class Stopped extends RuntimeException {
+        Stopped(String message, Throwable cause) {
+            super(message, cause);
+        }
     }
 
     private static String rootMessage(Throwable t) {

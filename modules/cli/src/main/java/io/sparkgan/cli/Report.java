@@ -55,7 +55,7 @@ final class Report {
         metrics.add("g_loss");
         List<String> columns = new ArrayList<>(List.of("strategy", "workers", "iteration", "wall_s"));
         columns.addAll(metrics);
-        columns.addAll(List.of("bytes_to_workers", "bytes_from_workers", "bytes_between_workers", "bytes_total", "worker_compute_s", "worker_restores"));
+        columns.addAll(List.of("bytes_to_workers", "bytes_from_workers", "bytes_between_workers", "bytes_total", "worker_compute_s", "worker_restores", "iterations_lost"));
         writeSummaryCsv(dir.resolve("summary.csv"), columns, finals);
         Path plots = dir.resolve("plots");
         Files.createDirectories(plots);

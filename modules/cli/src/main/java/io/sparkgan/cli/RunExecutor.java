@@ -94,6 +94,7 @@ final class RunExecutor {
         f.put("bytes_between_workers", summary.bytesBetweenWorkers());
         f.put("bytes_total", summary.totalBytes());
         f.put("worker_restores", summary.restores());
+        f.put("iterations_lost", summary.lostIterations());
         f.put("worker_compute_s", summary.workerComputeSeconds());
         f.put("shard_sizes", summary.shardSizes());
         run.writeJson(RunFolder.FINAL_JSON, f);

@@ -1,6 +1,8 @@
 package io.sparkgan.cli;
 
 import io.sparkgan.core.run.RunFolder;
+import io.sparkgan.core.train.RunInterruptedException;
+import io.sparkgan.core.train.StopSignal;
 import io.sparkgan.spark.SparkSessions;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,7 +69,14 @@ final class TrainCommand implements Callable<Integer> {
             if (!resume) {
                 writeRunJson(run, c, spark, main.args);
             }
-            RunExecutor.Outcome o = RunExecutor.run(spark, c, out, resume, "train " + c.getStrategy());
+            RunExecutor.Outcome o;
+            try {
+                o = RunExecutor.run(spark, c, out, resume, "train " + c.getStrategy());
+            } catch (RunInterruptedException e) {
+                throw new Main.Stopped(e.checkpoint() >= 0
+                        ? "stopped at iteration " + e.iteration() + " (SIG" + StopSignal.cause() + "); checkpoint written; resume with: sparkgan train --resume --out " + out
+                        : "stopped at iteration " + e.iteration() + " (SIG" + StopSignal.cause() + "); the run kept no checkpoints, so it cannot be resumed", e);
+            }
             System.out.println(RunExecutor.summary(o.metrics()) + "  ->  " + out);
             return 0;
         } finally {

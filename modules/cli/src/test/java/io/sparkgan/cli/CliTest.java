@@ -80,7 +80,7 @@ class CliTest {
         }
         assertFalse(Files.exists(out.resolve(".scratch")), "Spark scratch space is removed");
         List<Map<String, String>> rows = MetricsCsv.read(out.resolve("metrics.csv"));
-        assertEquals("iteration,wall_s,d_loss,g_loss,bytes_to_workers,bytes_from_workers,bytes_between_workers,modes_covered,high_quality_pct,reverse_kl",
+        assertEquals("iteration,wall_s,d_loss,g_loss,bytes_to_workers,bytes_from_workers,bytes_between_workers,worker_restores,iterations_lost,modes_covered,high_quality_pct,reverse_kl",
                 Files.readAllLines(out.resolve("metrics.csv")).get(0));
         assertEquals(List.of("5", "10", "15", "20"), rows.stream().map(m -> m.get("iteration")).toList());
         assertEquals("", rows.get(0).get("modes_covered"));

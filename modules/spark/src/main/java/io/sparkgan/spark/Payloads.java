@@ -71,6 +71,14 @@ public final class Payloads {
         out.write(buf.array());
     }
 
+    /** Writes {@code values} as a 1 × n matrix. */
+    public static void writeValues(DataOutputStream out, float[] values) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate(8 + 4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+        buf.putInt(1).putInt(values.length);
+        buf.asFloatBuffer().put(values);
+        out.write(buf.array());
+    }
+
     public static INDArray readMatrix(DataInputStream in, DataType dtype) throws IOException {
         Matrix m = readValues(in);
         return Nd4j.create(m.values(), new long[] {m.rows(), m.cols()}, 'c').castTo(dtype);
@@ -97,7 +105,13 @@ public final class Payloads {
         ByteBuffer h = ByteBuffer.wrap(readExactly(in, 8, "matrix header")).order(ByteOrder.LITTLE_ENDIAN);
         int rows = h.getInt();
         int cols = h.getInt();
-        byte[] body = readExactly(in, 4 * rows * cols, "matrix");
+        long bytes = 4L * rows * cols;
+        // The declared size is checked before anything is allocated: a damaged or hostile message
+        // must not make the reader allocate gigabytes.
+        if (rows < 0 || cols < 0 || bytes > Math.max(in.available(), 0)) {
+            throw new IOException("truncated matrix: expected " + bytes + " bytes, got " + in.available() + " (it declares " + rows + " x " + cols + " values)");
+        }
+        byte[] body = readExactly(in, (int) bytes, "matrix");
         float[] v = new float[rows * cols];
         ByteBuffer.wrap(body).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
         return new Matrix(rows, cols, v);

@@ -33,8 +33,10 @@ public final class Shards {
     private final boolean labelled;
     private final String mode;
     private final long[][] histogram;
+    private final Broadcast<int[]> plan;
 
-    private Shards(JavaRDD<float[]> rdd, long[] sizes, int dimension, boolean labelled, String mode, long[][] histogram) {
+    private Shards(JavaRDD<float[]> rdd, long[] sizes, int dimension, boolean labelled, String mode, long[][] histogram, Broadcast<int[]> plan) {
+        this.plan = plan;
         this.rdd = rdd;
         this.sizes = sizes;
         this.dimension = dimension;
@@ -102,10 +104,12 @@ public final class Shards {
             Broadcast<int[]> planB = JavaSparkContext.fromSparkContext(frame.sparkSession().sparkContext()).broadcast(plan.workerOf());
             JavaPairRDD<Integer, float[]> keyed = rows.zipWithIndex().mapToPair(t -> new Tuple2<>(planB.value()[(int) (long) t._2()], t._1()));
             JavaRDD<float[]> sharded = keyed.partitionBy(new WorkerPartitioner(workers)).values().persist(StorageLevel.MEMORY_ONLY());
-            sharded.count(); // materialised while the plan's broadcast and the cached source are still there
-            planB.destroy();
+            sharded.count();
             int dim = sharded.first().length - (labelled ? 1 : 0);
-            return new Shards(sharded, plan.sizes(), dim, labelled, mode, plan.histogram(labels));
+            // The plan's broadcast lives as long as the shards: a lost executor takes its cached shard
+            // partitions (and shuffle output) with it, and Spark rebuilds them from this lineage,
+            // which reads the plan again.
+            return new Shards(sharded, plan.sizes(), dim, labelled, mode, plan.histogram(labels), planB);
         } finally {
             rows.unpersist(false);
         }
@@ -183,6 +187,7 @@ public final class Shards {
 
     public void release() {
         rdd.unpersist(false);
+        plan.destroy();
     }
 
     /** Partition n holds the records keyed n. */

@@ -23,6 +23,12 @@ public class StrategyConfig extends GanConfig {
     private String exchange = "session";
     /** How the data is split across workers: iid, label-skew:c or dirichlet:alpha ({@link ShardPlan}). */
     private String shards = "iid";
+    /**
+     * Seconds the driver waits for workers' answers before taking their executor for hung: it is
+     * killed (the cluster manager replaces it) and its workers are restored from their checkpoints
+     * elsewhere. Generous by default: a worker's share of an iteration takes milliseconds to seconds.
+     */
+    private int workerTimeout = 600;
 
     @Override
     public void validate() {
@@ -49,6 +55,9 @@ public class StrategyConfig extends GanConfig {
         }
         if (averageEveryIterations < 0) {
             throw new IllegalArgumentException("average-every-iterations must be 0 (use epochs) or positive, got " + averageEveryIterations);
+        }
+        if (workerTimeout <= 0) {
+            throw new IllegalArgumentException("worker-timeout must be a positive number of seconds, got " + workerTimeout);
         }
         ShardPlan.validateMode(shards);
         super.validate();
@@ -78,6 +87,8 @@ public class StrategyConfig extends GanConfig {
     public StrategyConfig setExchange(String exchange) { this.exchange = exchange; return this; }
     public String getShards() { return shards; }
     public StrategyConfig setShards(String shards) { this.shards = shards; return this; }
+    public int getWorkerTimeout() { return workerTimeout; }
+    public StrategyConfig setWorkerTimeout(int workerTimeout) { this.workerTimeout = workerTimeout; return this; }
     public int getAverageEveryIterations() { return averageEveryIterations; }
     public StrategyConfig setAverageEveryIterations(int averageEveryIterations) { this.averageEveryIterations = averageEveryIterations; return this; }
 }

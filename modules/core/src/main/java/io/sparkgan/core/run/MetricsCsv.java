@@ -17,12 +17,13 @@ import java.util.Map;
 /**
  * {@code metrics.csv}: the columns {@code iteration,wall_s,d_loss,g_loss} (the contract scripts and
  * notebooks rely on), the cumulative bytes moved ({@code bytes_to_workers}, {@code
- * bytes_from_workers}, {@code bytes_between_workers}), then one column per evaluation metric, empty
- * on rows that are not evaluation points.
+ * bytes_from_workers}, {@code bytes_between_workers}), the cumulative worker restores and the
+ * discriminator iterations they lost ({@code worker_restores}, {@code iterations_lost}), then one
+ * column per evaluation metric, empty on rows that are not evaluation points.
  */
 public final class MetricsCsv implements Closeable {
     public static final List<String> BASE_COLUMNS = List.of("iteration", "wall_s", "d_loss", "g_loss",
-            "bytes_to_workers", "bytes_from_workers", "bytes_between_workers");
+            "bytes_to_workers", "bytes_from_workers", "bytes_between_workers", "worker_restores", "iterations_lost");
 
     private final List<String> metricColumns;
     private final BufferedWriter out;
@@ -65,7 +66,7 @@ public final class MetricsCsv implements Closeable {
         sb.append(r.iteration()).append(',').append(format(r.wallSeconds())).append(',')
                 .append(format(r.dLoss())).append(',').append(format(r.gLoss())).append(',')
                 .append(r.traffic().toWorkers()).append(',').append(r.traffic().fromWorkers()).append(',')
-                .append(r.traffic().betweenWorkers());
+                .append(r.traffic().betweenWorkers()).append(',').append(r.restores()).append(',').append(r.lostIterations());
         for (String c : metricColumns) {
             Double v = r.metrics().get(c);
             sb.append(',').append(v == null ? "" : format(v));

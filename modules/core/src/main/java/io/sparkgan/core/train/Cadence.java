@@ -44,6 +44,12 @@ public final class Cadence {
      * losses; evaluates (through {@code evaluate}) and logs when due.
      */
     public void after(int from, int to, double dLoss, double gLoss, Traffic traffic, Supplier<Map<String, Double>> evaluate) {
+        after(from, to, dLoss, gLoss, traffic, 0, 0, evaluate);
+    }
+
+    /** As above, with the run's cumulative worker restores and the iterations they lost. */
+    public void after(int from, int to, double dLoss, double gLoss, Traffic traffic, int restores, long lostIterations,
+            Supplier<Map<String, Double>> evaluate) {
         dSum += dLoss * (to - from);
         gSum += gLoss * (to - from);
         window += to - from;
@@ -54,7 +60,8 @@ public final class Cadence {
             lastMetrics = evaluate.get();
         }
         if (eval || end || crossed(from, to, config.getLogEvery())) {
-            listener.onRecord(new IterationRecord(to, wallSeconds(), dSum / window, gSum / window, traffic, eval ? lastMetrics : Map.of()));
+            listener.onRecord(new IterationRecord(to, wallSeconds(), dSum / window, gSum / window, traffic, restores, lostIterations,
+                    eval ? lastMetrics : Map.of()));
             dSum = 0;
             gSum = 0;
             window = 0;

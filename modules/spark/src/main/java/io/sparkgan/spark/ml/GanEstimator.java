@@ -63,6 +63,7 @@ public final class GanEstimator extends Estimator<GanModel> {
     private final IntParam averageEveryIterations;
     private final Param<String> exchange;
     private final Param<String> shards;
+    private final IntParam workerTimeout;
     private final IntParam classes;
     private final LongParam seed;
     private final IntParam iterations;
@@ -99,6 +100,8 @@ public final class GanEstimator extends Estimator<GanModel> {
         averageEveryIterations = new IntParam(this, "averageEveryIterations", "FL-GAN: average every this many local iterations (0 = use epochs)", ParamValidators.gtEq(0));
         exchange = new Param<>(this, "exchange", "MD-GAN: 'session' (a long-lived stage per segment) or 'job' (one Spark job per iteration)",
                 ParamValidators.inArray(StrategyConfig.EXCHANGES.toArray(new String[0])));
+        workerTimeout = new IntParam(this, "workerTimeout", "seconds to wait for workers' answers before their executor is taken for hung, killed and its workers restored elsewhere",
+                ParamValidators.gtEq(1));
         shards = new Param<>(this, "shards", "how the data is split across workers: " + ShardPlan.MODES);
         classes = new IntParam(this, "classes", "classes a conditional objective (acgan) conditions on; 0 = from the data's labels", ParamValidators.gtEq(0));
         seed = new LongParam(this, "seed", "seed of every random draw");
@@ -235,6 +238,7 @@ public final class GanEstimator extends Estimator<GanModel> {
     public IntParam averageEveryIterations() { return averageEveryIterations; }
     public Param<String> exchange() { return exchange; }
     public Param<String> shards() { return shards; }
+    public IntParam workerTimeout() { return workerTimeout; }
     public IntParam classes() { return classes; }
     public LongParam seed() { return seed; }
     public IntParam iterations() { return iterations; }
@@ -264,6 +268,7 @@ public final class GanEstimator extends Estimator<GanModel> {
     public GanEstimator setAverageEveryIterations(int v) { set(averageEveryIterations, v); return this; }
     public GanEstimator setExchange(String v) { set(exchange, v); return this; }
     public GanEstimator setShards(String v) { set(shards, v); return this; }
+    public GanEstimator setWorkerTimeout(int v) { set(workerTimeout, v); return this; }
     public GanEstimator setClasses(int v) { set(classes, v); return this; }
     public GanEstimator setSeed(long v) { set(seed, v); return this; }
     public GanEstimator setIterations(int v) { set(iterations, v); return this; }

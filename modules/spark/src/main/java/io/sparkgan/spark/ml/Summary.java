@@ -10,13 +10,13 @@ import java.util.Map;
  * and the shard sizes.
  */
 public record Summary(int iterations, Map<String, Double> metrics, double wallSeconds, long bytesToWorkers,
-        long bytesFromWorkers, long bytesBetweenWorkers, int restores, double workerComputeSeconds, double driverComputeSeconds,
+        long bytesFromWorkers, long bytesBetweenWorkers, int restores, long lostIterations, double workerComputeSeconds, double driverComputeSeconds,
         long[] shardSizes)
         implements Serializable {
 
     static Summary of(StrategyResult r, Shards shards) {
         return new Summary(r.iteration(), Map.copyOf(r.metrics()), r.wallSeconds(), r.traffic().toWorkers(),
-                r.traffic().fromWorkers(), r.traffic().betweenWorkers(), r.restores(), r.workerComputeSeconds(), r.driverComputeSeconds(),
+                r.traffic().fromWorkers(), r.traffic().betweenWorkers(), r.restores(), r.lostIterations(), r.workerComputeSeconds(), r.driverComputeSeconds(),
                 shards.sizes());
     }
 

@@ -12,7 +12,10 @@ import io.sparkgan.core.Gan;
 import io.sparkgan.core.GanRandom;
 import io.sparkgan.core.Generator;
 import io.sparkgan.core.objective.NonSaturating;
+import io.sparkgan.core.train.DivergenceException;
 import io.sparkgan.core.train.IterationRecord;
+import io.sparkgan.core.train.RunInterruptedException;
+import io.sparkgan.core.train.StopSignal;
 import io.sparkgan.core.train.LocalIteration;
 import io.sparkgan.core.train.TrainingListener;
 import io.sparkgan.data.Samples;
@@ -20,7 +23,10 @@ import io.sparkgan.spark.Payloads;
 import io.sparkgan.spark.Shards;
 import io.sparkgan.spark.SparkTestBase;
 import io.sparkgan.spark.StrategyConfig;
-import io.sparkgan.spark.WorkerRegistry;
+import io.sparkgan.spark.runtime.Envelope;
+import io.sparkgan.spark.runtime.WorkerJob;
+import io.sparkgan.spark.runtime.WorkerRegistry;
+import io.sparkgan.spark.runtime.Workers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -139,19 +145,18 @@ class StrategiesTest extends SparkTestBase {
         StrategyConfig c = tiny("mdgan", n, 1).setK(k);
         c.setBatchSize(b);
         Shards shards = Shards.iid(ring(60), n, 9);
-        WorkerJob job = new WorkerJob(UUID.randomUUID().toString(), c, null, "FLOAT", shards.labelled());
-        try {
-            MdGan.initialiseWorkers(shards.rdd(), job);
+        try (Workers<MdGan.WorkerState> workers = new Workers<>(sc, shards, job(c, shards, null), MdGan.WORKER, false)) {
+            workers.initialise("test");
             Generator g = Gan.generator(c, 2, DataType.FLOAT);
             INDArray x = g.generate(g.latent(new GanRandom(1), k * b));
-            List<byte[]> results = MdGan.runWorkers(sc, shards.rdd(), job, MdGan.payloads(io.sparkgan.core.Batch.of(x), new int[] {0, 1, 2}, 1, k, b, false));
-            INDArray feedback = MdGan.aggregate(results, k, b, DataType.FLOAT).feedback();
+            List<Envelope.Reply> replies = workers.exchange(MdGanMessages.work(io.sparkgan.core.Batch.of(x), new int[] {0, 1, 2}, 1, k, b, false), "test");
+            INDArray feedback = MdGanMessages.aggregate(replies, k, b, DataType.FLOAT, 1).feedback();
 
             // Single process, double precision, finite differences of (1/N) Σ_n L_G(D_n(X_{n mod k})),
             // with each worker's discriminator as it was after its step (read from executor memory).
             List<MultiLayerNetwork> ds = new ArrayList<>();
             for (int w = 0; w < n; w++) {
-                MdGan.WorkerState s = WorkerRegistry.get(job.runId(), w);
+                MdGan.WorkerState s = WorkerRegistry.get(workers.job().runId(), w);
                 ds.add(s.discriminator.network().convertDataType(DataType.DOUBLE));
             }
             INDArray xd = x.castTo(DataType.DOUBLE).dup();
@@ -176,9 +181,11 @@ class StrategiesTest extends SparkTestBase {
                     assertEquals((plus - minus) / (2 * eps), feedback.getDouble(i, j), 2e-6, "feedback at sample " + i + ", coordinate " + j);
                 }
             }
-        } finally {
-            WorkerRegistry.release(shards.rdd(), job.runId());
         }
+    }
+
+    static WorkerJob job(StrategyConfig c, Shards shards, String checkpoints) {
+        return new WorkerJob(UUID.randomUUID().toString(), c, checkpoints, "FLOAT", shards.labelled());
     }
 
     @Test
@@ -201,24 +208,24 @@ class StrategiesTest extends SparkTestBase {
         int n = 3;
         Shards shards = Shards.iid(ring(60), n, 9);
         StrategyConfig c = tiny("mdgan", n, 1);
-        WorkerJob job = new WorkerJob(UUID.randomUUID().toString(), c, null, "FLOAT", shards.labelled());
-        try {
-            MdGan.initialiseWorkers(shards.rdd(), job);
+        try (Workers<MdGan.WorkerState> workers = new Workers<>(sc, shards, job(c, shards, null), MdGan.WORKER, false)) {
+            workers.initialise("test");
+            String run = workers.job().runId();
             INDArray[] params = new INDArray[n];
             INDArray[] moments = new INDArray[n];
             Discriminator[] before = new Discriminator[n];
             for (int w = 0; w < n; w++) {
-                MdGan.WorkerState s = WorkerRegistry.get(job.runId(), w);
+                MdGan.WorkerState s = WorkerRegistry.get(run, w);
                 s.discriminator.step(s.sampler.next(8, DataType.FLOAT), s.sampler.next(8, DataType.FLOAT)); // give it Adam state
                 params[w] = s.discriminator.network().params().dup();
                 moments[w] = s.discriminator.network().getUpdater().getStateViewArray().dup();
                 before[w] = s.discriminator;
             }
             int[] dest = MdGan.cyclicPermutation(n, new GanRandom(3));
-            long moved = MdGan.swap(shards.rdd(), job, new int[] {0, 1, 2}, dest, 0, false);
+            long moved = MdGan.swap(workers, new int[] {0, 1, 2}, dest, 0, false).bytes();
             for (int w = 0; w < n; w++) {
                 assertNotEquals(w, dest[w], "a cyclic permutation moves every discriminator");
-                MdGan.WorkerState s = WorkerRegistry.get(job.runId(), dest[w]);
+                MdGan.WorkerState s = WorkerRegistry.get(run, dest[w]);
                 assertEquals(w, s.discriminatorId, "worker " + dest[w] + " now holds discriminator " + w);
                 assertEquals(params[w], s.discriminator.network().params(), "parameters travelled intact");
                 assertSame(before[dest[w]], s.discriminator, "the values arrived through the shuffle, into the receiving worker's own network");
@@ -226,13 +233,17 @@ class StrategiesTest extends SparkTestBase {
                 assertEquals(moments[w], s.discriminator.network().getUpdater().getStateViewArray(), "Adam moments travelled");
             }
             long theta = before[0].network().numParams();
-            assertEquals(n * MdGan.swapBytes(theta, 2 * theta), moved, "|θ| float32 plus Adam's two moments per discriminator");
-            assertEquals(n * (12 + 8 + 4 * theta + 8 + 8 * theta), moved, "the same, written out");
-            // Sending again as if nothing had moved would duplicate discriminators: refused.
-            Exception repeated = assertThrows(Exception.class, () -> MdGan.swap(shards.rdd(), job, new int[] {0, 1, 2}, dest, 0, false));
-            assertTrue(rootMessage(repeated).contains("but should send discriminator"), rootMessage(repeated));
-        } finally {
-            WorkerRegistry.release(shards.rdd(), job.runId());
+            assertEquals(n * MdGanMessages.swapBytes(theta, 2 * theta), moved, "|θ| float32 plus Adam's two moments per discriminator");
+            // id, step and epoch counters, |θ| parameters, 2|θ| moments, the count of extra arrays (none)
+            assertEquals(n * (12 + 8 + 4 * theta + 8 + 8 * theta + 4), moved, "the same, written out");
+            // The same swap repeated (as when Spark re-runs a send after the receivers already have
+            // their discriminators) sends the bytes remembered from the first time: nothing is duplicated.
+            MdGan.swap(workers, new int[] {0, 1, 2}, dest, 0, false);
+            for (int w = 0; w < n; w++) {
+                MdGan.WorkerState s = WorkerRegistry.get(run, dest[w]);
+                assertEquals(w, s.discriminatorId, "after the repeat, worker " + dest[w] + " still holds discriminator " + w);
+                assertEquals(params[w], s.discriminator.network().params(), "and its parameters");
+            }
         }
     }
 
@@ -390,14 +401,121 @@ class StrategiesTest extends SparkTestBase {
         assertEquals(0, rows.rows.get(2).traffic().betweenWorkers(), "no swap before the end of the first epoch");
         long swapped = rows.rows.get(4).traffic().betweenWorkers();
         long theta = Gan.discriminator(tiny("mdgan", n, 5), d, 0, DataType.FLOAT).network().numParams();
-        assertEquals(n * MdGan.swapBytes(theta, 2 * theta), swapped, "one swap moves N discriminators with their Adam moments");
+        assertEquals(n * MdGanMessages.swapBytes(theta, 2 * theta), swapped, "one swap moves N discriminators with their Adam moments");
 
         Rows fl = new Rows();
         run(tiny("flgan", n, 6).setAverageEveryIterations(3), shards, null, fl);
         long w = Gan.generator(tiny("flgan", n, 6), d, DataType.FLOAT).network().numParams();
-        long perRound = n * (9 + Payloads.matrixBytes(1, w) + Payloads.matrixBytes(1, theta)); // |w| + |θ| each way
+        // |w| + |θ| each way, each with the count of its extra arrays (4 bytes; none here)
+        long perRound = n * (9 + Payloads.matrixBytes(1, w) + 4 + Payloads.matrixBytes(1, theta) + 4);
         assertEquals(2 * perRound, fl.rows.get(1).traffic().toWorkers());
         assertEquals(2 * (perRound - n * 9 + n * 28), fl.rows.get(1).traffic().fromWorkers());
         assertEquals(0, fl.rows.get(1).traffic().betweenWorkers());
     }
+
+    @Test
+    void aNonFiniteWorkerStopsTheRunNamingItAndTheLastCheckpointResumes() {
+        Shards shards = Shards.iid(ring(96), 3, 9);
+        for (String s : new String[] {"mdgan", "flgan"}) {
+            StrategyConfig c = tiny(s, 3, 8).setK(2).setSwapEveryEpochs(0).setAverageEveryIterations(2);
+            c.setCheckpointEvery(2);
+            StrategyResult uninterrupted = run(c, shards, tmp.resolve(s + "-clean").toUri().toString(), new TrainingLoopRows());
+            String ckpt = tmp.resolve(s + "-nan").toUri().toString();
+            // Worker 1's discriminator turns to NaN right after the checkpoint at iteration 4 (its
+            // Adam moments for FL-GAN, whose parameters the next round overwrites).
+            Exception e = assertThrows(DivergenceException.class, () -> run(c, shards, ckpt, new TrainingLoopRows() {
+                @Override
+                public void onRecord(IterationRecord r) {
+                    if (r.iteration() == 4) {
+                        Object state = WorkerRegistry.anyRun(1);
+                        MultiLayerNetwork d = state instanceof MdGan.WorkerState m ? m.discriminator.network() : ((FlGan.WorkerState) state).discriminator.network();
+                        (s.equals("mdgan") ? d.params() : d.getUpdater().getStateViewArray()).assign(Double.NaN);
+                    }
+                }
+            }));
+            int at = s.equals("mdgan") ? 5 : 6;
+            assertEquals("training diverged at iteration " + at + ": worker 1's discriminator loss is not finite (NaN or infinity)", e.getMessage(), s);
+            io.sparkgan.core.checkpoint.CheckpointStore store = new io.sparkgan.core.checkpoint.CheckpointStore(ckpt);
+            assertEquals(4, store.latest().orElseThrow(), s + ": nothing was checkpointed after the divergence");
+            StrategyResult resumed = Strategies.byName(s).train(new StrategyContext(c, shards, sc, null, new TrainingListener() {}, ckpt, true, DataType.FLOAT));
+            assertEquals(uninterrupted.generator().network().params(), resumed.generator().network().params(),
+                    s + ": the run resumes from the last good checkpoint and ends where a clean run ends");
+        }
+    }
+
+    @Test
+    void aStopRequestCheckpointsEveryoneAndTheResumedRunEndsWhereAnUninterruptedOneEnds() {
+        Shards shards = Shards.iid(ring(96), 3, 9);
+        for (String s : new String[] {"mdgan", "flgan", "standalone"}) {
+            // No checkpoint falls at the stop (checkpoint-every 1000): the stop writes its own, workers included.
+            StrategyConfig c = tiny(s, 3, 9).setK(2).setAverageEveryIterations(3);
+            StrategyResult uninterrupted = run(c, shards, tmp.resolve(s + "-whole").toUri().toString(), new TrainingLoopRows());
+            String ckpt = tmp.resolve(s + "-stopped").toUri().toString();
+            try {
+                RunInterruptedException e = assertThrows(RunInterruptedException.class, () -> run(c, shards, ckpt, new TrainingLoopRows() {
+                    @Override
+                    public void onRecord(IterationRecord r) {
+                        if (r.iteration() == 5 || (s.equals("flgan") && r.iteration() == 6)) {
+                            StopSignal.request("TERM");
+                        }
+                    }
+                }));
+                int at = s.equals("flgan") ? 6 : 5;
+                assertEquals(at, e.iteration(), s);
+                assertEquals(at, e.checkpoint(), s + ": a checkpoint at the iteration it stopped at");
+            } finally {
+                StopSignal.reset();
+            }
+            StrategyResult resumed = Strategies.byName(s).train(new StrategyContext(c, shards, sc, null, new TrainingListener() {}, ckpt, true, DataType.FLOAT));
+            assertEquals(9, resumed.iteration(), s);
+            assertEquals(uninterrupted.generator().network().params(), resumed.generator().network().params(), s);
+        }
+    }
+
+    @Test
+    void aDamagedLatestCheckpointIsSkippedForThePreviousOne() throws Exception {
+        Shards shards = Shards.iid(ring(96), 3, 9);
+        for (String s : new String[] {"mdgan", "flgan"}) {
+            StrategyConfig whole = tiny(s, 3, 9).setK(2).setAverageEveryIterations(3);
+            whole.setCheckpointEvery(3);
+            StrategyResult uninterrupted = run(whole, shards, tmp.resolve(s + "-whole").toUri().toString(), new TrainingListener() {});
+            Path folder = tmp.resolve(s + "-damaged");
+            StrategyConfig first = tiny(s, 3, 6).setK(2).setAverageEveryIterations(3);
+            first.setCheckpointEvery(3);
+            run(first, shards, folder.toUri().toString(), new TrainingListener() {});
+            // The newest checkpoint's generator is cut short, as a full disk or an interrupted copy leaves it.
+            Path g = folder.resolve("iter-000000006").resolve("generator.zip");
+            Files.write(g, Arrays.copyOf(Files.readAllBytes(g), 100));
+            StrategyResult resumed = Strategies.byName(s).train(new StrategyContext(whole, shards, sc, null, new TrainingListener() {},
+                    folder.toUri().toString(), true, DataType.FLOAT));
+            assertEquals(9, resumed.iteration(), s);
+            assertEquals(uninterrupted.generator().network().params(), resumed.generator().network().params(),
+                    s + ": resumed from iteration 3, whose worker checkpoints are still there, and ended exactly where a whole run ends");
+        }
+    }
+
+    @Test
+    void restoresAndTheIterationsTheyLostAreCountedInTheRows() {
+        Shards shards = Shards.iid(ring(80), 2, 9);
+        StrategyConfig c = tiny("mdgan", 2, 8).setK(1).setSwapEveryEpochs(0);
+        c.setCheckpointEvery(3);
+        Rows rows = new Rows();
+        StrategyResult r = run(c, shards, tmp.resolve("lost").toUri().toString(), new TrainingListener() {
+            @Override
+            public void onRecord(IterationRecord record) {
+                rows.onRecord(record);
+                if (record.iteration() == 5) {
+                    WorkerRegistry.clearAll(); // both workers lose iterations 4 and 5 (restored from 3)
+                }
+            }
+        });
+        assertEquals(2, r.restores());
+        assertEquals(4, r.lostIterations(), "two workers restored from iteration 3 at iteration 5");
+        assertEquals(0, rows.rows.get(4).restores());
+        assertEquals(2, rows.rows.get(5).restores());
+        assertEquals(4, rows.rows.get(7).lostIterations());
+    }
+
+    /** A listener that records nothing, for runs whose rows the test does not read. */
+    static class TrainingLoopRows implements TrainingListener {}
 }

@@ -1,0 +1,227 @@
+package io.sparkgan.core.train;
+
+import io.sparkgan.core.GanConfig;
+import io.sparkgan.core.Generator;
+import io.sparkgan.core.checkpoint.CheckpointStore;
+import io.sparkgan.core.checkpoint.ModelParts;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one training loop every strategy runs: resume from the newest readable checkpoint, steps of
+ * one or more generator updates, logging and evaluation on the shared {@link Cadence}, checkpoints,
+ * divergence checks and clean stops. A strategy supplies only its {@link Step}: what one step
+ * does, what its checkpoint holds and how to restore it. That keeps resume, cadence and
+ * checkpointing in a single place, so the strategies' metrics files line up row for row and a
+ * resumed run of any strategy ends exactly where an uninterrupted one does.
+ */
+public final class TrainingLoop {
+    private static final Logger LOG = LoggerFactory.getLogger(TrainingLoop.class);
+    /** The loop's own part of every checkpoint: where the run stood. */
+    public static final String PROGRESS = "progress.json";
+
+    private final GanConfig config;
+    private final Evaluator evaluator;
+    private final TrainingListener listener;
+    private final CheckpointStore store;
+
+    /**
+     * @param evaluator scores the generator at evaluation points (may be null)
+     * @param store where checkpoints go (may be null: none, and a run cannot be resumed)
+     */
+    public TrainingLoop(GanConfig config, Evaluator evaluator, TrainingListener listener, CheckpointStore store) {
+        this.config = config;
+        this.evaluator = evaluator;
+        this.listener = listener;
+        this.store = store;
+    }
+
+    /** Where a run stood at a checkpoint: what the loop itself keeps across a resume. */
+    public record Progress(int iteration, double wallSeconds, Traffic traffic, int restores, long lostIterations) {}
+
+    /**
+     * What one step did.
+     *
+     * @param restores workers that found no (or stale) state and restored it from a checkpoint
+     * @param lostIterations discriminator iterations those restores lost (a restore from an older checkpoint)
+     * @param workerSeconds summed time workers spent in GAN computation
+     * @param driverSeconds time the driver spent in GAN computation
+     */
+    public record Outcome(double dLoss, double gLoss, long bytesToWorkers, long bytesFromWorkers, long bytesBetweenWorkers,
+            int restores, long lostIterations, double workerSeconds, double driverSeconds) {
+        /** A step done in this JVM. */
+        public static Outcome local(double dLoss, double gLoss, double seconds) {
+            return new Outcome(dLoss, gLoss, 0, 0, 0, 0, 0, 0, seconds);
+        }
+
+        /** This step's work plus {@code more} (e.g. a swap after it); losses stay this step's. */
+        public Outcome plus(Outcome more) {
+            return more == null ? this : new Outcome(dLoss, gLoss, bytesToWorkers + more.bytesToWorkers, bytesFromWorkers + more.bytesFromWorkers,
+                    bytesBetweenWorkers + more.bytesBetweenWorkers, restores + more.restores, lostIterations + more.lostIterations,
+                    workerSeconds + more.workerSeconds, driverSeconds + more.driverSeconds);
+        }
+    }
+
+    /** What a strategy does; the loop calls it in this order: {@link #restore} or nothing, {@link #start}, then steps. */
+    public interface Step {
+        /** The generator being trained (evaluated at evaluation points). */
+        Generator generator();
+
+        /** Before the first step: {@code resumed} says whether {@link #restore} ran (a fresh run initialises its workers). */
+        default void start(boolean resumed) {}
+
+        /** The iteration a step starting at {@code from} reaches (one generator update by default; FL-GAN: a round). */
+        default int end(int from) {
+            return from + 1;
+        }
+
+        /** Whether the state after a step ending at {@code to} must be checkpointed whatever the cadence (MD-GAN: after a swap). */
+        default boolean forcesCheckpoint(int to) {
+            return false;
+        }
+
+        /**
+         * Takes the run from {@code from} to {@code to}.
+         *
+         * @param checkpoint whether the loop checkpoints the driver after this step; workers checkpoint their state at {@code to} too
+         */
+        Outcome run(int from, int to, boolean checkpoint);
+
+        /** Work after a step and before its checkpoint and evaluation (MD-GAN's swaps); null when there is none. */
+        default Outcome after(int to, boolean checkpoint) {
+            return null;
+        }
+
+        /** Makes every worker checkpoint its state at {@code iteration} outside the cadence (a stop request). */
+        default void checkpointWorkers(int iteration) {}
+
+        /** The driver's checkpoint parts. */
+        Map<String, CheckpointStore.PartWriter> checkpoint();
+
+        /** Restores the driver from a checkpoint's parts; throws if they are unreadable or do not fit this run. */
+        void restore(Map<String, byte[]> parts);
+
+        /** After the last step of a run that ended normally (e.g. ends a session cleanly); {@link #close} follows. */
+        default void finish() {}
+
+        /** Releases what the step holds (worker state, sessions), whether training ended or failed. */
+        default void close() {}
+    }
+
+    /** The outcome of a run. */
+    public record Result(Generator generator, int iteration, Map<String, Double> metrics, Traffic traffic, double wallSeconds, int restores,
+            long lostIterations, double workerSeconds, double driverSeconds) {}
+
+    /**
+     * Trains {@code step} up to the configured iterations.
+     *
+     * @param resume continue from the newest readable checkpoint, if there is one
+     * @param initial traffic before training (e.g. the data sent to the driver once)
+     */
+    public Result run(Step step, boolean resume, Traffic initial) {
+        Progress at = new Progress(0, 0, initial, 0, 0);
+        boolean resumed = false;
+        if (resume && store != null) {
+            Optional<Progress> p = restore(step);
+            if (p.isPresent()) {
+                at = p.get();
+                resumed = true;
+            }
+        }
+        int iteration = at.iteration();
+        Traffic traffic = at.traffic();
+        int restores = at.restores();
+        long lost = at.lostIterations();
+        double workerSeconds = 0;
+        double driverSeconds = 0;
+        int lastCheckpoint = resumed ? iteration : -1;
+        Cadence cadence = new Cadence(config, listener, at.wallSeconds());
+        StopSignal.looping(true);
+        try {
+            step.start(resumed);
+            listener.onStart(iteration, config.getIterations());
+            while (iteration < config.getIterations()) {
+                int from = iteration;
+                int to = Math.min(config.getIterations(), step.end(from));
+                boolean checkpoint = store != null && (cadence.checkpointDue(from, to) || step.forcesCheckpoint(to));
+                Outcome o = step.run(from, to, checkpoint).plus(step.after(to, checkpoint));
+                DivergenceException.check(o.dLoss(), to, "the discriminator loss");
+                DivergenceException.check(o.gLoss(), to, "the generator loss");
+                traffic = traffic.plus(o.bytesToWorkers(), o.bytesFromWorkers(), o.bytesBetweenWorkers());
+                restores += o.restores();
+                lost += o.lostIterations();
+                workerSeconds += o.workerSeconds();
+                driverSeconds += o.driverSeconds();
+                iteration = to;
+                cadence.after(from, to, o.dLoss(), o.gLoss(), traffic, restores, lost,
+                        evaluator == null ? null : () -> evaluator.score(step.generator(), config, to));
+                if (checkpoint) {
+                    save(step, new Progress(iteration, cadence.wallSeconds(), traffic, restores, lost));
+                    lastCheckpoint = iteration;
+                }
+                if (StopSignal.requested() && iteration < config.getIterations()) {
+                    if (store != null && lastCheckpoint != iteration) {
+                        step.checkpointWorkers(iteration);
+                        save(step, new Progress(iteration, cadence.wallSeconds(), traffic, restores, lost));
+                        lastCheckpoint = iteration;
+                    }
+                    throw new RunInterruptedException(iteration, store == null ? -1 : lastCheckpoint);
+                }
+            }
+            step.finish();
+            listener.onEnd();
+        } finally {
+            StopSignal.looping(false);
+            step.close();
+        }
+        return new Result(step.generator(), iteration, cadence.lastMetrics(), traffic, cadence.wallSeconds(), restores, lost,
+                workerSeconds, driverSeconds);
+    }
+
+    private void save(Step step, Progress progress) {
+        Map<String, CheckpointStore.PartWriter> parts = new LinkedHashMap<>(step.checkpoint());
+        parts.put(PROGRESS, ModelParts.json(progress));
+        store.save(progress.iteration(), parts);
+        store.prune(config.getKeepCheckpoints());
+    }
+
+    /**
+     * Restores the newest checkpoint that reads back whole. A checkpoint is written under a temporary
+     * name and renamed when complete, but a file system can still hand back a damaged one (a disk
+     * error, a copy cut short); it is skipped, with a line naming it, for the one before.
+     */
+    private Optional<Progress> restore(Step step) {
+        List<Integer> iterations = store.iterations();
+        String newestError = null;
+        for (int i = iterations.size() - 1; i >= 0; i--) {
+            String name = store.uri() + "/" + String.format("iter-%09d", iterations.get(i));
+            try {
+                Map<String, byte[]> parts = store.load(iterations.get(i));
+                Progress p = ModelParts.json(parts, PROGRESS, Progress.class);
+                step.restore(parts);
+                return Optional.of(p);
+            } catch (RuntimeException e) {
+                String reason = firstLine(e);
+                newestError = newestError == null ? reason : newestError;
+                LOG.warn("checkpoint {} is unreadable ({}); trying the one before it", name, reason);
+            }
+        }
+        if (!iterations.isEmpty()) {
+            throw new IllegalStateException("no readable checkpoint in " + store.uri() + "; the newest failed with: " + newestError);
+        }
+        return Optional.empty();
+    }
+
+    private static String firstLine(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root && root.getMessage() == null) {
+            root = root.getCause();
+        }
+        String m = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+        return m.lines().findFirst().orElse(m);
+    }
+}

@@ -1,0 +1,441 @@
+package io.sparkgan.spark.runtime;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import org.apache.spark.api.java.JavaFutureAction;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A long-lived Spark stage whose tasks stay alive for many iterations and exchange requests and
+ * replies with the driver over sockets, instead of one Spark job per iteration.
+ *
+ * <p>Why: a Spark job of MD-GAN's shape costs 37–70 ms in local mode whatever its payload
+ * (docs/benchmarks.md), more than the GAN work of a small model. A session pays that once per
+ * segment. Each task hosts the group of workers whose state lives on its executor
+ * ({@link Placement}); the worker code is the same as in a per-iteration job
+ * ({@link WorkerContext#serve}).
+ *
+ * <p>Protocol, in {@link Frames}: a task sends a hello {@code (session:long, executor:UTF, count:int,
+ * workers:int...)}; each iteration the driver sends a header {@code (count:int, workers:int...)}
+ * followed by one frame per worker's request, and the task answers with a status frame
+ * ({@code 0}, or {@code 1} and a UTF message naming the worker that failed) followed, on success,
+ * by one reply frame per worker; a header count of -1 ends the session.
+ */
+final class SessionTransport implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SessionTransport.class);
+    /** How long a connecting task may take to introduce itself. */
+    private static final int HELLO_TIMEOUT_MS = 10_000;
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final long sessionId = RANDOM.nextLong();
+    private final ServerSocket server;
+    private final ExecutorService io;
+    private final JavaFutureAction<List<Integer>> stage;
+    private final List<Connection> connections = new ArrayList<>();
+    private final RunMonitor monitor;
+    private final Consumer<String> lostListener = this::dropExecutor;
+    private final long workerTimeoutMillis;
+
+    private static final class Connection {
+        final Socket socket;
+        final DataInputStream in;
+        final DataOutputStream out;
+        final String location;
+        final List<Integer> workers;
+
+        Connection(Socket socket, DataInputStream in, String location, List<Integer> workers) throws IOException {
+            this.socket = socket;
+            this.in = in;
+            this.out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream(), 1 << 16));
+            this.location = location;
+            this.workers = workers;
+        }
+
+        String executorId() {
+            return Placement.executorId(location);
+        }
+    }
+
+    /**
+     * Starts the stage over {@code groups} and waits until every worker's task has connected.
+     *
+     * @param bind where the driver listens (only the address executors reach it at)
+     * @param advertised the address tasks connect to
+     */
+    <S> SessionTransport(JavaRDD<WorkerGroupsRDD.WorkerShard> groups, WorkerJob job, WorkerSide<S> side, int workers,
+            InetAddress bind, String advertised, long connectTimeoutMillis, long workerTimeoutMillis, RunMonitor monitor) {
+        this.monitor = monitor;
+        this.workerTimeoutMillis = workerTimeoutMillis;
+        int tasks = groups.getNumPartitions();
+        ServerSocket s = null;
+        JavaFutureAction<List<Integer>> st = null;
+        ExecutorService pool = null;
+        try {
+            s = new ServerSocket(0, 64, bind);
+            s.setSoTimeout(250);
+            st = groups.mapPartitions(new SessionTask<>(job, side, advertised, s.getLocalPort(), sessionId)).collectAsync();
+            pool = Executors.newFixedThreadPool(tasks, r -> {
+                Thread t = new Thread(r, "sparkgan-exchange");
+                t.setDaemon(true);
+                return t;
+            });
+        } catch (IOException e) {
+            closeQuietly(s);
+            throw new IllegalStateException("cannot start the worker exchange on " + bind + ": " + e.getMessage(), e);
+        }
+        server = s;
+        stage = st;
+        io = pool;
+        monitor.onExecutorLost(lostListener);
+        try {
+            accept(workers, tasks, connectTimeoutMillis);
+        } catch (RuntimeException e) {
+            abort();
+            throw e;
+        }
+    }
+
+    private void accept(int workers, int tasks, long timeoutMillis) {
+        boolean[] claimed = new boolean[workers];
+        int hosted = 0;
+        long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
+        while (hosted < workers) {
+            failIfStageDied();
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the workers' session needs " + tasks + " tasks running at once, but only " + connections.size()
+                        + " connected within " + timeoutMillis / 1000 + " s; free task slots, or use exchange 'job'");
+            }
+            Socket socket;
+            try {
+                socket = server.accept();
+            } catch (SocketTimeoutException e) {
+                continue;
+            } catch (IOException e) {
+                throw new ExchangeFailure("the workers' session stopped accepting connections: " + e.getMessage(), null, List.of(), false, e);
+            }
+            Connection c = hello(socket, claimed);
+            if (c != null) {
+                connections.add(c);
+                hosted += c.workers.size();
+            }
+        }
+    }
+
+    /** Reads a connecting task's hello; refuses (and closes) anything that is not one of this session's tasks. */
+    private Connection hello(Socket socket, boolean[] claimed) {
+        String from = String.valueOf(socket.getRemoteSocketAddress());
+        try {
+            socket.setSoTimeout(HELLO_TIMEOUT_MS);
+            socket.setTcpNoDelay(true);
+            DataInputStream in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 1 << 16));
+            DataInputStream h = new DataInputStream(new java.io.ByteArrayInputStream(Frames.read(in)));
+            long session = h.readLong();
+            String location = h.readUTF();
+            int count = h.readInt();
+            if (session != sessionId) {
+                throw new IOException("it belongs to another session");
+            }
+            if (count <= 0 || count > claimed.length) {
+                throw new IOException("it claims " + count + " workers");
+            }
+            List<Integer> ws = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                int w = h.readInt();
+                if (w < 0 || w >= claimed.length || claimed[w] || ws.contains(w)) {
+                    throw new IOException("it claims worker " + w + ", which is unknown or taken");
+                }
+                ws.add(w);
+            }
+            for (int w : ws) {
+                claimed[w] = true;
+            }
+            socket.setSoTimeout(0);
+            return new Connection(socket, in, location, ws);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("refused a connection to the workers' session from {}: {}", from, e.getMessage());
+            closeQuietly(socket);
+            return null;
+        }
+    }
+
+    /** The executor location each worker's task reported. */
+    Map<Integer, String> locations() {
+        Map<Integer, String> out = new LinkedHashMap<>();
+        for (Connection c : connections) {
+            for (int w : c.workers) {
+                out.put(w, c.location);
+            }
+        }
+        return out;
+    }
+
+    /** Sends each worker its request and returns the workers' replies, in worker order. */
+    List<byte[]> exchange(List<byte[]> requests) {
+        byte[][] replies = new byte[requests.size()][];
+        Map<Connection, Future<?>> pending = new LinkedHashMap<>();
+        for (Connection c : connections) {
+            pending.put(c, io.submit(() -> {
+                ByteArrayOutputStream header = new ByteArrayOutputStream();
+                DataOutputStream h = new DataOutputStream(header);
+                h.writeInt(c.workers.size());
+                for (int w : c.workers) {
+                    h.writeInt(w);
+                }
+                Frames.write(c.out, header.toByteArray());
+                for (int w : c.workers) {
+                    Frames.write(c.out, requests.get(w));
+                }
+                c.out.flush();
+                DataInputStream status = new DataInputStream(new java.io.ByteArrayInputStream(Frames.read(c.in)));
+                if (status.readByte() != 0) {
+                    throw new WorkerError(status.readUTF());
+                }
+                for (int w : c.workers) {
+                    replies[w] = Frames.read(c.in);
+                }
+                return null;
+            }));
+        }
+        long deadline = System.nanoTime() + workerTimeoutMillis * 1_000_000;
+        for (Map.Entry<Connection, Future<?>> e : pending.entrySet()) {
+            Connection c = e.getKey();
+            try {
+                e.getValue().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException t) {
+                throw new ExchangeFailure("worker" + (c.workers.size() > 1 ? "s " : " ") + names(c.workers) + " on executor " + c.executorId()
+                        + " did not answer within " + workerTimeoutMillis / 1000 + " s", c.executorId(), c.workers, true, null);
+            } catch (ExecutionException x) {
+                if (x.getCause() instanceof WorkerError w) {
+                    throw new IllegalStateException(w.getMessage(), w);
+                }
+                failIfStageDied();
+                throw new ExchangeFailure("the connection to executor " + c.executorId() + " (worker" + (c.workers.size() > 1 ? "s " : " ")
+                        + names(c.workers) + ") broke: " + x.getCause().getMessage(), c.executorId(), c.workers, false, x.getCause());
+            } catch (InterruptedException x) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for the workers", x);
+            }
+        }
+        List<byte[]> out = new ArrayList<>(replies.length);
+        for (byte[] r : replies) {
+            out.add(r);
+        }
+        return out;
+    }
+
+    private static String names(List<Integer> workers) {
+        StringBuilder sb = new StringBuilder();
+        for (int w : workers) {
+            sb.append(sb.length() == 0 ? "" : ", ").append(w);
+        }
+        return sb.toString();
+    }
+
+    /** A worker's task reported an error of its own (not a lost connection): retrying would only repeat it. */
+    static final class WorkerError extends IOException {
+        WorkerError(String message) {
+            super(message);
+        }
+    }
+
+    /** Closes the connections to a lost executor, so an exchange waiting on them fails now rather than at its timeout. */
+    private void dropExecutor(String executorId) {
+        for (Connection c : connections) {
+            if (c.executorId().equals(executorId)) {
+                closeQuietly(c.socket);
+            }
+        }
+    }
+
+    /** If a task of the stage failed with an error of its own, rethrows it: that is the cause worth reporting. */
+    private void failIfStageDied() {
+        if (stage == null || !stage.isDone()) {
+            return;
+        }
+        try {
+            stage.get();
+        } catch (ExecutionException e) {
+            Throwable root = e.getCause();
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            throw new IllegalStateException("a worker task failed: " + (root.getMessage() == null ? root.toString() : root.getMessage().lines().findFirst().orElse("")), e.getCause());
+        } catch (Exception ignored) {
+            // finished or cancelled: the caller reports its own error
+        }
+    }
+
+    /**
+     * Ends a session that failed: closes the server and every connection (a task blocked on the
+     * driver gets an end of stream) and cancels the stage instead of waiting for it.
+     */
+    void abort() {
+        release();
+        if (stage != null) {
+            stage.cancel(true);
+        }
+    }
+
+    /** Ends the session: tasks leave their loop and the stage completes. */
+    @Override
+    public void close() {
+        byte[] end = {-1, -1, -1, -1};
+        for (Connection c : connections) {
+            try {
+                Frames.write(c.out, end);
+                c.out.flush();
+            } catch (IOException ignored) {
+                // the task is gone already; the stage's result tells why
+            }
+        }
+        try {
+            stage.get(workerTimeoutMillis, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            abort();
+            failIfStageDied();
+        } catch (TimeoutException e) {
+            abort();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            abort();
+        } finally {
+            release();
+        }
+    }
+
+    private void release() {
+        monitor.removeListener(lostListener);
+        closeQuietly(server);
+        for (Connection c : connections) {
+            closeQuietly(c.socket);
+        }
+        if (io != null) {
+            io.shutdownNow();
+        }
+    }
+
+    private static void closeQuietly(java.io.Closeable c) {
+        try {
+            if (c != null) {
+                c.close();
+            }
+        } catch (IOException ignored) {
+            // closing
+        }
+    }
+
+    /** The task side: connect, introduce the hosted workers, then serve iterations until told to stop. */
+    static final class SessionTask<S> implements FlatMapFunction<Iterator<WorkerGroupsRDD.WorkerShard>, Integer> {
+        private static final long serialVersionUID = 1L;
+        private final WorkerJob job;
+        private final WorkerSide<S> side;
+        private final String host;
+        private final int port;
+        private final long session;
+
+        SessionTask(WorkerJob job, WorkerSide<S> side, String host, int port, long session) {
+            this.job = job;
+            this.side = side;
+            this.host = host;
+            this.port = port;
+            this.session = session;
+        }
+
+        @Override
+        public Iterator<Integer> call(Iterator<WorkerGroupsRDD.WorkerShard> shards) throws Exception {
+            Map<Integer, WorkerGroupsRDD.WorkerShard> mine = new HashMap<>();
+            shards.forEachRemaining(s -> mine.put(s.worker(), s));
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress(host, port), HELLO_TIMEOUT_MS);
+                s.setTcpNoDelay(true);
+                DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream(), 1 << 16));
+                DataOutputStream out = new DataOutputStream(new BufferedOutputStream(s.getOutputStream(), 1 << 16));
+                ByteArrayOutputStream hello = new ByteArrayOutputStream();
+                DataOutputStream h = new DataOutputStream(hello);
+                h.writeLong(session);
+                h.writeUTF(Placement.here());
+                h.writeInt(mine.size());
+                for (int w : mine.keySet()) {
+                    h.writeInt(w);
+                }
+                Frames.write(out, hello.toByteArray());
+                out.flush();
+                while (true) {
+                    byte[] next;
+                    try {
+                        next = Frames.read(in);
+                    } catch (java.io.EOFException | java.net.SocketException e) {
+                        // The driver closed the session without an end frame: it aborted the session
+                        // (a retry, a failed run) and reports why itself; nothing is left to do here.
+                        break;
+                    }
+                    DataInputStream header = new DataInputStream(new java.io.ByteArrayInputStream(next));
+                    int count = header.readInt();
+                    if (count < 0) {
+                        break;
+                    }
+                    int[] ws = new int[count];
+                    byte[][] requests = new byte[count][];
+                    for (int i = 0; i < count; i++) {
+                        ws[i] = header.readInt();
+                    }
+                    for (int i = 0; i < count; i++) {
+                        requests[i] = Frames.read(in);
+                    }
+                    byte[][] replies = new byte[count][];
+                    for (int i = 0; i < count; i++) {
+                        WorkerGroupsRDD.WorkerShard shard = mine.get(ws[i]);
+                        try {
+                            if (shard == null) {
+                                throw new IllegalStateException("this task does not host worker " + ws[i]);
+                            }
+                            replies[i] = WorkerContext.serve(job, side, ws[i], requests[i], shard.rows());
+                        } catch (Exception | Error e) {
+                            // Tell the driver what went wrong, so it reports this instead of a broken connection.
+                            ByteArrayOutputStream status = new ByteArrayOutputStream();
+                            DataOutputStream st = new DataOutputStream(status);
+                            st.writeByte(1);
+                            String m = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
+                            st.writeUTF(m.startsWith("worker ") ? m : "worker " + ws[i] + ": " + m);
+                            Frames.write(out, status.toByteArray());
+                            out.flush();
+                            throw e;
+                        }
+                    }
+                    Frames.write(out, new byte[] {0});
+                    for (byte[] r : replies) {
+                        Frames.write(out, r);
+                    }
+                    out.flush();
+                }
+            }
+            return new ArrayList<>(mine.keySet()).iterator();
+        }
+    }
+}
