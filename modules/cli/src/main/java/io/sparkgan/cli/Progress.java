@@ -1,23 +1,38 @@
 package io.sparkgan.cli;
 
+import io.sparkgan.core.train.IterationRecord;
 import io.sparkgan.core.train.TrainingListener;
+import java.io.PrintStream;
 import java.util.Locale;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
- * A terminal progress bar (iteration, losses, ETA), shown only when the output is a terminal so
- * logs and CI output stay clean.
+ * Progress of a run: a progress bar (iteration, losses, ETA) on a terminal; elsewhere (a cluster's
+ * driver log, CI) one line at a steady rate, at most every {@link #LOG_SECONDS} seconds and at every
+ * evaluation point, with the iteration, losses, metrics, bytes moved and worker restores. Nothing is
+ * printed per task or per iteration.
  */
 final class Progress implements TrainingListener {
-    private final String task;
-    private final boolean enabled;
-    private ProgressBar bar;
+    /** Seconds between progress lines in a log. */
+    static final int LOG_SECONDS = 30;
 
-    Progress(String task, boolean enabled) {
+    private final String task;
+    private final boolean terminal;
+    private final PrintStream log;
+    private ProgressBar bar;
+    private int total;
+    private long lastLine;
+
+    Progress(String task, boolean terminal) {
+        this(task, terminal, System.err);
+    }
+
+    Progress(String task, boolean terminal, PrintStream log) {
         this.task = task;
-        this.enabled = enabled;
+        this.terminal = terminal;
+        this.log = log;
     }
 
     /** True when stdout and stdin are attached to a terminal. */
@@ -27,10 +42,14 @@ final class Progress implements TrainingListener {
 
     @Override
     public void onStart(int startIteration, int totalIterations) {
-        if (enabled) {
+        total = totalIterations;
+        lastLine = System.nanoTime();
+        if (terminal) {
             bar = new ProgressBarBuilder().setTaskName(task).setInitialMax(totalIterations)
                     .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250).showSpeed().build();
             bar.stepTo(startIteration);
+        } else {
+            log.printf(Locale.ROOT, "%s: %s at iteration %d of %d%n", task, startIteration == 0 ? "starting" : "resuming", startIteration, totalIterations);
         }
     }
 
@@ -40,6 +59,31 @@ final class Progress implements TrainingListener {
             bar.stepTo(iteration);
             bar.setExtraMessage(String.format(Locale.ROOT, "D %.3f G %.3f", dLoss, gLoss));
         }
+    }
+
+    @Override
+    public void onRecord(IterationRecord r) {
+        if (terminal) {
+            return;
+        }
+        boolean due = System.nanoTime() - lastLine >= LOG_SECONDS * 1_000_000_000L;
+        if (!due && r.metrics().isEmpty()) {
+            return;
+        }
+        lastLine = System.nanoTime();
+        log.println(line(task, r, total));
+    }
+
+    /** One progress line, e.g. {@code train mdgan: iteration 1200/5000, D 0.693 G 0.702, 12.3 MB moved, 0 restores, fid=41.2}. */
+    static String line(String task, IterationRecord r, int total) {
+        long bytes = r.traffic().toWorkers() + r.traffic().fromWorkers() + r.traffic().betweenWorkers();
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%s: iteration %d/%d, D %.4f G %.4f, %.1f s, %.1f MB moved, %d restores",
+                task, r.iteration(), total, r.dLoss(), r.gLoss(), r.wallSeconds(), bytes / 1e6, r.restores()));
+        if (r.lostIterations() > 0) {
+            sb.append(String.format(Locale.ROOT, " (%d discriminator iterations lost)", r.lostIterations()));
+        }
+        r.metrics().forEach((k, v) -> sb.append(String.format(Locale.ROOT, ", %s=%.4g", k, v)));
+        return sb.toString();
     }
 
     @Override

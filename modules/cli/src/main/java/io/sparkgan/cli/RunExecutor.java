@@ -120,7 +120,10 @@ final class RunExecutor {
         return new TrainingListener() {
             public void onStart(int s, int t) { progress.onStart(s, t); }
             public void onProgress(int i, double d, double g) { progress.onProgress(i, d, g); }
-            public void onRecord(IterationRecord r) { rows.accept(r); }
+            public void onRecord(IterationRecord r) {
+                rows.accept(r);
+                progress.onRecord(r);
+            }
             public void onShards(String mode, long[] sizes, long[][] histogram) { shards.onShards(mode, sizes, histogram); }
             public void onEnd() { progress.onEnd(); }
         };
