@@ -21,9 +21,29 @@ public final class Cadence {
     private Map<String, Double> lastMetrics = Map.of();
 
     public Cadence(GanConfig config, TrainingListener listener, double wallBefore) {
+        this(config, listener, wallBefore, Window.EMPTY);
+    }
+
+    /** A cadence that continues a resumed run, whose next logged row also averages over {@code window}. */
+    public Cadence(GanConfig config, TrainingListener listener, double wallBefore, Window window) {
         this.config = config;
         this.listener = listener;
         this.wallBefore = wallBefore;
+        this.dSum = window.dSum();
+        this.gSum = window.gSum();
+        this.window = window.iterations();
+    }
+
+    /**
+     * The losses summed since the last logged row: checkpointed, so that the first row a resumed run
+     * logs averages over the same iterations as an uninterrupted run's.
+     */
+    public record Window(double dSum, double gSum, int iterations) {
+        public static final Window EMPTY = new Window(0, 0, 0);
+    }
+
+    public Window window() {
+        return new Window(dSum, gSum, window);
     }
 
     /** Wall seconds of the run so far, earlier segments of a resumed run included. */

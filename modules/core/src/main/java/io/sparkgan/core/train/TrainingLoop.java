@@ -41,7 +41,11 @@ public final class TrainingLoop {
     }
 
     /** Where a run stood at a checkpoint: what the loop itself keeps across a resume. */
-    public record Progress(int iteration, double wallSeconds, Traffic traffic, int restores, long lostIterations) {}
+    public record Progress(int iteration, double wallSeconds, Traffic traffic, int restores, long lostIterations, Cadence.Window window) {
+        public Progress {
+            window = window == null ? Cadence.Window.EMPTY : window;
+        }
+    }
 
     /**
      * What one step did.
@@ -123,7 +127,7 @@ public final class TrainingLoop {
      * @param initial traffic before training (e.g. the data sent to the driver once)
      */
     public Result run(Step step, boolean resume, Traffic initial) {
-        Progress at = new Progress(0, 0, initial, 0, 0);
+        Progress at = new Progress(0, 0, initial, 0, 0, Cadence.Window.EMPTY);
         boolean resumed = false;
         if (resume && store != null) {
             Optional<Progress> p = restore(step);
@@ -139,7 +143,7 @@ public final class TrainingLoop {
         double workerSeconds = 0;
         double driverSeconds = 0;
         int lastCheckpoint = resumed ? iteration : -1;
-        Cadence cadence = new Cadence(config, listener, at.wallSeconds());
+        Cadence cadence = new Cadence(config, listener, at.wallSeconds(), at.window());
         StopSignal.looping(true);
         try {
             step.start(resumed);
@@ -160,13 +164,13 @@ public final class TrainingLoop {
                 cadence.after(from, to, o.dLoss(), o.gLoss(), traffic, restores, lost,
                         evaluator == null ? null : () -> evaluator.score(step.generator(), config, to));
                 if (checkpoint) {
-                    save(step, new Progress(iteration, cadence.wallSeconds(), traffic, restores, lost));
+                    save(step, new Progress(iteration, cadence.wallSeconds(), traffic, restores, lost, cadence.window()));
                     lastCheckpoint = iteration;
                 }
                 if (StopSignal.requested() && iteration < config.getIterations()) {
                     if (store != null && lastCheckpoint != iteration) {
                         step.checkpointWorkers(iteration);
-                        save(step, new Progress(iteration, cadence.wallSeconds(), traffic, restores, lost));
+                        save(step, new Progress(iteration, cadence.wallSeconds(), traffic, restores, lost, cadence.window()));
                         lastCheckpoint = iteration;
                     }
                     throw new RunInterruptedException(iteration, store == null ? -1 : lastCheckpoint);
