@@ -40,6 +40,8 @@ final class BenchCommand implements Callable<Integer> {
     String master;
     @Option(names = "--swap-every-epochs", defaultValue = "0", description = "MD-GAN swap period for --strategy; the bench's shards are ten iterations long (default ${DEFAULT-VALUE}: no swaps).")
     int swapEveryEpochs;
+    @Option(names = "--restore", description = "With --strategy including mdgan: also time one iteration in which every worker restores its state from its checkpoint.")
+    boolean restore;
     @Option(names = "--exchange", defaultValue = "session", description = "MD-GAN exchange for --strategy: session or job (default ${DEFAULT-VALUE}).")
     String exchange;
 
@@ -258,11 +260,47 @@ final class BenchCommand implements Callable<Integer> {
                 System.out.printf(Locale.ROOT, "MD-GAN / FL-GAN worker compute per generator update: %.2f (per round: %s)%n",
                         medians.get("mdgan")[2] / medians.get("flgan")[2], perRound);
             }
+            if (restore && strategies.contains("mdgan")) {
+                benchRestore(frame, scratch, parallel);
+            }
             return 0;
         } finally {
             spark.stop();
             Main.deleteRecursively(scratch);
         }
+    }
+
+    /**
+     * The cost of a restore: an MD-GAN run whose workers all lose their state right after a
+     * checkpoint (what a lost executor does to its workers), so the next iteration restores every
+     * worker from that checkpoint; its time against the median iteration.
+     */
+    private void benchRestore(org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> frame, java.nio.file.Path scratch, int parallel) {
+        int its = Math.max(6, iterations);
+        int at = its / 2;
+        double[] ends = new double[its + 1];
+        io.sparkgan.spark.ml.Summary m = estimator("mdgan", its).setCheckpointEvery(at)
+                .setCheckpointDir(scratch.resolve("restore-checkpoints").toUri().toString())
+                .setListener(new io.sparkgan.core.train.TrainingListener() {
+                    @Override
+                    public void onProgress(int iteration, double d, double g) {
+                        ends[iteration] = System.nanoTime() / 1e6;
+                        if (iteration == at) {
+                            io.sparkgan.spark.runtime.WorkerRegistry.clearAll();
+                        }
+                    }
+                }).fit(frame).summary();
+        List<Double> others = new ArrayList<>();
+        for (int i = 2; i <= its; i++) {
+            if (i != at && i != at + 1) {
+                others.add(ends[i] - ends[i - 1]);
+            }
+        }
+        double median = median(others.stream().mapToDouble(Double::doubleValue).toArray());
+        double restoring = ends[at + 1] - ends[at];
+        System.out.printf(Locale.ROOT, "restore: all %d workers restored from the checkpoint at iteration %d (%d restores counted): that iteration took %.1f ms"
+                        + " against a median of %.1f ms, so %.1f ms per restore (%d at a time)%n",
+                workers, at, m.restores(), restoring, median, (restoring - median) * parallel / workers, parallel);
     }
 
     private io.sparkgan.spark.ml.GanEstimator estimator(String s, int its) {
