@@ -137,7 +137,11 @@ public final class WorkerContext<S> {
         return slot;
     }
 
-    /** Checkpoints the worker's state at the iteration it is stamped with; keeps one more than the driver, see {@link Runtime}. */
+    /**
+     * Checkpoints the worker's state at the iteration it is stamped with. Workers keep one checkpoint
+     * more than the driver: workers write theirs during an iteration and the driver after it, so a
+     * driver killed in between resumes from its previous checkpoint, which the workers must still have.
+     */
     void checkpoint() {
         CheckpointStore store = job.workerStore(worker);
         store.save(slot().iteration, side.checkpoint(slot().state));
