@@ -27,6 +27,7 @@ final class RunMonitor extends SparkListener {
     private final Set<Integer> stages = ConcurrentHashMap.newKeySet();
     private final Map<Long, String> running = new ConcurrentHashMap<>();
     private final CopyOnWriteArrayList<Consumer<String>> onLost = new CopyOnWriteArrayList<>();
+    private final Set<String> removed = ConcurrentHashMap.newKeySet();
 
     RunMonitor(String group) {
         this.group = group;
@@ -44,6 +45,23 @@ final class RunMonitor extends SparkListener {
     /** Executors running a task of this run's jobs now. */
     Set<String> busyExecutors() {
         return new TreeSet<>(running.values());
+    }
+
+    /**
+     * Waits until Spark has removed executor {@code id} (after a kill), at most {@code millis}: until
+     * then the scheduler may still offer the dead executor's free slots to a retry's tasks.
+     */
+    boolean awaitRemoved(String id, long millis) {
+        long deadline = System.nanoTime() + millis * 1_000_000;
+        while (!removed.contains(id) && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return removed.contains(id);
     }
 
     @Override
@@ -77,6 +95,7 @@ final class RunMonitor extends SparkListener {
     @Override
     public void onExecutorRemoved(SparkListenerExecutorRemoved e) {
         LOG.warn("executor {} was lost: {}", e.executorId(), e.reason() == null ? "no reason given" : e.reason().lines().findFirst().orElse(""));
+        removed.add(e.executorId());
         running.values().removeIf(e.executorId()::equals);
         for (Consumer<String> l : onLost) {
             l.accept(e.executorId());

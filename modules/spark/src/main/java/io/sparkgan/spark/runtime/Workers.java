@@ -253,6 +253,9 @@ public final class Workers<S> implements AutoCloseable {
         if (killed) {
             // killExecutor lowers the application's executor target; ask for the replacement explicitly.
             sc.sc().requestExecutors(1);
+            if (!monitor.awaitRemoved(executorId, 60_000)) {
+                LOG.warn("executor {} was not removed within 60 s of the kill request", executorId);
+            }
         }
     }
 
