@@ -98,7 +98,8 @@ public final class ModelParts {
      * entry to {@link java.io.ObjectInputStream#readObject()}, so a planted checkpoint or saved model
      * could run any deserialization gadget on the classpath (Spark, Hadoop and DL4J bring many); and
      * its configuration JSON may name any class for Jackson to load (see {@link ConfigurationClasses}).
-     * Its file variants also copy the stream to {@code java.io.tmpdir}.
+     * (Older DL4J releases also copied the stream to a file in {@code java.io.tmpdir}; M2.1
+     * reads it in memory, and so does this reader, which never touches the file system.)
      *
      * <p>This reader looks at four entries only: {@code configuration.json} (checked against the
      * DL4J/ND4J class allow-list, then {@code MultiLayerConfiguration.fromJson}), {@code coefficients.bin}
