@@ -1,19 +1,27 @@
 package io.sparkgan.core.checkpoint;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
+import java.io.DataInputStream;
 import java.io.DataOutputStream;
+import java.io.FilterInputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.zip.Deflater;
 import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
+import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -24,12 +32,22 @@ public final class ModelParts {
     public static final String GENERATOR = "generator.zip";
     public static final String DISCRIMINATOR = "discriminator.zip";
 
+    // The entries of DL4J's model zip (ModelSerializer's names), the only ones ever read.
+    private static final String CONFIGURATION = "configuration.json";
+    private static final String COEFFICIENTS = "coefficients.bin";
+    private static final String UPDATER_STATE = "updaterState.bin";
+    private static final String NO_PARAMS = "noParams.marker";
+    private static final Set<String> KNOWN_ENTRIES = Set.of(CONFIGURATION, COEFFICIENTS, UPDATER_STATE, NO_PARAMS);
+    /** A network's configuration is a few kB per layer; anything near this is not one. */
+    private static final int MAX_CONFIGURATION_BYTES = 16 << 20;
+
     private ModelParts() {}
 
     /**
      * A network with its updater (optimizer) state and step count: the zip DL4J's
-     * {@code ModelSerializer.writeModel(net, out, true)} writes (same entries, read back by
-     * {@code ModelSerializer.restoreMultiLayerNetwork}), but stored without compression.
+     * {@code ModelSerializer.writeModel(net, out, true)} writes (same entries, so DL4J's
+     * {@code ModelSerializer.restoreMultiLayerNetwork} reads it too), but stored without compression.
+     * Read back by {@link #readNetwork}.
      *
      * <p>Why: deflating 7.4 MB of float parameters and Adam moments took 240 ms for the MNIST
      * discriminator and saved 7 % of the bytes; every worker writes one at every swap
@@ -50,15 +68,15 @@ public final class ModelParts {
                 }
             });
             zip.setLevel(Deflater.NO_COMPRESSION);
-            zip.putNextEntry(new ZipEntry("configuration.json"));
+            zip.putNextEntry(new ZipEntry(CONFIGURATION));
             zip.write(net.getLayerWiseConfigurations().toJson().getBytes(StandardCharsets.UTF_8));
             DataOutputStream data = new DataOutputStream(new BufferedOutputStream(zip, 1 << 16));
-            zip.putNextEntry(new ZipEntry("coefficients.bin"));
+            zip.putNextEntry(new ZipEntry(COEFFICIENTS));
             Nd4j.write(net.params(), data);
             data.flush();
             INDArray state = net.getUpdater() == null ? null : net.getUpdater().getStateViewArray();
             if (state != null && state.length() > 0) {
-                zip.putNextEntry(new ZipEntry("updaterState.bin"));
+                zip.putNextEntry(new ZipEntry(UPDATER_STATE));
                 Nd4j.write(state, data);
                 data.flush();
             }
@@ -67,11 +85,148 @@ public final class ModelParts {
         };
     }
 
+    /** The network part {@code name} of a checkpoint, with its updater state and step count ({@link #readNetwork}). */
     public static MultiLayerNetwork network(Map<String, byte[]> parts, String name) {
+        return readNetwork(require(parts, name), true, name + " from checkpoint");
+    }
+
+    /**
+     * Reads a DL4J model zip (ours or one written by {@code ModelSerializer.writeModel}) without
+     * ever deserializing a Java object, and without a temporary file.
+     *
+     * <p>Why not {@code ModelSerializer.restoreMultiLayerNetwork}: it passes a {@code preprocessor.bin}
+     * entry to {@link java.io.ObjectInputStream#readObject()}, so a planted checkpoint or saved model
+     * could run any deserialization gadget on the classpath (Spark, Hadoop and DL4J bring many); and
+     * its configuration JSON may name any class for Jackson to load (see {@link ConfigurationClasses}).
+     * (Older DL4J releases also copied the stream to a file in {@code java.io.tmpdir}; M2.1
+     * reads it in memory, and so does this reader, which never touches the file system.)
+     *
+     * <p>This reader looks at four entries only: {@code configuration.json} (checked against the
+     * DL4J/ND4J class allow-list, then {@code MultiLayerConfiguration.fromJson}), {@code coefficients.bin}
+     * and {@code updaterState.bin} (ND4J's binary array format, {@code Nd4j.read}: a header of
+     * strings and lengths, then raw numbers; no classes are named) and {@code noParams.marker}. Any
+     * other entry ({@code preprocessor.bin}, {@code normalizer.bin}, anything) is skipped unread. A
+     * repeated entry is refused, since readers disagree about which copy counts. The network is
+     * then built as DL4J's reader builds it, so the two agree bit for bit.
+     *
+     * @param zip the zip's bytes
+     * @param withUpdater whether to restore the updater (optimizer) state as well
+     * @param source what is being read, for error messages (a part or file name)
+     * @throws UncheckedIOException with a one-line message if the zip is corrupt, incomplete, or names a class outside the allow-list
+     */
+    public static MultiLayerNetwork readNetwork(byte[] zip, boolean withUpdater, String source) {
         try {
-            return ModelSerializer.restoreMultiLayerNetwork(new ByteArrayInputStream(require(parts, name)), true);
+            return readNetwork(zip, withUpdater);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read network " + name + " from checkpoint: " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot read network " + source + ": " + firstLine(e), e);
+        } catch (RuntimeException e) {
+            // DL4J and ND4J report a malformed configuration or array with assorted runtime exceptions.
+            throw new UncheckedIOException("cannot read network " + source + ": " + firstLine(e), new IOException(e.getMessage(), e));
+        }
+    }
+
+    private static String firstLine(Exception e) {
+        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        m = m.strip();
+        int nl = m.indexOf('\n');
+        return nl < 0 ? m : m.substring(0, nl);
+    }
+
+    private static MultiLayerNetwork readNetwork(byte[] bytes, boolean withUpdater) throws IOException {
+        String json = null;
+        INDArray params = null;
+        INDArray updaterState = null;
+        boolean noParams = false;
+        Set<String> seen = new HashSet<>();
+        try (ZipInputStream zip = new ZipInputStream(new ByteArrayInputStream(bytes))) {
+            for (ZipEntry e = zip.getNextEntry(); e != null; e = zip.getNextEntry()) {
+                String name = e.getName();
+                if (!KNOWN_ENTRIES.contains(name)) {
+                    continue; // skipped unread: getNextEntry passes over its data
+                }
+                if (!seen.add(name)) {
+                    throw new ZipException("the zip holds '" + name + "' twice");
+                }
+                switch (name) {
+                    case CONFIGURATION -> json = new String(readBounded(zip, MAX_CONFIGURATION_BYTES, name), StandardCharsets.UTF_8);
+                    case COEFFICIENTS -> params = readArray(zip, name);
+                    case UPDATER_STATE -> updaterState = withUpdater ? readArray(zip, name) : null;
+                    case NO_PARAMS -> noParams = true;
+                    default -> throw new AssertionError(name);
+                }
+            }
+        }
+        if (json == null) {
+            throw new ZipException("not a DL4J model zip: no " + CONFIGURATION + " entry");
+        }
+        if (params == null && !noParams) {
+            throw new ZipException("not a DL4J model zip: no " + COEFFICIENTS + " entry");
+        }
+        try {
+            ConfigurationClasses.check(json);
+        } catch (IllegalArgumentException refused) {
+            throw new IOException(refused.getMessage());
+        }
+        MultiLayerConfiguration conf = MultiLayerConfiguration.fromJson(json);
+        MultiLayerNetwork net = new MultiLayerNetwork(conf);
+        // Exactly what DL4J's reader does, so a network restored by either is the same.
+        if (params == null) {
+            net.init();
+        } else {
+            // From the configuration, as init counts them (net.numParams() would initialise the network first).
+            long expected = conf.getConfs().stream().mapToLong(c -> c.getLayer().initializer().numParams(c)).sum();
+            if (params.length() != expected) {
+                throw new IOException(COEFFICIENTS + " holds " + params.length() + " numbers but the configuration has " + expected + " parameters");
+            }
+            net.init(params, false);
+        }
+        if (updaterState != null) {
+            long expected = net.getUpdater().getStateViewArray() == null ? 0 : net.getUpdater().getStateViewArray().length();
+            if (updaterState.length() != expected) {
+                throw new IOException(UPDATER_STATE + " holds " + updaterState.length() + " numbers but the updater has " + expected);
+            }
+            net.getUpdater().setStateViewArray(net, updaterState, false);
+        }
+        return net;
+    }
+
+    /** The array in a zip entry, or null if the entry is empty (DL4J's zip of a network without parameters). */
+    private static INDArray readArray(ZipInputStream zip, String name) throws IOException {
+        BufferedInputStream in = new BufferedInputStream(new NonClosing(zip), 1 << 16);
+        in.mark(1);
+        if (in.read() < 0) {
+            return null;
+        }
+        in.reset();
+        INDArray a;
+        try {
+            a = Nd4j.read(new DataInputStream(in));
+        } catch (Exception e) { // ND4J may throw IOException without declaring it
+            throw new IOException(name + " is not an ND4J array (" + firstLine(e) + ")", e);
+        }
+        if (a.isCompressed() || !a.dataType().isFPType()) {
+            throw new IOException(name + " holds a " + (a.isCompressed() ? "compressed" : a.dataType().toString()) + " array, not floating-point numbers");
+        }
+        return a;
+    }
+
+    private static byte[] readBounded(InputStream in, int max, String name) throws IOException {
+        byte[] b = in.readNBytes(max + 1);
+        if (b.length > max) {
+            throw new IOException(name + " is larger than " + max + " bytes");
+        }
+        return b;
+    }
+
+    /** Lets a reader wrapped around one zip entry be dropped without closing the zip. */
+    private static final class NonClosing extends FilterInputStream {
+        NonClosing(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public void close() {
+            // the zip stays open for the next entry
         }
     }
 

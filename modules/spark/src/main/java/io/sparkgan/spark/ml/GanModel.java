@@ -5,9 +5,9 @@ import io.sparkgan.core.GanRandom;
 import io.sparkgan.core.Gan;
 import io.sparkgan.core.GanConfig;
 import io.sparkgan.core.Generator;
+import io.sparkgan.core.checkpoint.ModelParts;
 import io.sparkgan.data.VectorFrames;
 import io.sparkgan.spark.StrategyConfig;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -81,11 +81,16 @@ public final class GanModel extends Model<GanModel> implements MLWritable {
 
     /** A fresh copy of the generator network. */
     public Generator generator() {
-        try {
-            return Gan.generator(config, ModelSerializer.restoreMultiLayerNetwork(new ByteArrayInputStream(generatorBytes), false));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return Gan.generator(config, readGenerator(generatorBytes));
+    }
+
+    /**
+     * The generator from its DL4J model zip, through our reader: DL4J's own would deserialize a
+     * {@code preprocessor.bin} entry with Java serialization and let the configuration name any
+     * class ({@link ModelParts#readNetwork}). A saved model may come from anywhere.
+     */
+    private static MultiLayerNetwork readGenerator(byte[] zip) {
+        return ModelParts.readNetwork(zip, false, ModelParts.GENERATOR);
     }
 
     public StrategyConfig config() {
@@ -124,7 +129,7 @@ public final class GanModel extends Model<GanModel> implements MLWritable {
             if (in.isEmpty()) {
                 return in.iterator();
             }
-            Generator gen = Gan.generator(cfg, ModelSerializer.restoreMultiLayerNetwork(new ByteArrayInputStream(g.value()), false));
+            Generator gen = Gan.generator(cfg, readGenerator(g.value()));
             // Each row's input (code, and class for a conditional generator) comes from its own seed.
             INDArray[] codes = new INDArray[in.size()];
             for (int i = 0; i < in.size(); i++) {
@@ -224,14 +229,16 @@ public final class GanModel extends Model<GanModel> implements MLWritable {
                     throw new IllegalArgumentException(path + " holds a " + meta.get("class") + ", not a " + GanModel.class.getName());
                 }
                 byte[] g;
-                try (InputStream in = fs.open(new Path(dir, io.sparkgan.core.checkpoint.ModelParts.GENERATOR))) {
+                try (InputStream in = fs.open(new Path(dir, ModelParts.GENERATOR))) {
                     g = in.readAllBytes();
                 }
                 StrategyConfig c = JSON.convertValue(meta.get("config"), StrategyConfig.class);
                 Summary s = JSON.convertValue(meta.get("summary"), Summary.class);
+                readGenerator(g); // refuse a bad or unsafe generator now, naming the folder, not later on an executor
                 return new GanModel((String) meta.get("uid"), g, c, s);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot load a model from " + path + ": " + e.getMessage(), e);
+            } catch (IOException | UncheckedIOException e) {
+                throw new UncheckedIOException("cannot load a model from " + path + ": " + e.getMessage(),
+                        e instanceof IOException io ? io : ((UncheckedIOException) e).getCause());
             }
         }
     }
