@@ -1,5 +1,7 @@
 package io.sparkgan.spark.eval;
 
+import io.sparkgan.core.checkpoint.ModelParts;
+
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.max;
@@ -14,7 +16,6 @@ import io.sparkgan.data.Samples;
 import io.sparkgan.data.VectorFrames;
 import io.sparkgan.metrics.ClassifierScore;
 import io.sparkgan.metrics.Fid;
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -644,13 +645,9 @@ public final class EvaluationClassifier implements Evaluator {
             }
             MultiLayerNetwork net;
             Path model = new Path(dir, MODEL_FILE);
-            if ("file".equals(fs.getScheme())) {
-                net = ModelSerializer.restoreMultiLayerNetwork(new File(model.toUri()), false);
-            } else {
-                // The stream variant copies the zip to java.io.tmpdir first and deletes it afterwards.
-                try (InputStream in = fs.open(model)) {
-                    net = ModelSerializer.restoreMultiLayerNetwork(in, false);
-                }
+            // Our reader, not DL4J's: a cached model never gets to deserialize Java objects or load classes (ModelParts).
+            try (InputStream in = fs.open(model)) {
+                net = ModelParts.readNetwork(in.readAllBytes(), false, model.toString());
             }
             return new EvaluationClassifier(net, info, stats, dir.toString());
         } catch (IOException | RuntimeException e) {
