@@ -1,15 +1,9 @@
 package io.sparkgan.spark.runtime;
 
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -25,6 +19,10 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import io.sparkgan.spark.runtime.channel.Channel;
+import io.sparkgan.spark.runtime.channel.ChannelSecurity;
+import io.sparkgan.spark.runtime.channel.ChannelServer;
+import io.sparkgan.spark.runtime.channel.DriverEndpoint;
 import org.apache.spark.api.java.JavaFutureAction;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.function.FlatMapFunction;
@@ -41,11 +39,15 @@ import org.slf4j.LoggerFactory;
  * ({@link Placement}); the worker code is the same as in a per-iteration job
  * ({@link WorkerContext#serve}).
  *
- * <p>Protocol, in {@link Frames}: a task sends a hello {@code (session:long, executor:UTF, count:int,
- * workers:int...)}; each iteration the driver sends a header {@code (count:int, workers:int...)}
- * followed by one frame per worker's request, and the task answers with a status frame
- * ({@code 0}, or {@code 1} and a UTF message naming the worker that failed) followed, on success,
- * by one reply frame per worker; a header count of -1 ends the session.
+ * <p>Every connection is a {@link Channel}: authenticated by a challenge-response on the run's
+ * secret (which reaches tasks in the task closure, through Spark's own protected channels), bound
+ * only where executors reach the driver, every frame's size bounded before allocation, and
+ * encrypted when Spark's network encryption is on. On top of it, the protocol: a task sends a hello
+ * {@code (executor:UTF, count:int, workers:int...)}, refused when a worker is unknown or already
+ * claimed; each iteration the driver sends a header {@code (count:int, workers:int...)} followed by
+ * one frame per worker's request, and the task answers with a status frame ({@code 0}, or {@code 1}
+ * and a UTF message naming the worker that failed) followed, on success, by one reply frame per
+ * worker; a header count of -1 ends the session.
  */
 final class SessionTransport implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SessionTransport.class);
@@ -53,26 +55,25 @@ final class SessionTransport implements AutoCloseable {
     private static final int HELLO_TIMEOUT_MS = 10_000;
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private final long sessionId = RANDOM.nextLong();
-    private final ServerSocket server;
+    /** Tests only: told where each new session listens, before its tasks are started (so a stranger can get there first). */
+    static volatile java.util.function.Consumer<java.net.InetSocketAddress> listening;
+
+    private final ChannelServer server;
     private final ExecutorService io;
     private final JavaFutureAction<List<Integer>> stage;
     private final List<Connection> connections = new ArrayList<>();
     private final RunMonitor monitor;
     private final Consumer<String> lostListener = this::dropExecutor;
     private final long workerTimeoutMillis;
+    private long refusedHellos;
 
     private static final class Connection {
-        final Socket socket;
-        final DataInputStream in;
-        final DataOutputStream out;
+        final Channel channel;
         final String location;
         final List<Integer> workers;
 
-        Connection(Socket socket, DataInputStream in, String location, List<Integer> workers) throws IOException {
-            this.socket = socket;
-            this.in = in;
-            this.out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream(), 1 << 16));
+        Connection(Channel channel, String location, List<Integer> workers) {
+            this.channel = channel;
             this.location = location;
             this.workers = workers;
         }
@@ -85,29 +86,36 @@ final class SessionTransport implements AutoCloseable {
     /**
      * Starts the stage over {@code groups} and waits until every worker's task has connected.
      *
-     * @param bind where the driver listens (only the address executors reach it at)
-     * @param advertised the address tasks connect to
+     * @param endpoint where the driver listens and where tasks connect
+     * @param runSecurity the run's secret and settings; this session gets an id of its own, so a
+     *     task of an earlier session cannot join this one
      */
     <S> SessionTransport(JavaRDD<WorkerGroupsRDD.WorkerShard> groups, WorkerJob job, WorkerSide<S> side, int workers,
-            InetAddress bind, String advertised, long connectTimeoutMillis, long workerTimeoutMillis, RunMonitor monitor) {
+            DriverEndpoint endpoint, ChannelSecurity runSecurity, long connectTimeoutMillis, long workerTimeoutMillis, RunMonitor monitor) {
         this.monitor = monitor;
         this.workerTimeoutMillis = workerTimeoutMillis;
         int tasks = groups.getNumPartitions();
-        ServerSocket s = null;
+        ChannelSecurity security = runSecurity.forSession(RANDOM.nextLong());
+        ChannelServer s = null;
         JavaFutureAction<List<Integer>> st = null;
         ExecutorService pool = null;
         try {
-            s = new ServerSocket(0, 64, bind);
-            s.setSoTimeout(250);
-            st = groups.mapPartitions(new SessionTask<>(job, side, advertised, s.getLocalPort(), sessionId)).collectAsync();
+            s = new ChannelServer(endpoint.bind(), security);
+            java.util.function.Consumer<java.net.InetSocketAddress> hook = listening;
+            if (hook != null) {
+                hook.accept(new java.net.InetSocketAddress(s.address(), s.port()));
+            }
+            st = groups.mapPartitions(new SessionTask<>(job, side, endpoint.connectHost(), s.port(), security)).collectAsync();
             pool = Executors.newFixedThreadPool(tasks, r -> {
                 Thread t = new Thread(r, "sparkgan-exchange");
                 t.setDaemon(true);
                 return t;
             });
         } catch (IOException e) {
-            closeQuietly(s);
-            throw new IllegalStateException("cannot start the worker exchange on " + bind + ": " + e.getMessage(), e);
+            if (s != null) {
+                s.close();
+            }
+            throw new IllegalStateException("cannot start the worker exchange on " + endpoint.bind() + ": " + e.getMessage(), e);
         }
         server = s;
         stage = st;
@@ -131,15 +139,15 @@ final class SessionTransport implements AutoCloseable {
                 throw new IllegalStateException("the workers' session needs " + tasks + " tasks running at once, but only " + connections.size()
                         + " connected within " + timeoutMillis / 1000 + " s; free task slots, or use exchange 'job'");
             }
-            Socket socket;
+            Channel channel;
             try {
-                socket = server.accept();
+                channel = server.accept(Math.min(deadline, System.nanoTime() + 250_000_000L));
             } catch (SocketTimeoutException e) {
                 continue;
             } catch (IOException e) {
                 throw new ExchangeFailure("the workers' session stopped accepting connections: " + e.getMessage(), null, List.of(), false, e);
             }
-            Connection c = hello(socket, claimed);
+            Connection c = hello(channel, claimed);
             if (c != null) {
                 connections.add(c);
                 hosted += c.workers.size();
@@ -147,20 +155,17 @@ final class SessionTransport implements AutoCloseable {
         }
     }
 
-    /** Reads a connecting task's hello; refuses (and closes) anything that is not one of this session's tasks. */
-    private Connection hello(Socket socket, boolean[] claimed) {
-        String from = String.valueOf(socket.getRemoteSocketAddress());
+    /**
+     * Reads an authenticated task's hello; refuses (and closes) one that claims a worker that is
+     * unknown or already claimed. A task that passed the handshake holds the run's secret, so this
+     * guards against a retried or duplicated task, not a stranger.
+     */
+    private Connection hello(Channel channel, boolean[] claimed) {
         try {
-            socket.setSoTimeout(HELLO_TIMEOUT_MS);
-            socket.setTcpNoDelay(true);
-            DataInputStream in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 1 << 16));
-            DataInputStream h = new DataInputStream(new java.io.ByteArrayInputStream(Frames.read(in)));
-            long session = h.readLong();
+            channel.setReadTimeout(HELLO_TIMEOUT_MS);
+            DataInputStream h = new DataInputStream(new java.io.ByteArrayInputStream(channel.readFrame()));
             String location = h.readUTF();
             int count = h.readInt();
-            if (session != sessionId) {
-                throw new IOException("it belongs to another session");
-            }
             if (count <= 0 || count > claimed.length) {
                 throw new IOException("it claims " + count + " workers");
             }
@@ -175,13 +180,19 @@ final class SessionTransport implements AutoCloseable {
             for (int w : ws) {
                 claimed[w] = true;
             }
-            socket.setSoTimeout(0);
-            return new Connection(socket, in, location, ws);
+            channel.setReadTimeout(0);
+            return new Connection(channel, location, ws);
         } catch (IOException | RuntimeException e) {
-            LOG.warn("refused a connection to the workers' session from {}: {}", from, e.getMessage());
-            closeQuietly(socket);
+            refusedHellos++;
+            LOG.warn("refused a connection to the workers' session from {}: {}", channel.remote(), e.getMessage());
+            closeQuietly(channel);
             return null;
         }
+    }
+
+    /** Connections refused so far (strangers, bad handshakes, bad hellos). */
+    long refused() {
+        return server.refusedCount() + refusedHellos;
     }
 
     /** The executor location each worker's task reported. */
@@ -207,17 +218,17 @@ final class SessionTransport implements AutoCloseable {
                 for (int w : c.workers) {
                     h.writeInt(w);
                 }
-                Frames.write(c.out, header.toByteArray());
+                c.channel.writeFrame(header.toByteArray());
                 for (int w : c.workers) {
-                    Frames.write(c.out, requests.get(w));
+                    c.channel.writeFrame(requests.get(w));
                 }
-                c.out.flush();
-                DataInputStream status = new DataInputStream(new java.io.ByteArrayInputStream(Frames.read(c.in)));
+                c.channel.flush();
+                DataInputStream status = new DataInputStream(new java.io.ByteArrayInputStream(c.channel.readFrame()));
                 if (status.readByte() != 0) {
                     throw new WorkerError(status.readUTF());
                 }
                 for (int w : c.workers) {
-                    replies[w] = Frames.read(c.in);
+                    replies[w] = c.channel.readFrame();
                 }
                 return null;
             }));
@@ -268,7 +279,7 @@ final class SessionTransport implements AutoCloseable {
     private void dropExecutor(String executorId) {
         for (Connection c : connections) {
             if (c.executorId().equals(executorId)) {
-                closeQuietly(c.socket);
+                closeQuietly(c.channel);
             }
         }
     }
@@ -308,8 +319,8 @@ final class SessionTransport implements AutoCloseable {
         byte[] end = {-1, -1, -1, -1};
         for (Connection c : connections) {
             try {
-                Frames.write(c.out, end);
-                c.out.flush();
+                c.channel.writeFrame(end);
+                c.channel.flush();
             } catch (IOException ignored) {
                 // the task is gone already; the stage's result tells why
             }
@@ -331,9 +342,11 @@ final class SessionTransport implements AutoCloseable {
 
     private void release() {
         monitor.removeListener(lostListener);
-        closeQuietly(server);
+        if (server != null) {
+            server.close();
+        }
         for (Connection c : connections) {
-            closeQuietly(c.socket);
+            closeQuietly(c.channel);
         }
         if (io != null) {
             io.shutdownNow();
@@ -357,39 +370,34 @@ final class SessionTransport implements AutoCloseable {
         private final WorkerSide<S> side;
         private final String host;
         private final int port;
-        private final long session;
+        private final ChannelSecurity security;
 
-        SessionTask(WorkerJob job, WorkerSide<S> side, String host, int port, long session) {
+        SessionTask(WorkerJob job, WorkerSide<S> side, String host, int port, ChannelSecurity security) {
             this.job = job;
             this.side = side;
             this.host = host;
             this.port = port;
-            this.session = session;
+            this.security = security;
         }
 
         @Override
         public Iterator<Integer> call(Iterator<WorkerGroupsRDD.WorkerShard> shards) throws Exception {
             Map<Integer, WorkerGroupsRDD.WorkerShard> mine = new HashMap<>();
             shards.forEachRemaining(s -> mine.put(s.worker(), s));
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress(host, port), HELLO_TIMEOUT_MS);
-                s.setTcpNoDelay(true);
-                DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream(), 1 << 16));
-                DataOutputStream out = new DataOutputStream(new BufferedOutputStream(s.getOutputStream(), 1 << 16));
+            try (Channel out = Channel.connect(host, port, security, HELLO_TIMEOUT_MS)) {
                 ByteArrayOutputStream hello = new ByteArrayOutputStream();
                 DataOutputStream h = new DataOutputStream(hello);
-                h.writeLong(session);
                 h.writeUTF(Placement.here());
                 h.writeInt(mine.size());
                 for (int w : mine.keySet()) {
                     h.writeInt(w);
                 }
-                Frames.write(out, hello.toByteArray());
+                out.writeFrame(hello.toByteArray());
                 out.flush();
                 while (true) {
                     byte[] next;
                     try {
-                        next = Frames.read(in);
+                        next = out.readFrame();
                     } catch (java.io.EOFException | java.net.SocketException e) {
                         // The driver closed the session without an end frame: it aborted the session
                         // (a retry, a failed run) and reports why itself; nothing is left to do here.
@@ -406,7 +414,7 @@ final class SessionTransport implements AutoCloseable {
                         ws[i] = header.readInt();
                     }
                     for (int i = 0; i < count; i++) {
-                        requests[i] = Frames.read(in);
+                        requests[i] = out.readFrame();
                     }
                     byte[][] replies = new byte[count][];
                     for (int i = 0; i < count; i++) {
@@ -423,14 +431,14 @@ final class SessionTransport implements AutoCloseable {
                             st.writeByte(1);
                             String m = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
                             st.writeUTF(m.startsWith("worker ") ? m : "worker " + ws[i] + ": " + m);
-                            Frames.write(out, status.toByteArray());
+                            out.writeFrame(status.toByteArray());
                             out.flush();
                             throw e;
                         }
                     }
-                    Frames.write(out, new byte[] {0});
+                    out.writeFrame(new byte[] {0});
                     for (byte[] r : replies) {
-                        Frames.write(out, r);
+                        out.writeFrame(r);
                     }
                     out.flush();
                 }

@@ -2,11 +2,11 @@ package io.sparkgan.spark.runtime;
 
 import io.sparkgan.spark.Payloads;
 import io.sparkgan.spark.Shards;
+import io.sparkgan.spark.runtime.channel.ChannelSecurity;
+import io.sparkgan.spark.runtime.channel.DriverEndpoint;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.Serializable;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -52,6 +52,8 @@ public final class Workers<S> implements AutoCloseable {
     private final Placement placement;
     private final RunMonitor monitor;
     private final String group;
+    /** The run's secret for the sessions' channels (each session gets an id of its own). */
+    private final ChannelSecurity security;
     private SessionTransport session;
 
     /**
@@ -70,6 +72,7 @@ public final class Workers<S> implements AutoCloseable {
         this.placement = new Placement(n);
         this.group = "sparkgan-" + job.runId();
         this.monitor = new RunMonitor(group);
+        this.security = ChannelSecurity.fromSparkConf(sc.getConf(), 0);
         monitor.onExecutorLost(id -> {
             List<Integer> moved = placement.forget(id);
             if (!moved.isEmpty()) {
@@ -182,7 +185,7 @@ public final class Workers<S> implements AutoCloseable {
             int slots = sc.defaultParallelism();
             int executors = sc.sc().isLocal() ? 1 : Math.max(1, sc.sc().statusTracker().getExecutorInfos().length - 1);
             session = new SessionTransport(placement.sessionGroups(shards, Math.max(1, slots / executors), Math.max(1, Math.min(n, slots))),
-                    job, side, n, bindAddress(), advertisedAddress(), CONNECT_TIMEOUT_MILLIS, timeoutMillis, monitor);
+                    job, side, n, DriverEndpoint.of(sc.getConf()), security, CONNECT_TIMEOUT_MILLIS, timeoutMillis, monitor);
             session.locations().forEach(placement::record);
         }
         return session.exchange(requests);
@@ -370,28 +373,6 @@ public final class Workers<S> implements AutoCloseable {
     /** Ends the session cleanly when training finished normally (a failed run aborts it in {@link #close}). */
     public void finish() {
         endSession();
-    }
-
-    private InetAddress bindAddress() {
-        try {
-            if (sc.sc().isLocal()) {
-                return InetAddress.getLoopbackAddress();
-            }
-            return InetAddress.getByName(sc.getConf().get("spark.driver.bindAddress", advertisedAddress()));
-        } catch (UnknownHostException e) {
-            throw new IllegalStateException("cannot resolve the driver's bind address: " + e.getMessage(), e);
-        }
-    }
-
-    private String advertisedAddress() {
-        if (sc.sc().isLocal()) {
-            return InetAddress.getLoopbackAddress().getHostAddress();
-        }
-        String host = sc.getConf().get("spark.driver.host", null);
-        if (host == null) {
-            throw new IllegalStateException("spark.driver.host is not set; the workers' session needs the address executors reach the driver at");
-        }
-        return host;
     }
 
     static String rootMessage(Throwable t) {
