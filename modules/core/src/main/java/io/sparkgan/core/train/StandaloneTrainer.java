@@ -8,9 +8,12 @@ import io.sparkgan.core.GanRandom;
 import io.sparkgan.core.Generator;
 import io.sparkgan.core.checkpoint.CheckpointStore;
 import io.sparkgan.core.checkpoint.ModelParts;
+import io.sparkgan.core.checkpoint.NetworkShape;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
@@ -114,26 +117,66 @@ public final class StandaloneTrainer {
         checkpoints.prune(config.getKeepCheckpoints());
     }
 
+    /** {@link #resume(Consumer)} reporting skipped checkpoints on standard error. */
+    public Optional<Integer> resume() {
+        return resume(System.err::println);
+    }
+
     /**
-     * Restores the latest checkpoint, if there is one: networks with optimizer state, RNG streams,
-     * the sampler's position and the iteration count, so the run continues as if never stopped.
+     * Restores the newest readable checkpoint, if there is one: networks with optimizer state, RNG
+     * streams, the sampler's position and the iteration count, so the run continues as if never
+     * stopped. A damaged checkpoint is skipped for the previous one and reported through {@code warn}
+     * ({@link CheckpointStore#latestValid}).
      *
      * @return the iteration resumed from
+     * @throws IllegalStateException when checkpoints exist but none can be read
+     * @throws IllegalArgumentException when the checkpoint's networks are not the ones this
+     *     configuration builds (another width, data dimension or objective), naming it and the difference
      */
-    public Optional<Integer> resume() {
-        Optional<Integer> latest = checkpoints == null ? Optional.empty() : checkpoints.latest();
-        latest.ifPresent(it -> {
-            Map<String, byte[]> parts = checkpoints.load(it);
-            generator = Gan.generator(config, ModelParts.network(parts, ModelParts.GENERATOR));
-            discriminator = new Discriminator(ModelParts.network(parts, ModelParts.DISCRIMINATOR), Gan.objective(config));
-            State s = ModelParts.json(parts, STATE, State.class);
+    public Optional<Integer> resume(Consumer<String> warn) {
+        if (checkpoints == null) {
+            return Optional.empty();
+        }
+        Optional<CheckpointStore.Loaded<Restored>> found = checkpoints.latestValid(Integer.MAX_VALUE, parts -> new Restored(
+                network(parts, ModelParts.GENERATOR), network(parts, ModelParts.DISCRIMINATOR),
+                ModelParts.json(parts, STATE, State.class)), warn);
+        found.ifPresent(l -> {
+            Restored r = l.value();
+            Optional<String> wrong = NetworkShape.mismatch("generator", generator.network(), r.generator())
+                    .or(() -> NetworkShape.mismatch("discriminator", discriminator.network(), r.discriminator())
+                            .map(m -> m + " (objective " + config.getObjective() + ")"));
+            if (wrong.isPresent()) {
+                throw new IllegalArgumentException("checkpoint " + l.uri() + " does not belong to this configuration: " + wrong.get());
+            }
+            State s = r.state();
+            try {
+                sampler.restore(s.sampler());
+            } catch (IllegalStateException e) {
+                throw new IllegalArgumentException("checkpoint " + l.uri() + " does not belong to this data: " + e.getMessage(), e);
+            }
+            generator = Gan.generator(config, r.generator());
+            discriminator = new Discriminator(r.discriminator(), Gan.objective(config));
             iteration = s.iteration();
             wallBefore = s.wallSeconds();
             latentRng = GanRandom.fromState(s.latentRng());
-            sampler.restore(s.sampler());
         });
-        return latest;
+        return found.map(CheckpointStore.Loaded::iteration);
     }
+
+    /** DL4J's reader names no file when a zip holds no model; the report of a skipped checkpoint should. */
+    private static MultiLayerNetwork network(Map<String, byte[]> parts, String name) {
+        try {
+            return ModelParts.network(parts, name);
+        } catch (RuntimeException e) {
+            if (e.getMessage() != null && e.getMessage().contains(name)) {
+                throw e;
+            }
+            throw new IllegalStateException("cannot read network " + name + " from checkpoint: " + e.getMessage(), e);
+        }
+    }
+
+    /** A checkpoint's contents, read in full before any of it replaces the trainer's state. */
+    private record Restored(MultiLayerNetwork generator, MultiLayerNetwork discriminator, State state) {}
 
     /** What a checkpoint holds besides the networks. */
     public record State(int iteration, double wallSeconds, GanRandom.State latentRng, BatchSampler.State sampler) {}
