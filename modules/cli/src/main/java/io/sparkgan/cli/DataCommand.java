@@ -84,6 +84,7 @@ final class DataCommand implements Runnable {
                 throw new UsageException("--n must be positive, got " + n);
             }
             RunData.preflight(c);
+            Masters.check(master);
             Path scratch = Path.of(dataDir, ".scratch-" + java.util.UUID.randomUUID());
             SparkSession spark = SparkSessions.getOrCreate("sparkgan-data-score", master, scratch.resolve("spark"));
             try {

@@ -32,9 +32,15 @@ public class RunConfig extends StrategyConfig {
             try {
                 DataSources.validateSpec(dataset);
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("dataset '" + dataset + "' is not understood; expected " + String.join(", ", Datasets.NAMES)
-                        + " (embedded), " + DataSources.SPECS);
+                String kind = dataset.contains(":") ? dataset.substring(0, dataset.indexOf(':')) : "";
+                // A known kind with a bad path ("csv:") is told what the path should be, not every kind there is.
+                throw new IllegalArgumentException(java.util.List.of("idx", "parquet", "csv", "images").contains(kind)
+                        ? e.getMessage().replaceFirst("^data spec", "dataset")
+                        : "dataset '" + dataset + "' is not understood; expected " + String.join(", ", Datasets.NAMES) + " (embedded), " + DataSources.SPECS);
             }
+        }
+        if (dataDir.isBlank()) {
+            throw new IllegalArgumentException("data-dir is empty; expected a folder or URI such as data or hdfs://namenode/data");
         }
         if (datasetSize <= 0) {
             throw new IllegalArgumentException("dataset-size must be positive, got " + datasetSize);

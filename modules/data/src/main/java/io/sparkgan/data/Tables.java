@@ -128,7 +128,8 @@ final class Tables {
     /** What is wrong with a line whose field count differs from the header's. */
     private static String fieldCount(String line, int headerFields) {
         // Quoted fields may hold commas; only an unquoted line can be counted by splitting.
-        String count = line.indexOf('"') < 0 ? "it has " + line.split(",", -1).length + " fields" : "its field count differs from the header's";
+        int n = line.split(",", -1).length;
+        String count = line.indexOf('"') < 0 ? "it has " + n + (n == 1 ? " field" : " fields") : "its field count differs from the header's";
         return count + " but the header has " + headerFields + "; expected the same number of fields on every line";
     }
 
