@@ -81,6 +81,47 @@ final class DataChecks {
             throw new UsageException("data dimension " + f.dimension() + (f.shape() == null ? "" : " (" + f.shape() + " images)") + " of "
                     + f.description() + " does not fit the dcgan networks (" + side + "x" + side + "x1 images) (expects " + side * side + ")");
         }
+        checkSize(c, f, org.bytedeco.javacpp.Pointer.maxBytes());
+    }
+
+    /**
+     * Refuses fully connected networks that cannot fit in this JVM: ND4J allocates them outside the
+     * heap and aborts the whole process (exit 134, a crash log in the working folder) instead of
+     * throwing when an allocation fails, e.g. for a latent dimension with a few zeros too many.
+     * Counted: parameters, gradients and Adam's two moments of one generator and one discriminator
+     * (what the driver holds in every strategy), and a batch's activations and their gradients; a
+     * lower bound, so nothing that would have run is refused.
+     */
+    static void checkSize(RunConfig c, Facts f, long budgetBytes) {
+        if (f.dimension() < 0 || !c.getGenerator().kind().equals("mlp") || !c.getDiscriminator().kind().equals("mlp")) {
+            return;
+        }
+        int classes = Objectives.conditional(c.getObjective()) ? Math.max(c.getClasses(), Math.max(f.classes(), 0)) : 0;
+        int dOut = Objectives.conditional(c.getObjective()) ? classes + 1 : 1;
+        double[] g = mlp(c.getLatentDim() + classes, c.getGenerator().widths(), f.dimension());
+        double[] d = mlp(f.dimension(), c.getDiscriminator().widths(), dOut);
+        double bytes = 4.0 * (4 * (g[0] + d[0]) + 2.0 * c.getBatchSize() * (g[1] + d[1]));
+        if (bytes > budgetBytes) {
+            throw new UsageException(String.format(Locale.ROOT, "the networks are too large for this JVM: generator %s on %d-d codes and discriminator %s"
+                    + " on %d-d data have %.3g parameters, which with Adam's state and a batch of %d take about %.1f GB; expected at most %.1f GB"
+                    + " (check latent-dim, the widths and batch-size, or raise -Xmx / org.bytedeco.javacpp.maxbytes)",
+                    c.getGenerator(), c.getLatentDim() + classes, c.getDiscriminator(), f.dimension(), g[0] + d[0], c.getBatchSize(), bytes / 1e9,
+                    budgetBytes / 1e9));
+        }
+    }
+
+    /** {parameters, units per sample} of a fully connected network. */
+    private static double[] mlp(int in, int[] widths, int out) {
+        double params = 0;
+        double units = in;
+        double from = in;
+        for (int w : widths) {
+            params += (from + 1) * w;
+            units += w;
+            from = w;
+        }
+        params += (from + 1) * out;
+        return new double[] {params, units + out};
     }
 
     private static String count(long n, String noun) {

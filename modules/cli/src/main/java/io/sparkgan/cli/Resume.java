@@ -25,9 +25,14 @@ final class Resume {
 
     /** The configuration a run was started with (run.json's {@code config}). */
     static RunConfig stored(Path out) {
+        return stored(out, "--resume");
+    }
+
+    /** @param flag the option that named the run, for messages */
+    static RunConfig stored(Path out, String flag) {
         Path runJson = out.resolve(RunFolder.RUN_JSON);
         if (!Files.isRegularFile(runJson)) {
-            throw new UsageException("--resume: '" + out + "' holds no run (no run.json); expected a folder written by 'sparkgan train'");
+            throw new UsageException(flag + ": '" + out + "' holds no run (no run.json); expected a folder written by 'sparkgan train'");
         }
         Object config;
         try {
@@ -38,7 +43,7 @@ final class Resume {
             return Configs.fromMap(m);
         } catch (RuntimeException e) {
             String m = String.valueOf(e.getMessage());
-            throw new UsageException("--resume: " + runJson + " cannot be read (" + m.lines().findFirst().orElse(m) + "); expected the run.json of a sparkgan run");
+            throw new UsageException(flag + ": " + runJson + " cannot be read (" + m.lines().findFirst().orElse(m) + "); expected the run.json of a sparkgan run");
         }
     }
 

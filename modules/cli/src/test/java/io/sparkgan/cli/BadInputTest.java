@@ -203,6 +203,9 @@ class BadInputTest {
         assertEquals("train: generator-lr must be positive, got NaN", refused(out, "--generator-lr", "NaN"));
         assertEquals("train: keep-checkpoints must be positive, got 0", refused(out, "--keep-checkpoints", "0"));
         assertEquals("train: Invalid value for option '--seed': '1.5' is not a long (see --help)", refused(out, "--seed", "1.5"));
+        assertTrue(refused(out, "--latent-dim", "100000000").startsWith("train: the networks are too large for this JVM: generator mlp:16,16:relu:identity"
+                + " on 100000000-d codes and discriminator mlp:16,16:leakyrelu:identity on 2-d data have 1.60e+09 parameters, which with Adam's state"
+                + " and a batch of 16 take about "));
         assertEquals("train: --resume and --overwrite exclude each other: resume continues the run in --out, overwrite replaces it",
                 refused(out, "--resume", "--overwrite"));
         assertEquals("train: --resume: '" + out + "' holds no run (no run.json); expected a folder written by 'sparkgan train'", refused(out, "--resume"));

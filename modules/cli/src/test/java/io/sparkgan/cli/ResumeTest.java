@@ -112,6 +112,11 @@ class ResumeTest {
         assertTrue(errorLine(none).contains("/iter-000000020 is unreadable (cannot read network generator.zip from checkpoint: "), errorLine(none));
         assertTrue(errorLine(none).contains("/iter-000000010 is unreadable ("), errorLine(none));
         assertEquals(metrics, Files.readString(out.resolve("metrics.csv")), "a refused resume changes nothing");
+        CliTest.Result sample = run("sample", "--model", out.toString(), "--n", "5", "--out", tmp.resolve("s.csv").toString());
+        assertEquals(2, sample.code(), sample.err());
+        String line = sample.err().lines().filter(l -> l.startsWith("sample:")).findFirst().orElse(sample.err());
+        assertTrue(line.startsWith("sample: --model '" + out + "': no checkpoint in file:"), line);
+        assertTrue(Files.notExists(tmp.resolve("s.csv")));
         assertEquals(stored, Files.readString(runJson));
         assertTrue(Files.notExists(out.resolve(OutFolder.SCRATCH)));
     }
