@@ -42,7 +42,7 @@ final class Tables {
         try {
             raw = spark.read().parquet(path);
         } catch (Exception e) {
-            throw new IllegalArgumentException(spec + ": cannot be read as Parquet (" + firstLine(e) + ")", e);
+            throw new IllegalArgumentException(spec + ": cannot be read as Parquet (" + firstLine(root(e)) + ")", e);
         }
         try {
             VectorFrames.validateSchema(raw.schema());
@@ -69,7 +69,7 @@ final class Tables {
         try {
             raw = spark.read().option("header", "true").option("inferSchema", "true").csv(path);
         } catch (Exception e) {
-            throw new IllegalArgumentException(spec + ": cannot be read as CSV (" + firstLine(e) + ")", e);
+            throw new IllegalArgumentException(spec + ": cannot be read as CSV (" + firstLine(root(e)) + ")", e);
         }
         StructType schema = raw.schema();
         int fields = schema.fields().length;
@@ -289,6 +289,15 @@ final class Tables {
         } catch (IOException e) {
             throw new UncheckedIOException(spec + ": cannot read " + path + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The innermost cause: Spark wraps a reader's own message (the file and what is wrong) in job-failure text. */
+    static Throwable root(Throwable e) {
+        Throwable r = e;
+        while (r.getCause() != null && r.getCause() != r) {
+            r = r.getCause();
+        }
+        return r;
     }
 
     static String firstLine(Throwable e) {
