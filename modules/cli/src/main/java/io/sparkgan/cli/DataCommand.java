@@ -40,6 +40,7 @@ final class DataCommand implements Runnable {
             if (!n.equals("mnist") && !n.equals("fashion-mnist")) {
                 throw new UsageException("dataset '" + name + "' cannot be fetched; expected mnist or fashion-mnist");
             }
+            OutFolder.checkPath(dataDir, "--data-dir");
             Path dir = DatasetFetcher.fetch(n, dataDir, System.out);
             System.out.println(n + ": " + dir);
             return 0;

@@ -37,15 +37,20 @@ final class OutFolder implements AutoCloseable {
      * @throws UsageException when it is empty, a file, or inside a file
      */
     static void checkPath(Path out) {
+        checkPath(out, "--out");
+    }
+
+    /** As {@link #checkPath(Path)} for the folder named by {@code flag}. */
+    static void checkPath(Path out, String flag) {
         if (out.toString().isBlank()) {
-            throw new UsageException("--out is empty; expected a folder to create");
+            throw new UsageException(flag + " is empty; expected a folder to create");
         }
         if (Files.exists(out) && !Files.isDirectory(out)) {
-            throw new UsageException("--out '" + out + "' is a file; expected a folder to create");
+            throw new UsageException(flag + " '" + out + "' is a file; expected a folder to create");
         }
         for (Path p = out.toAbsolutePath().getParent(); p != null; p = p.getParent()) {
             if (Files.exists(p) && !Files.isDirectory(p)) {
-                throw new UsageException("--out '" + out + "' is inside '" + p + "', which is a file; expected a folder path");
+                throw new UsageException(flag + " '" + out + "' is inside '" + p + "', which is a file; expected a folder path");
             }
         }
     }

@@ -142,6 +142,10 @@ class BadInputTest {
         assertTrue(errorLine(proc).startsWith("train: --out '/proc/sparkgan-run' cannot be created ("), errorLine(proc));
         assertTrue(errorLine(proc).endsWith("); expected a folder you can write to"), errorLine(proc));
         assertEquals("x", Files.readString(file));
+        CliTest.Result fetch = run("data", "fetch", "mnist", "--data-dir", file.resolve("data").toString());
+        assertEquals(2, fetch.code());
+        assertTrue(fetch.err().contains("fetch: --data-dir '" + file.resolve("data") + "' is inside '" + file + "', which is a file; expected a folder path"),
+                fetch.err());
     }
 
     @Test
