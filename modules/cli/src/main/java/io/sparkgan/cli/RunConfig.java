@@ -54,6 +54,11 @@ public class RunConfig extends StrategyConfig {
         if (!imageSize.isEmpty() && !imageSize.matches("[1-9][0-9]*x[1-9][0-9]*")) {
             throw new IllegalArgumentException("image-size '" + imageSize + "' is not valid; expected HxW, e.g. 28x28");
         }
+        // The evaluation classifier is cached by dataset and seed and takes the images as fetched.
+        if (DataSources.NAMED.containsKey(dataset) && (channels != 1 || !imageSize.isEmpty())) {
+            throw new IllegalArgumentException((channels != 1 ? "channels " + channels : "image-size " + imageSize) + " does not apply to " + dataset
+                    + ", whose evaluation classifier takes its 28x28 grayscale images as they are; expected channels and image-size only with images: or idx: data");
+        }
         super.validate();
     }
 

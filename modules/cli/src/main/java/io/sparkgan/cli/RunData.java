@@ -69,6 +69,9 @@ final class RunData {
                 data = DataSources.load(spark, c.getDataset(), options(c));
             } catch (IllegalArgumentException e) {
                 throw new UsageException(e.getMessage());
+            } catch (java.io.UncheckedIOException e) {
+                // A file system that cannot be reached or read (a wrong hdfs:// address, no permission): the message names the path.
+                throw new UsageException(e.getMessage().lines().findFirst().orElse(e.getMessage()));
             }
             d = new RunData(data.frame(), data.shape(), data.description(),
                     new DataChecks.Facts(data.rows(), data.classes(), data.dimension(), data.shape(), data.description()), null, data);

@@ -203,6 +203,8 @@ class BadInputTest {
         assertEquals("train: dataset 'idx:a,' is malformed; expected idx:<images file>[,<labels file>]", refused(out, "--dataset", "idx:a,"));
         assertEquals("train: data-dir is empty; expected a folder or URI such as data or hdfs://namenode/data", refused(out, "--data-dir", ""));
         assertEquals("train: workers must be positive, got 0", refused(out, "--workers", "0"));
+        assertEquals("train: channels 3 does not apply to mnist, whose evaluation classifier takes its 28x28 grayscale images as they are;"
+                + " expected channels and image-size only with images: or idx: data", refused(out, "--dataset", "mnist", "--channels", "3"));
         assertEquals("train: dataset-size must be positive, got -5", refused(out, "--dataset-size", "-5"));
         assertEquals("train: generator-lr must be positive, got NaN", refused(out, "--generator-lr", "NaN"));
         assertEquals("train: keep-checkpoints must be positive, got 0", refused(out, "--keep-checkpoints", "0"));
