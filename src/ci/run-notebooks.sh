@@ -20,7 +20,9 @@ export JUPYTER_CONFIG_DIR="$root/target/scratch/jupyter-config"
 export JUPYTER_DATA_DIR="$root/target/scratch/jupyter-data"
 export MPLCONFIGDIR="$root/target/scratch/matplotlib"
 export IPYTHONDIR="$root/target/scratch/ipython"
-mkdir -p "$JUPYTER_RUNTIME_DIR" "$JUPYTER_CONFIG_DIR" "$JUPYTER_DATA_DIR" "$MPLCONFIGDIR" "$IPYTHONDIR"
+# nbconvert writes the kernel's connection file through Python's tempfile, npm its temporary files too.
+export TMPDIR="$root/target/scratch/tmp"
+mkdir -p "$JUPYTER_RUNTIME_DIR" "$JUPYTER_CONFIG_DIR" "$JUPYTER_DATA_DIR" "$MPLCONFIGDIR" "$IPYTHONDIR" "$TMPDIR"
 
 # The system python owns pandas/matplotlib and the python3 kernel; a pyenv python3 on PATH has neither.
 nbconvert=(/usr/bin/python3 -m nbconvert)
