@@ -128,7 +128,12 @@ final class RunData {
     }
 
     private static EvaluationClassifier classifier(SparkSession spark, RunConfig c, LoadedData train) {
-        LoadedData test = DataSources.load(spark, c.getDataset(), options(c).withSplit(DataOptions.TEST));
+        LoadedData test;
+        try {
+            test = DataSources.load(spark, c.getDataset(), options(c).withSplit(DataOptions.TEST));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage()); // a missing or malformed test split, before any training
+        }
         ImageShape s = train.shape();
         return EvaluationClassifier.loadOrTrain(spark, c.getDataset(), train.frame(), test.frame(), train.classes(),
                 s.height(), s.width(), s.channels(), c.getSeed(),
