@@ -11,6 +11,19 @@ root="$PWD"
 run_dir="$root/target/ci-notebook-run"
 out_dir="$root/target/notebooks"
 
+# Keep Jupyter's and matplotlib's per-user state out of $HOME. Set before anything imports
+# matplotlib: the import itself writes its config and font cache to ~/.config/matplotlib otherwise.
+export MPLBACKEND=Agg
+export PYDEVD_DISABLE_FILE_VALIDATION=1   # silences the kernel's debugger warning about frozen modules
+export JUPYTER_RUNTIME_DIR="$root/target/scratch/jupyter-runtime"
+export JUPYTER_CONFIG_DIR="$root/target/scratch/jupyter-config"
+export JUPYTER_DATA_DIR="$root/target/scratch/jupyter-data"
+export MPLCONFIGDIR="$root/target/scratch/matplotlib"
+export IPYTHONDIR="$root/target/scratch/ipython"
+# nbconvert writes the kernel's connection file through Python's tempfile, npm its temporary files too.
+export TMPDIR="$root/target/scratch/tmp"
+mkdir -p "$JUPYTER_RUNTIME_DIR" "$JUPYTER_CONFIG_DIR" "$JUPYTER_DATA_DIR" "$MPLCONFIGDIR" "$IPYTHONDIR" "$TMPDIR"
+
 # The system python owns pandas/matplotlib and the python3 kernel; a pyenv python3 on PATH has neither.
 nbconvert=(/usr/bin/python3 -m nbconvert)
 if ! /usr/bin/python3 -c 'import nbconvert, ipykernel, pandas, matplotlib' 2>/dev/null; then
@@ -40,15 +53,6 @@ bin/sparkgan compare --preset mdgan-mnist-mlp --dataset "idx:$mnist/t10k-images-
 rm -rf "$out_dir"
 mkdir -p "$out_dir/figures"
 export SPARKGAN_RUNS="$run_dir:$image_dir"
-export MPLBACKEND=Agg
-export PYDEVD_DISABLE_FILE_VALIDATION=1   # silences the kernel's debugger warning about frozen modules
-# Keep Jupyter's and matplotlib's per-user state out of $HOME.
-export JUPYTER_RUNTIME_DIR="$root/target/scratch/jupyter-runtime"
-export JUPYTER_CONFIG_DIR="$root/target/scratch/jupyter-config"
-export JUPYTER_DATA_DIR="$root/target/scratch/jupyter-data"
-export MPLCONFIGDIR="$root/target/scratch/matplotlib"
-export IPYTHONDIR="$root/target/scratch/ipython"
-mkdir -p "$JUPYTER_RUNTIME_DIR" "$JUPYTER_CONFIG_DIR" "$JUPYTER_DATA_DIR" "$MPLCONFIGDIR" "$IPYTHONDIR"
 
 failed=()
 for nb in "${notebooks[@]}"; do

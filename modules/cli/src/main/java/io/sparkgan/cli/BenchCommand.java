@@ -196,6 +196,7 @@ final class BenchCommand implements Callable<Integer> {
         if (workers <= 0 || rounds <= 0) {
             throw new UsageException("--workers and --rounds must be positive, got " + workers + " and " + rounds);
         }
+        Masters.check(master);
         java.nio.file.Path scratch = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "bench-" + java.util.UUID.randomUUID());
         org.apache.spark.sql.SparkSession spark = io.sparkgan.spark.SparkSessions.getOrCreate("sparkgan-bench", master, scratch);
         try {

@@ -3,7 +3,6 @@ package io.sparkgan.cli;
 import io.sparkgan.core.run.RunFolder;
 import io.sparkgan.spark.SparkSessions;
 import io.sparkgan.spark.StrategyConfig;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -53,39 +52,41 @@ final class CompareCommand implements Callable<Integer> {
             }
         }
         Path dir = out != null ? out : Path.of("runs", "compare-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-        if (Files.exists(dir) && !Files.isDirectory(dir)) {
-            throw new UsageException("--out '" + dir + "' is a file; expected a folder to create");
-        }
+        OutFolder.checkPath(dir);
         if (!RunFolder.isEmptyOrAbsent(dir) && !overwrite) {
             throw new UsageException("--out '" + dir + "' exists and is not empty; choose a new folder or pass --overwrite to replace it");
         }
+        Masters.check(options.master);
         RunData.preflight(base);
-        RunFolder.create(dir, overwrite);
-        Path scratch = dir.resolve(".scratch");
-        SparkSession spark = SparkSessions.getOrCreate("sparkgan-compare", options.master, scratch.resolve("spark"));
-        try {
-            for (String s : chosen) {
-                RunConfig c = Configs.fromMap(Configs.toMap(base));
-                c.setStrategy(s);
-                RunFolder run = RunFolder.create(dir.resolve(s), false);
-                TrainCommand.writeRunJson(run, c, spark, main.args);
-                System.err.println("compare: training " + s + " (" + c.getIterations() + " iterations, " + c.getWorkers() + " workers)");
-                RunExecutor.Outcome o;
-                try {
-                    o = RunExecutor.run(spark, c, run.dir(), false, s);
-                } catch (io.sparkgan.core.train.RunInterruptedException e) {
-                    throw new Main.Stopped("stopped at iteration " + e.iteration() + " of " + s + " (SIG" + io.sparkgan.core.train.StopSignal.cause()
-                            + "); " + s + "'s run folder can be continued with: sparkgan train --resume --out " + run.dir(), e);
+        try (OutFolder folder = OutFolder.open(dir, overwrite)) {
+            SparkSession spark = SparkSessions.getOrCreate("sparkgan-compare", options.master, folder.scratch().resolve("spark"));
+            try {
+                // Every strategy gets the same data, read and checked once.
+                RunData data = RunData.read(spark, base);
+                data.prepareScorer(spark, base);
+                folder.commit();
+                for (String s : chosen) {
+                    RunConfig c = Configs.fromMap(Configs.toMap(base));
+                    c.setStrategy(s);
+                    RunFolder run = RunFolder.create(dir.resolve(s), false);
+                    TrainCommand.writeRunJson(run, c, spark, main.args);
+                    System.err.println("compare: training " + s + " (" + c.getIterations() + " iterations, " + c.getWorkers() + " workers)");
+                    RunExecutor.Outcome o;
+                    try {
+                        o = RunExecutor.run(spark, c, data, run.dir(), false, s);
+                    } catch (io.sparkgan.core.train.RunInterruptedException e) {
+                        throw new Main.Stopped("stopped at iteration " + e.iteration() + " of " + s + " (SIG" + io.sparkgan.core.train.StopSignal.cause()
+                                + "); " + s + "'s run folder can be continued with: sparkgan train --resume --out " + run.dir(), e);
+                    }
+                    System.out.println(String.format(Locale.ROOT, "%-10s %s  wall_s=%.1f  bytes=%d", s, RunExecutor.summary(o.metrics()),
+                            o.summary().wallSeconds(), o.summary().totalBytes()));
                 }
-                System.out.println(String.format(Locale.ROOT, "%-10s %s  wall_s=%.1f  bytes=%d", s, RunExecutor.summary(o.metrics()),
-                        o.summary().wallSeconds(), o.summary().totalBytes()));
+                Report.write(dir, chosen, "sparkgan " + String.join(" ", main.args));
+                System.out.println("report: " + dir.resolve("report.html"));
+                return 0;
+            } finally {
+                spark.stop();
             }
-            Report.write(dir, chosen, "sparkgan " + String.join(" ", main.args));
-            System.out.println("report: " + dir.resolve("report.html"));
-            return 0;
-        } finally {
-            spark.stop();
-            Main.deleteRecursively(scratch);
         }
     }
 }

@@ -50,13 +50,36 @@ final class ConfigOptions {
     RunConfig resolve(java.util.function.Consumer<RunConfig> base) {
         RunConfig c = new RunConfig();
         base.accept(c);
+        Configs.File file = config == null ? null : Configs.load(config);
         // One preset, the flag's or else the file's, goes under the file's keys and the flags.
-        String named = preset == null ? null : preset.toLowerCase(Locale.ROOT);
-        if (config != null) {
-            c = Configs.read(config, c, named);
-        } else if (named != null) {
+        String named = presetName(file);
+        if (named != null) {
             Presets.apply(named, c);
         }
+        return flagsOnto(file == null ? c : Configs.apply(file, c));
+    }
+
+    /**
+     * A resumed run's configuration: the stored one with the config file's keys and the flags laid
+     * over it, validated. A preset is compared by name instead of being applied again: its values are
+     * already in the stored configuration, under whatever the run's file and flags changed.
+     */
+    RunConfig resolveOnto(RunConfig stored) {
+        RunConfig c = Configs.fromMap(Configs.toMap(stored));
+        Configs.File file = config == null ? null : Configs.load(config);
+        String named = presetName(file);
+        if (named != null && !named.equals(stored.getPreset())) {
+            throw new UsageException("--resume: 'preset' was " + (stored.getPreset().isEmpty() ? "none" : "'" + stored.getPreset() + "'")
+                    + " in this run but is now '" + named + "'; a resumed run keeps its configuration (only --iterations may grow)");
+        }
+        return flagsOnto(file == null ? c : Configs.apply(file, c));
+    }
+
+    private String presetName(Configs.File file) {
+        return preset != null ? preset.toLowerCase(Locale.ROOT) : file == null ? null : file.preset();
+    }
+
+    private RunConfig flagsOnto(RunConfig c) {
         if (dataDir != null) c.setDataDir(dataDir);
         if (imageSize != null) c.setImageSize(imageSize.toLowerCase(Locale.ROOT));
         if (channels != null) c.setChannels(channels);

@@ -6,12 +6,15 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
 
@@ -27,8 +30,17 @@ public final class Configs {
         return m.setPropertyNamingStrategy(PropertyNamingStrategies.KEBAB_CASE)
                 .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-                ;
+                // 1.5 for a count is a mistake to report, not a value to truncate.
+                .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
     }
+
+    /**
+     * A config file's keys, read and checked for form: {@code preset} apart (it is applied first,
+     * under the file's other keys), the rest to be laid over a configuration by {@link #apply}.
+     *
+     * @param preset the file's {@code preset} value in lower case, or null when it has none
+     */
+    record File(Path path, ObjectNode keys, String preset) {}
 
     /**
      * Reads {@code file} onto {@code base}: keys in the file replace base values, the rest stay. The
@@ -38,44 +50,136 @@ public final class Configs {
      * @param preset the preset named on the command line, or null to use the file's
      */
     public static RunConfig read(Path file, RunConfig base, String preset) {
+        File f = load(file);
+        String name = preset != null ? preset : f.preset();
+        if (name != null) {
+            Presets.apply(name, base);
+        }
+        return apply(f, base);
+    }
+
+    /** Reads and checks a config file (see {@link File}); nothing is applied yet. */
+    static File load(Path file) {
+        if (Files.isDirectory(file)) {
+            throw new UsageException("config file '" + file + "' is a folder; expected a YAML file");
+        }
         if (!Files.isReadable(file)) {
             throw new UsageException("config file '" + file + "' cannot be read; expected a readable YAML file");
         }
+        JsonNode tree;
         try {
-            com.fasterxml.jackson.databind.JsonNode tree = YAML.readTree(file.toFile());
-            if (tree == null || tree.isMissingNode() || tree.isNull() || tree.isEmpty()) {
-                throw new UsageException("config file '" + file + "' is empty; expected YAML keys such as 'iterations: 1000'");
-            }
-            if (!tree.isObject()) {
-                throw new UsageException("config file '" + file + "' holds a " + tree.getNodeType().toString().toLowerCase(java.util.Locale.ROOT)
-                        + "; expected YAML keys such as 'iterations: 1000'");
-            }
-            com.fasterxml.jackson.databind.node.ObjectNode keys = ((com.fasterxml.jackson.databind.node.ObjectNode) tree).deepCopy();
-            com.fasterxml.jackson.databind.JsonNode filePreset = keys.remove("preset");
-            String name = preset != null ? preset
-                    : filePreset != null && !filePreset.isNull() && !filePreset.asText().isEmpty() ? filePreset.asText().toLowerCase(java.util.Locale.ROOT) : null;
-            if (preset == null && name != null && !Presets.NAMES.contains(name)) {
-                throw new UsageException("config file '" + file + "': key 'preset' has value '" + filePreset.asText() + "'; expected one of " + Presets.NAMES);
-            }
-            if (name != null) {
-                Presets.apply(name, base);
-            }
-            return YAML.readerForUpdating(base).readValue(keys);
-        } catch (UnrecognizedPropertyException e) {
-            throw new UsageException("config file '" + file + "': unknown key '" + e.getPropertyName() + "'; expected one of "
-                    + new TreeSet<>(e.getKnownPropertyIds().stream().map(String::valueOf).toList()));
-        } catch (InvalidFormatException e) {
-            throw new UsageException("config file '" + file + "': key '" + path(e) + "' has value '" + e.getValue()
-                    + "'; expected " + e.getTargetType().getSimpleName().toLowerCase());
-        } catch (JsonMappingException e) {
-            Throwable root = e.getCause() instanceof IllegalArgumentException iae ? iae : e;
-            throw new UsageException("config file '" + file + "': key '" + path(e) + "': " + firstLine(root.getMessage()));
+            tree = YAML.readTree(file.toFile());
         } catch (JsonProcessingException e) {
             throw new UsageException("config file '" + file + "' is not valid YAML: " + firstLine(e.getOriginalMessage())
                     + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ")"));
         } catch (IOException e) {
             throw new UsageException("config file '" + file + "' cannot be read: " + e.getMessage());
         }
+        if (tree == null || tree.isMissingNode() || tree.isNull() || tree.isEmpty()) {
+            throw new UsageException("config file '" + file + "' is empty; expected YAML keys such as 'iterations: 1000'");
+        }
+        if (!tree.isObject()) {
+            throw new UsageException("config file '" + file + "' holds " + kind(tree) + "; expected YAML keys such as 'iterations: 1000'");
+        }
+        ObjectNode keys = ((ObjectNode) tree).deepCopy();
+        // An empty value ("dataset:") would reach the configuration as null and fail far from the file.
+        keys.fields().forEachRemaining(e -> {
+            if (e.getValue().isNull() && (e.getKey().equals("preset") || toMap(new RunConfig()).containsKey(e.getKey()))) {
+                throw new UsageException("config file '" + file + "': key '" + e.getKey() + "' has no value; expected " + expected(e.getKey()));
+            }
+        });
+        JsonNode filePreset = keys.remove("preset");
+        String name = null;
+        if (filePreset != null) {
+            if (!filePreset.isTextual() || !Presets.NAMES.contains(filePreset.asText().toLowerCase(Locale.ROOT))) {
+                throw new UsageException("config file '" + file + "': key 'preset' has value '" + text(filePreset) + "'; expected one of " + Presets.NAMES);
+            }
+            name = filePreset.asText().toLowerCase(Locale.ROOT);
+        }
+        return new File(file, keys, name);
+    }
+
+    /** Lays the file's keys (not its preset) over {@code base}. */
+    static RunConfig apply(File f, RunConfig base) {
+        Path file = f.path();
+        try {
+            return YAML.readerForUpdating(base).readValue(f.keys());
+        } catch (UnrecognizedPropertyException e) {
+            throw new UsageException("config file '" + file + "': unknown key '" + e.getPropertyName() + "'; expected one of "
+                    + new TreeSet<>(e.getKnownPropertyIds().stream().map(String::valueOf).toList()));
+        } catch (MismatchedInputException e) {
+            String key = path(e);
+            JsonNode value = f.keys().get(key);
+            throw new UsageException("config file '" + file + "': key '" + key + "' has value " + (value == null ? "?" : shown(value))
+                    + "; expected " + expected(key));
+        } catch (JsonMappingException e) {
+            JsonNode value = f.keys().get(path(e));
+            boolean wide = Configs.toMap(new RunConfig()).get(path(e)) instanceof Long || path(e).equals("seed");
+            if (value != null && value.isIntegralNumber() && (wide ? !value.canConvertToLong() : !value.canConvertToInt())) {
+                throw new UsageException("config file '" + file + "': key '" + path(e) + "' has value " + value.asText()
+                        + "; expected a whole number up to " + (wide ? Long.MAX_VALUE : Integer.MAX_VALUE));
+            }
+            Throwable root = e.getCause() instanceof IllegalArgumentException iae ? iae : e;
+            throw new UsageException("config file '" + file + "': key '" + path(e) + "': " + firstLine(root.getMessage()));
+        } catch (IOException e) {
+            throw new UsageException("config file '" + file + "' cannot be read: " + e.getMessage());
+        }
+    }
+
+    /** What a key takes, from the type of its setting. */
+    private static String expected(String key) {
+        Map<String, Object> defaults = toMap(new RunConfig());
+        Object d = defaults.get(key);
+        if (key.equals("preset")) {
+            return "one of " + Presets.NAMES;
+        }
+        switch (key) {
+            case "generator", "discriminator" -> {
+                return "a network such as mlp:128,128:relu";
+            }
+            case "dataset" -> {
+                return "a dataset: " + String.join(", ", io.sparkgan.data.Datasets.NAMES) + " (embedded), " + io.sparkgan.data.DataSources.SPECS;
+            }
+            case "strategy" -> {
+                return "one of " + io.sparkgan.spark.StrategyConfig.STRATEGIES;
+            }
+            case "exchange" -> {
+                return "one of " + io.sparkgan.spark.StrategyConfig.EXCHANGES;
+            }
+            case "objective" -> {
+                return "one of " + io.sparkgan.core.objective.Objectives.NAMES;
+            }
+            case "shards" -> {
+                return io.sparkgan.spark.ShardPlan.MODES;
+            }
+            default -> { }
+        }
+        if (d instanceof Integer || d instanceof Long) {
+            return "a whole number";
+        }
+        if (d instanceof Number) {
+            return "a number";
+        }
+        if (d instanceof Boolean) {
+            return "true or false";
+        }
+        return "a text value";
+    }
+
+    private static String kind(JsonNode n) {
+        return n.isArray() ? "a list" : n.isObject() ? "a mapping" : n.isTextual() ? "a text" : n.isNumber() ? "a number" : n.isBoolean() ? "a boolean" : "a value";
+    }
+
+    /** A value as the user wrote it, near enough: text quoted, lists and mappings in flow style. */
+    private static String shown(JsonNode n) {
+        if (n.isTextual()) {
+            return "'" + n.asText() + "'";
+        }
+        return n.isContainerNode() ? n.toString() + " (" + kind(n) + ")" : n.asText();
+    }
+
+    private static String text(JsonNode n) {
+        return n.isTextual() ? n.asText() : n.toString();
     }
 
     private static String path(JsonMappingException e) {

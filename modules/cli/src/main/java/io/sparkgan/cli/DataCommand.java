@@ -40,6 +40,7 @@ final class DataCommand implements Runnable {
             if (!n.equals("mnist") && !n.equals("fashion-mnist")) {
                 throw new UsageException("dataset '" + name + "' cannot be fetched; expected mnist or fashion-mnist");
             }
+            OutFolder.checkPath(dataDir, "--data-dir");
             Path dir = DatasetFetcher.fetch(n, dataDir, System.out);
             System.out.println(n + ": " + dir);
             return 0;
@@ -84,6 +85,7 @@ final class DataCommand implements Runnable {
                 throw new UsageException("--n must be positive, got " + n);
             }
             RunData.preflight(c);
+            Masters.check(master);
             Path scratch = Path.of(dataDir, ".scratch-" + java.util.UUID.randomUUID());
             SparkSession spark = SparkSessions.getOrCreate("sparkgan-data-score", master, scratch.resolve("spark"));
             try {

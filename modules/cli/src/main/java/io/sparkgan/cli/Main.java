@@ -63,7 +63,10 @@ public final class Main implements Runnable {
             if (System.getenv("SPARKGAN_DEBUG") != null) {
                 ex.printStackTrace(err);
             }
-            err.println(c.getCommandName() + ": failed: " + rootMessage(ex) + (System.getenv("SPARKGAN_DEBUG") == null ? " (set SPARKGAN_DEBUG=1 for the stack trace)" : ""));
+            // Our own I/O errors name the file ("cannot write checkpoint <dir>: <reason>"); their cause names only the reason.
+            String message = ex instanceof java.io.UncheckedIOException && ex.getMessage() != null
+                    ? ex.getMessage().lines().findFirst().orElse(ex.getMessage()) : rootMessage(ex);
+            err.println(c.getCommandName() + ": failed: " + message + (System.getenv("SPARKGAN_DEBUG") == null ? " (set SPARKGAN_DEBUG=1 for the stack trace)" : ""));
             err.flush();
             return 1;
         });

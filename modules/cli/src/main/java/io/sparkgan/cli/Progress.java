@@ -86,6 +86,18 @@ final class Progress implements TrainingListener {
         return sb.toString();
     }
 
+    /** A warning is a line of its own, on the terminal as in a log. */
+    @Override
+    public void onWarning(String message) {
+        if (bar != null) {
+            bar.pause();
+        }
+        log.println(message);
+        if (bar != null) {
+            bar.resume();
+        }
+    }
+
     @Override
     public void onEnd() {
         if (bar != null) {

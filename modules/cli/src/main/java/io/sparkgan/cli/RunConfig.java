@@ -32,9 +32,15 @@ public class RunConfig extends StrategyConfig {
             try {
                 DataSources.validateSpec(dataset);
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("dataset '" + dataset + "' is not understood; expected " + String.join(", ", Datasets.NAMES)
-                        + " (embedded), " + DataSources.SPECS);
+                String kind = dataset.contains(":") ? dataset.substring(0, dataset.indexOf(':')) : "";
+                // A known kind with a bad path ("csv:") is told what the path should be, not every kind there is.
+                throw new IllegalArgumentException(java.util.List.of("idx", "parquet", "csv", "images").contains(kind)
+                        ? e.getMessage().replaceFirst("^data spec", "dataset")
+                        : "dataset '" + dataset + "' is not understood; expected " + String.join(", ", Datasets.NAMES) + " (embedded), " + DataSources.SPECS);
             }
+        }
+        if (dataDir.isBlank()) {
+            throw new IllegalArgumentException("data-dir is empty; expected a folder or URI such as data or hdfs://namenode/data");
         }
         if (datasetSize <= 0) {
             throw new IllegalArgumentException("dataset-size must be positive, got " + datasetSize);
@@ -47,6 +53,11 @@ public class RunConfig extends StrategyConfig {
         }
         if (!imageSize.isEmpty() && !imageSize.matches("[1-9][0-9]*x[1-9][0-9]*")) {
             throw new IllegalArgumentException("image-size '" + imageSize + "' is not valid; expected HxW, e.g. 28x28");
+        }
+        // The evaluation classifier is cached by dataset and seed and takes the images as fetched.
+        if (DataSources.NAMED.containsKey(dataset) && (channels != 1 || !imageSize.isEmpty())) {
+            throw new IllegalArgumentException((channels != 1 ? "channels " + channels : "image-size " + imageSize) + " does not apply to " + dataset
+                    + ", whose evaluation classifier takes its 28x28 grayscale images as they are; expected channels and image-size only with images: or idx: data");
         }
         super.validate();
     }

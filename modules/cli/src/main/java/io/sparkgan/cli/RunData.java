@@ -3,7 +3,6 @@ package io.sparkgan.cli;
 import io.sparkgan.core.GanConfig;
 import io.sparkgan.core.GanRandom;
 import io.sparkgan.core.Generator;
-import io.sparkgan.core.nn.Networks;
 import io.sparkgan.core.train.Evaluator;
 import io.sparkgan.data.DataOptions;
 import io.sparkgan.data.DataSources;
@@ -33,41 +32,80 @@ final class RunData {
     static final int PLOT_ROWS = 2500;
 
     final Dataset<Row> frame;
-    final Evaluator evaluator;
     /** Image layout, or null for vectors. */
     final ImageShape shape;
     final String description;
+    /** What is known about the data, for the checks that must pass before any training. */
+    final DataChecks.Facts facts;
+    private final GaussianMixture mixture;
+    private final LoadedData loaded;
+    /** Scores samples: mode coverage, the evaluation classifier, or null; set by {@link #prepareScorer}. */
+    private Evaluator scorer;
 
-    private RunData(Dataset<Row> frame, Evaluator evaluator, ImageShape shape, String description) {
+    private RunData(Dataset<Row> frame, ImageShape shape, String description, DataChecks.Facts facts, GaussianMixture mixture, LoadedData loaded) {
         this.frame = frame;
-        this.evaluator = evaluator;
         this.shape = shape;
         this.description = description;
+        this.facts = facts;
+        this.mixture = mixture;
+        this.loaded = loaded;
     }
 
-    static RunData load(SparkSession spark, RunConfig c, Path runDir) {
+    /**
+     * Reads the run's data (headers, listings and the table check; the frame itself stays lazy) and
+     * checks that the run can work on it: the split across workers, the networks' input size, a
+     * conditional objective's labels. Nothing expensive has run when this refuses.
+     *
+     * @throws UsageException for missing or malformed data and for a run the data cannot support
+     */
+    static RunData read(SparkSession spark, RunConfig c) {
+        RunData d;
         if (c.synthetic()) {
             GaussianMixture mixture = Datasets.mixture(c.getDataset());
-            return new RunData(mixture.frame(spark, c.getDatasetSize(), c.getSeed()), new ModeCoverage(mixture.centres(), mixture.std()), null, c.getDataset());
+            d = new RunData(mixture.frame(spark, c.getDatasetSize(), c.getSeed()), null, c.getDataset(), DataChecks.Facts.of(c), mixture, null);
+        } else {
+            LoadedData data;
+            try {
+                data = DataSources.load(spark, c.getDataset(), options(c));
+            } catch (IllegalArgumentException e) {
+                throw new UsageException(e.getMessage());
+            } catch (java.io.UncheckedIOException e) {
+                // A file system that cannot be reached or read (a wrong hdfs:// address, no permission): the message names the path.
+                throw new UsageException(e.getMessage().lines().findFirst().orElse(e.getMessage()));
+            }
+            d = new RunData(data.frame(), data.shape(), data.description(),
+                    new DataChecks.Facts(data.rows(), data.classes(), data.dimension(), data.shape(), data.description()), null, data);
         }
-        DataOptions options = options(c);
-        LoadedData data = DataSources.load(spark, c.getDataset(), options);
-        checkNetworks(c, data);
-        Evaluator scorer = null;
-        if (DataSources.NAMED.containsKey(c.getDataset()) && data.shape() != null) {
-            scorer = classifier(spark, c, data);
+        DataChecks.check(c, d.facts);
+        return d;
+    }
+
+    /**
+     * Makes the scorer: mode coverage for the mixtures, the evaluation classifier for fetched datasets
+     * (from the cache, or trained now: the expensive step, so it comes after every check).
+     */
+    void prepareScorer(SparkSession spark, RunConfig c) {
+        if (mixture != null) {
+            scorer = new ModeCoverage(mixture.centres(), mixture.std());
+        } else if (DataSources.NAMED.containsKey(c.getDataset()) && loaded.shape() != null) {
+            scorer = classifier(spark, c, loaded);
         } else {
             System.err.println("note: " + c.getDataset() + " has no test split and no evaluation classifier; metrics.csv will hold losses only");
         }
-        Evaluator evaluator = data.shape() == null ? scorer : new ImageEvaluator(scorer, data.shape(), runDir);
-        return new RunData(data.frame(), evaluator, data.shape(), data.description());
+    }
+
+    /** How one run folder's samples are judged (image runs also write sample grids into it). */
+    Evaluator evaluator(Path runDir) {
+        return shape == null ? scorer : new ImageEvaluator(scorer, shape, runDir);
     }
 
     /**
      * Checks, before Spark starts, what can be checked without it: a fetched dataset's folder
-     * exists (any Hadoop FileSystem the default configuration reaches).
+     * exists (any Hadoop FileSystem the default configuration reaches), and whatever the data's
+     * known facts already rule out (a split or network the embedded mixtures or MNIST cannot take).
      */
     static void preflight(RunConfig c) {
+        DataChecks.check(c, DataChecks.Facts.of(c));
         if (!DataSources.NAMED.containsKey(c.getDataset())) {
             return;
         }
@@ -90,7 +128,12 @@ final class RunData {
     }
 
     private static EvaluationClassifier classifier(SparkSession spark, RunConfig c, LoadedData train) {
-        LoadedData test = DataSources.load(spark, c.getDataset(), options(c).withSplit(DataOptions.TEST));
+        LoadedData test;
+        try {
+            test = DataSources.load(spark, c.getDataset(), options(c).withSplit(DataOptions.TEST));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage()); // a missing or malformed test split, before any training
+        }
         ImageShape s = train.shape();
         return EvaluationClassifier.loadOrTrain(spark, c.getDataset(), train.frame(), test.frame(), train.classes(),
                 s.height(), s.width(), s.channels(), c.getSeed(),
@@ -106,15 +149,6 @@ final class RunData {
     /** Evaluation classifiers are cached beside the data they were trained on. */
     static String classifierCache(RunConfig c) {
         return c.getDataDir() + "/classifiers";
-    }
-
-    /** The dcgan layout is built for 28×28×1 images; say so before any training starts. */
-    private static void checkNetworks(RunConfig c, LoadedData data) {
-        boolean dcgan = c.getGenerator().kind().equals("dcgan") || c.getDiscriminator().kind().equals("dcgan");
-        int side = Networks.DCGAN_SIDE;
-        if (dcgan) {
-            data.checkFits(side * side, "the dcgan networks (" + side + "x" + side + "x1 images)");
-        }
     }
 
     /** The final picture of a run: a scatter against real points, or an image grid. */

@@ -1,6 +1,5 @@
 package io.sparkgan.cli;
 
-import io.sparkgan.core.checkpoint.CheckpointStore;
 import io.sparkgan.core.run.MetricsCsv;
 import io.sparkgan.core.run.RunFolder;
 import io.sparkgan.core.train.Evaluator;
@@ -28,22 +27,39 @@ final class RunExecutor {
     /** Outcome of one run. */
     record Outcome(Summary summary, Map<String, Double> metrics) {}
 
-    static Outcome run(SparkSession spark, RunConfig c, Path out, boolean resume, String label) throws java.io.IOException {
+    /**
+     * Trains one run on {@code data} (already read and checked, its scorer prepared) into {@code out}.
+     * metrics.csv is opened when the strategy reports where it starts: a resumed run keeps the rows
+     * up to the checkpoint it actually continues from, which may be older than the newest one if
+     * that one could not be read.
+     */
+    static Outcome run(SparkSession spark, RunConfig c, RunData data, Path out, boolean resume, String label) throws java.io.IOException {
         RunFolder run = new RunFolder(out);
-        RunData data = RunData.load(spark, c, out);
-        Evaluator evaluator = data.evaluator;
+        Evaluator evaluator = data.evaluator(out);
         GanModel model;
         List<IterationRecord> rows = new ArrayList<>();
-        int from = resume ? new CheckpointStore(run.checkpoints().toUri().toString()).latest().orElse(0) : 0;
         List<String> metricNames = evaluator == null ? List.of() : evaluator.metricNames();
-        try (MetricsCsv csv = new MetricsCsv(run.file(RunFolder.METRICS_CSV), metricNames, from)) {
+        MetricsCsv[] csv = new MetricsCsv[1];
+        Progress progress = new Progress(label, Progress.isTerminal());
+        TrainingListener opening = new TrainingListener() {
+            @Override
+            public void onStart(int start, int total) {
+                csv[0] = new MetricsCsv(run.file(RunFolder.METRICS_CSV), metricNames, start);
+                progress.onStart(start, total);
+            }
+        };
+        try {
             model = new GanEstimator().setConfig(c).setEvaluator(evaluator)
-                    .setListener(listeners(new Progress(label, Progress.isTerminal()), r -> {
-                        csv.append(r);
+                    .setListener(listeners(opening, progress, r -> {
+                        csv[0].append(r);
                         rows.add(r);
                     }, (mode, sizes, histogram) -> recordShards(run, mode, sizes, histogram)))
                     .setCheckpointDir(run.checkpoints().toUri().toString()).setResume(resume)
                     .fit(data.frame);
+        } finally {
+            if (csv[0] != null) {
+                csv[0].close();
+            }
         }
         Generator g = model.generator();
         Map<String, Double> last = !model.summary().metrics().isEmpty() || evaluator == null
@@ -116,9 +132,9 @@ final class RunExecutor {
         void onShards(String mode, long[] sizes, long[][] histogram);
     }
 
-    static TrainingListener listeners(TrainingListener progress, java.util.function.Consumer<IterationRecord> rows, ShardsListener shards) {
+    static TrainingListener listeners(TrainingListener start, TrainingListener progress, java.util.function.Consumer<IterationRecord> rows, ShardsListener shards) {
         return new TrainingListener() {
-            public void onStart(int s, int t) { progress.onStart(s, t); }
+            public void onStart(int s, int t) { start.onStart(s, t); }
             public void onProgress(int i, double d, double g) { progress.onProgress(i, d, g); }
             public void onRecord(IterationRecord r) {
                 rows.accept(r);
@@ -126,6 +142,7 @@ final class RunExecutor {
             }
             public void onShards(String mode, long[] sizes, long[][] histogram) { shards.onShards(mode, sizes, histogram); }
             public void onEnd() { progress.onEnd(); }
+            public void onWarning(String message) { progress.onWarning(message); }
         };
     }
 }

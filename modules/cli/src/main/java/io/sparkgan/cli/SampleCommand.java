@@ -11,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -43,13 +42,23 @@ final class SampleCommand implements Callable<Integer> {
         if (Files.exists(out) && !overwrite) {
             throw new UsageException("--out '" + out + "' exists; choose a new file or pass --overwrite");
         }
+        if (Files.isDirectory(out)) {
+            throw new UsageException("--out '" + out + "' is a folder; expected a file name ending in .csv or .png");
+        }
         if (!Files.isRegularFile(model.resolve(RunFolder.RUN_JSON))) {
             throw new UsageException("--model '" + model + "' is not a run folder (no run.json)");
         }
-        RunConfig c = Configs.fromMap((Map<?, ?>) new RunFolder(model).readJsonMap(RunFolder.RUN_JSON).get("config"));
+        RunConfig c = Resume.stored(model, "--model");
         CheckpointStore store = new CheckpointStore(model.resolve(RunFolder.CHECKPOINTS).toUri().toString());
-        int it = store.latest().orElseThrow(() -> new UsageException("--model '" + model + "' has no checkpoint yet"));
-        Generator g = Gan.generator(c, ModelParts.network(store.load(it), ModelParts.GENERATOR));
+        CheckpointStore.Loaded<org.deeplearning4j.nn.multilayer.MultiLayerNetwork> latest;
+        try {
+            latest = store.latestValid(Integer.MAX_VALUE, parts -> ModelParts.network(parts, ModelParts.GENERATOR), System.err::println)
+                    .orElseThrow(() -> new UsageException("--model '" + model + "' has no checkpoint yet"));
+        } catch (IllegalStateException e) {
+            throw new UsageException("--model '" + model + "': " + e.getMessage());
+        }
+        int it = latest.iteration();
+        Generator g = Gan.generator(c, latest.value());
         double[][] x = g.sample(g.latent(GanRandom.stream(seed != null ? seed : c.getSeed(), "sample", 0), n)).toDoubleMatrix();
         if (name.endsWith(".png")) {
             Plots.samples(out, "samples of " + model.getFileName() + " (iteration " + it + ")", null, x);

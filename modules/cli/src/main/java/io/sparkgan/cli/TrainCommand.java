@@ -4,7 +4,6 @@ import io.sparkgan.core.run.RunFolder;
 import io.sparkgan.core.train.RunInterruptedException;
 import io.sparkgan.core.train.StopSignal;
 import io.sparkgan.spark.SparkSessions;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -27,15 +26,16 @@ final class TrainCommand implements Callable<Integer> {
     Path out;
     @Option(names = "--overwrite", description = "Replace the contents of a non-empty --out.")
     boolean overwrite;
-    @Option(names = "--resume", description = "Continue the run in --out from its latest checkpoint (refuses a changed configuration; --iterations may grow).")
+    @Option(names = "--resume", description = "Continue the run in --out from its latest checkpoint with its stored configuration (flags and --config must match it; --iterations may grow).")
     boolean resume;
     @Option(names = "--strategy", description = "One of: standalone, mdgan, flgan.")
     String strategy;
     @Mixin
     ConfigOptions options;
 
-    RunConfig resolve() {
-        RunConfig c = options.resolve(x -> {});
+    /** The configuration: flags over the file over the defaults, or for --resume over the run's stored one. */
+    RunConfig resolve(RunConfig stored) {
+        RunConfig c = stored == null ? options.resolve(x -> {}) : options.resolveOnto(stored);
         if (strategy != null) {
             c.setStrategy(strategy.toLowerCase(Locale.ROOT));
             try {
@@ -49,39 +49,48 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws java.io.IOException {
-        RunConfig c = resolve();
         if (resume && overwrite) {
             throw new UsageException("--resume and --overwrite exclude each other: resume continues the run in --out, overwrite replaces it");
         }
-        if (Files.exists(out) && !Files.isDirectory(out)) {
-            throw new UsageException("--out '" + out + "' is a file; expected a folder to create");
-        }
+        OutFolder.checkPath(out);
+        RunConfig stored = resume ? Resume.stored(out) : null;
+        RunConfig c = resolve(stored);
         if (resume) {
-            checkResumable(c);
+            Resume.compare(stored, c);
+            Resume.checkFolder(out);
         } else if (!RunFolder.isEmptyOrAbsent(out) && !overwrite) {
             throw new UsageException("--out '" + out + "' exists and is not empty; choose a new folder, or pass --overwrite to replace it or --resume to continue it");
         }
+        Masters.check(options.master);
         RunData.preflight(c);
-        RunFolder run = RunFolder.create(out, overwrite);
-        Path scratch = run.file(".scratch");
-        SparkSession spark = SparkSessions.getOrCreate("sparkgan-train", options.master, scratch.resolve("spark"));
-        try {
-            if (!resume) {
-                writeRunJson(run, c, spark, main.args);
-            }
-            RunExecutor.Outcome o;
+        try (OutFolder folder = OutFolder.open(out, overwrite)) {
+            SparkSession spark = SparkSessions.getOrCreate("sparkgan-train", options.master, folder.scratch().resolve("spark"));
             try {
-                o = RunExecutor.run(spark, c, out, resume, "train " + c.getStrategy());
-            } catch (RunInterruptedException e) {
-                throw new Main.Stopped(e.checkpoint() >= 0
-                        ? "stopped at iteration " + e.iteration() + " (SIG" + StopSignal.cause() + "); checkpoint written; resume with: sparkgan train --resume --out " + out
-                        : "stopped at iteration " + e.iteration() + " (SIG" + StopSignal.cause() + "); the run kept no checkpoints, so it cannot be resumed", e);
+                RunData data = RunData.read(spark, c);
+                if (resume) {
+                    Resume.checkCheckpoint(c, out, data.facts);
+                }
+                data.prepareScorer(spark, c);
+                folder.commit();
+                RunFolder run = new RunFolder(out);
+                if (!resume) {
+                    writeRunJson(run, c, spark, main.args);
+                } else if (c.getIterations() != stored.getIterations()) {
+                    recordIterations(run, c.getIterations());
+                }
+                RunExecutor.Outcome o;
+                try {
+                    o = RunExecutor.run(spark, c, data, out, resume, "train " + c.getStrategy());
+                } catch (RunInterruptedException e) {
+                    throw new Main.Stopped(e.checkpoint() >= 0
+                            ? "stopped at iteration " + e.iteration() + " (SIG" + StopSignal.cause() + "); checkpoint written; resume with: sparkgan train --resume --out " + out
+                            : "stopped at iteration " + e.iteration() + " (SIG" + StopSignal.cause() + "); the run kept no checkpoints, so it cannot be resumed", e);
+                }
+                System.out.println(RunExecutor.summary(o.metrics()) + "  ->  " + out);
+                return 0;
+            } finally {
+                spark.stop();
             }
-            System.out.println(RunExecutor.summary(o.metrics()) + "  ->  " + out);
-            return 0;
-        } finally {
-            spark.stop();
-            Main.deleteRecursively(scratch);
         }
     }
 
@@ -92,21 +101,13 @@ final class TrainCommand implements Callable<Integer> {
         run.writeJson(RunFolder.RUN_JSON, runJson);
     }
 
-    private void checkResumable(RunConfig c) {
-        Path runJson = out.resolve(RunFolder.RUN_JSON);
-        if (!Files.exists(runJson)) {
-            throw new UsageException("--resume: '" + out + "' holds no run (no run.json)");
-        }
-        RunConfig before = Configs.fromMap((Map<?, ?>) new RunFolder(out).readJsonMap(RunFolder.RUN_JSON).get("config"));
-        Map<String, Object> was = Configs.toMap(before);
-        Map<String, Object> now = Configs.toMap(c);
-        was.remove("iterations");
-        now.remove("iterations");
-        for (String k : was.keySet()) {
-            if (!String.valueOf(was.get(k)).equals(String.valueOf(now.get(k)))) {
-                throw new UsageException("--resume: '" + k + "' was " + was.get(k) + " in this run but is now " + now.get(k)
-                        + "; a resumed run keeps its configuration (only --iterations may change)");
-            }
-        }
+    /** A resumed run that runs longer records its new length, so a later bare --resume continues to it. */
+    @SuppressWarnings("unchecked")
+    private static void recordIterations(RunFolder run, int iterations) {
+        Map<String, Object> runJson = new LinkedHashMap<>((Map<String, Object>) run.readJsonMap(RunFolder.RUN_JSON));
+        Map<String, Object> config = new LinkedHashMap<>((Map<String, Object>) runJson.get("config"));
+        config.put("iterations", iterations);
+        runJson.put("config", config);
+        run.writeJson(RunFolder.RUN_JSON, runJson);
     }
 }

@@ -47,7 +47,7 @@ class DriverFaultsTest {
     /** MD-GAN over a session, 3 workers, swaps every local epoch, checkpoints every 7 iterations. */
     static List<String> args(Path out, String... extra) {
         List<String> a = new ArrayList<>(List.of("train", "--strategy", "mdgan", "--workers", "3", "--k", "2", "--dataset", "grid25",
-                "--dataset-size", "600", "--iterations", "90", "--batch-size", "16", "--eval-every", "30", "--eval-samples", "200",
+                "--dataset-size", "600", "--iterations", "240", "--batch-size", "16", "--eval-every", "30", "--eval-samples", "200",
                 "--log-every", "5", "--checkpoint-every", "7", "--generator", "mlp:16,16:relu", "--discriminator", "mlp:16,16:leakyrelu",
                 "--master", "local[2]", "--seed", "3", "--out", out.toString()));
         a.addAll(List.of(extra));
@@ -130,13 +130,13 @@ class DriverFaultsTest {
         Random random = new Random(11);
         int reached = 0;
         int kills = 0;
-        for (int kill = 0; kill < 4 && reached < 90; kill++) {
+        for (int kill = 0; kill < 4 && reached < 240; kill++) {
             List<String> a = args(killed);
             if (kill > 0) {
                 a.add("--resume");
             }
             Process p = launch(a, tmp.resolve("kill-" + kill + ".err"));
-            waitPast(p, killed, reached + 3 + random.nextInt(12));
+            waitPast(p, killed, reached + 1 + random.nextInt(10));
             Thread.sleep(random.nextInt(150));
             kills += p.isAlive() ? 1 : 0;
             p.destroyForcibly();

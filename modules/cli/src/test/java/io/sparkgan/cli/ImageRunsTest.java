@@ -97,11 +97,12 @@ class ImageRunsTest {
         Files.writeString(csv, "a,b,c,label\n1,2,3,0\n4,5,6,1\n7,8,9,0\n1,1,1,1\n");
         CliTest.Result r = CliTest.run("train", "--dataset", "csv:" + csv, "--generator", "dcgan:8,4:relu:tanh",
                 "--discriminator", "dcgan:4,8:leakyrelu", "--iterations", "2", "--master", "local[2]", "--out", tmp.resolve("bad").toString());
-        assertEquals(1, r.code());
+        assertEquals(2, r.code());
         String line = r.err().lines().filter(l -> l.startsWith("train:")).findFirst().orElse(r.err());
-        assertTrue(line.startsWith("train: failed: data dimension 3 of "), line);
+        assertTrue(line.startsWith("train: data dimension 3 of "), line);
         assertTrue(line.contains(" does not fit the dcgan networks (28x28x1 images) (expects 784)"), line);
         assertTrue(idx[0].toFile().exists());
+        assertTrue(Files.notExists(tmp.resolve("bad")), "no run folder");
     }
 
     @Test

@@ -189,7 +189,7 @@ public final class DataSources {
         ImageShape shape = options.resizeTo() != null ? options.resizeTo() : new ImageShape(ih.rows(), ih.columns(), options.channels());
         String description = what + " (" + ih.count() + " images " + shape + (classes > 0 ? ", " + classes + " classes" : "")
                 + (options.resizeTo() != null ? ", resized from " + ih.rows() + "x" + ih.columns() : "") + ")";
-        return new LoadedData(IdxFrames.frame(spark, ih, lh, partitions, shape), shape.size(), classes, shape, description, classNames);
+        return new LoadedData(IdxFrames.frame(spark, ih, lh, partitions, shape), shape.size(), classes, shape, description, classNames, ih.count());
     }
 
     private static LoadedData images(SparkSession spark, String spec, String folder, DataOptions options, int partitions) {
@@ -200,6 +200,6 @@ public final class DataSources {
                 + (classes > 0 ? ", " + classes + " classes: " + String.join(", ", listing.classNames()) : "")
                 + (options.resizeTo() != null ? ", resized" : "") + ")";
         return new LoadedData(ImageFolder.frame(spark, listing, partitions, shape, options.resizeTo() != null), shape.size(), classes, shape,
-                description, listing.classNames());
+                description, listing.classNames(), listing.files().size());
     }
 }

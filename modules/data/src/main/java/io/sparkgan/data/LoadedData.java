@@ -15,8 +15,10 @@ import org.apache.spark.sql.Row;
  * @param shape image shape of the samples, null when they are not images
  * @param description one line for logs and reports, e.g. {@code mnist train split from data/mnist}
  * @param classNames a name per class (index = label) where the source has them, else empty
+ * @param rows the number of samples (known from headers, listings or the source check, so callers
+ *     can judge a split across workers before any job reads the data)
  */
-public record LoadedData(Dataset<Row> frame, int dimension, int classes, ImageShape shape, String description, List<String> classNames) {
+public record LoadedData(Dataset<Row> frame, int dimension, int classes, ImageShape shape, String description, List<String> classNames, long rows) {
     public LoadedData {
         classNames = classNames == null ? List.of() : List.copyOf(classNames);
         if (!classNames.isEmpty() && classNames.size() != classes) {

@@ -17,6 +17,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.NumericType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
@@ -30,6 +31,7 @@ import org.apache.spark.sql.types.StructType;
  */
 final class Tables {
     private static final String FILE_COLUMN = "__sparkgan_file";
+    private static final String RAGGED_COLUMN = "__sparkgan_ragged_line";
 
     private Tables() {}
 
@@ -40,7 +42,7 @@ final class Tables {
         try {
             raw = spark.read().parquet(path);
         } catch (Exception e) {
-            throw new IllegalArgumentException(spec + ": cannot be read as Parquet (" + firstLine(e) + ")", e);
+            throw new IllegalArgumentException(spec + ": cannot be read as Parquet (" + firstLine(root(e)) + ")", e);
         }
         try {
             VectorFrames.validateSchema(raw.schema());
@@ -67,9 +69,15 @@ final class Tables {
         try {
             raw = spark.read().option("header", "true").option("inferSchema", "true").csv(path);
         } catch (Exception e) {
-            throw new IllegalArgumentException(spec + ": cannot be read as CSV (" + firstLine(e) + ")", e);
+            throw new IllegalArgumentException(spec + ": cannot be read as CSV (" + firstLine(root(e)) + ")", e);
         }
         StructType schema = raw.schema();
+        int fields = schema.fields().length;
+        // Spark fills a short line with nulls and cuts a long one to the header's width without a
+        // word; read again with a corrupt-record column, which Spark sets on exactly those lines.
+        Dataset<Row> withRaggedLines = spark.read().option("header", "true").option("columnNameOfCorruptRecord", RAGGED_COLUMN)
+                .schema(schema.add(RAGGED_COLUMN, DataTypes.StringType, true)).csv(path);
+        int raggedIndex = fields;
         List<Integer> features = new ArrayList<>();
         List<String> ignored = new ArrayList<>();
         int labelIndex = -1;
@@ -103,6 +111,9 @@ final class Tables {
             return v;
         };
         Extractor checked = row -> {
+            if (!row.isNullAt(raggedIndex)) {
+                throw new BadRow(fieldCount(row.getString(raggedIndex), fields));
+            }
             for (int j = 0; j < idx.length; j++) {
                 if (row.isNullAt(idx[j])) {
                     throw new MissingValue(j);
@@ -111,7 +122,15 @@ final class Tables {
             return extract.values(row);
         };
         String note = ignored.isEmpty() ? "" : "; ignored non-numeric columns: " + String.join(", ", ignored);
-        return load(spark, spec, raw, checked, extract, labelIndex, j -> "column " + j + " ('" + names[idx[j]] + "')", partitions, note);
+        return load(spark, spec, withRaggedLines, checked, extract, labelIndex, j -> "column " + j + " ('" + names[idx[j]] + "')", partitions, note);
+    }
+
+    /** What is wrong with a line whose field count differs from the header's. */
+    private static String fieldCount(String line, int headerFields) {
+        // Quoted fields may hold commas; only an unquoted line can be counted by splitting.
+        int n = line.split(",", -1).length;
+        String count = line.indexOf('"') < 0 ? "it has " + n + (n == 1 ? " field" : " fields") : "its field count differs from the header's";
+        return count + " but the header has " + headerFields + "; expected the same number of fields on every line";
     }
 
     /** A row's features, or null when the whole vector is missing. */
@@ -121,6 +140,17 @@ final class Tables {
 
     private interface ColumnName extends Serializable {
         String of(int column);
+    }
+
+    /** Thrown inside the check for a line that is not a row of the table; caught there and turned into a finding. */
+    private static final class BadRow extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final String problem;
+
+        BadRow(String problem) {
+            super(null, null, false, false);
+            this.problem = problem;
+        }
     }
 
     /** Thrown inside the check for a missing CSV value; caught there and turned into a finding. */
@@ -210,7 +240,7 @@ final class Tables {
         }
         int classes = labelled ? (int) maxLabel + 1 : 0;
         String description = spec + " (" + offset + " rows of " + dimension + " features" + (labelled ? ", " + classes + " classes" : "") + note + ")";
-        return new LoadedData(frame, dimension, classes, null, description, List.of());
+        return new LoadedData(frame, dimension, classes, null, description, List.of(), offset);
     }
 
     /** The first problem of one row (updating the partition's dimension and largest label), or null. */
@@ -220,6 +250,8 @@ final class Tables {
             v = extract.values(row);
         } catch (MissingValue e) {
             return column.of(e.column) + " is empty; expected a number";
+        } catch (BadRow e) {
+            return e.problem;
         }
         if (v == null) {
             return "the features are missing (null); expected a vector";
@@ -257,6 +289,15 @@ final class Tables {
         } catch (IOException e) {
             throw new UncheckedIOException(spec + ": cannot read " + path + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The innermost cause: Spark wraps a reader's own message (the file and what is wrong) in job-failure text. */
+    static Throwable root(Throwable e) {
+        Throwable r = e;
+        while (r.getCause() != null && r.getCause() != r) {
+            r = r.getCause();
+        }
+        return r;
     }
 
     static String firstLine(Throwable e) {

@@ -64,6 +64,7 @@ class TablesTest {
         assertEquals(3, d.classes());
         assertNull(d.shape());
         assertEquals("csv:" + p + " (3 rows of 2 features, 3 classes; ignored non-numeric columns: name)", d.description());
+        assertEquals(3, d.rows());
         List<Row> rows = d.frame().collectAsList();
         assertArrayEquals(new double[] {1, 2}, features(rows.get(0)));
         assertArrayEquals(new double[] {3.5, -4}, features(rows.get(1)));
@@ -93,6 +94,15 @@ class TablesTest {
         Path empty = csv("empty.csv", "a,b\n1,2\n3,\n");
         assertEquals("csv:" + empty + ": row 1 of <file>: column 1 ('b') is empty; expected a number",
                 message(() -> DataSources.load(spark, "csv:" + empty, DataOptions.defaults()), empty));
+        Path longRow = csv("long.csv", "a,b\n1,2\n4,5,6\n7,8\n");
+        assertEquals("csv:" + longRow + ": row 1 of <file>: it has 3 fields but the header has 2; expected the same number of fields on every line",
+                message(() -> DataSources.load(spark, "csv:" + longRow, DataOptions.defaults()), longRow));
+        Path shortRow = csv("short.csv", "a,b,label\n1,2,0\n3,4,1\n5,1\n");
+        assertEquals("csv:" + shortRow + ": row 2 of <file>: it has 2 fields but the header has 3; expected the same number of fields on every line",
+                message(() -> DataSources.load(spark, "csv:" + shortRow, DataOptions.defaults()), shortRow));
+        Path quoted = csv("quoted.csv", "a,b,name\n1,2,\"x, y\"\n3,4,z,w\n");
+        assertEquals("csv:" + quoted + ": row 1 of <file>: it has 4 fields but the header has 3; expected the same number of fields on every line",
+                message(() -> DataSources.load(spark, "csv:" + quoted, DataOptions.defaults()), quoted));
         Path label = csv("label.csv", "a,label\n1,0\n2,0.5\n");
         assertEquals("csv:" + label + ": row 1 of <file>: label 0.5 is not a class index; expected 0, 1, 2, ...",
                 message(() -> DataSources.load(spark, "csv:" + label, DataOptions.defaults()), label));

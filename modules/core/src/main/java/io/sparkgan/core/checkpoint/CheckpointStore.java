@@ -11,6 +11,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
@@ -121,6 +123,72 @@ public final class CheckpointStore {
     public Optional<Integer> latest() {
         List<Integer> all = iterations();
         return all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1));
+    }
+
+    /**
+     * A checkpoint read back.
+     *
+     * @param iteration the iteration it was written at
+     * @param uri its folder, e.g. {@code file:/runs/a/checkpoints/iter-000000300}
+     * @param value what the caller's parser made of its parts
+     */
+    public record Loaded<T>(int iteration, String uri, T value) {}
+
+    /**
+     * The newest checkpoint at or before {@code atMost} that can be read back. Checkpoints are tried
+     * newest first: each one's parts go to {@code parse}, and one whose parts cannot be read or that
+     * {@code parse} rejects with any runtime exception (a truncated zip, malformed JSON, a missing
+     * part) is skipped for the next older one. Each skipped checkpoint is reported through
+     * {@code warn} once one is found, as {@code checkpoint <uri> is unreadable (<reason>); using
+     * iter-000000200}.
+     *
+     * <p>Why: writing under a temporary name and renaming means a killed writer never leaves a
+     * checkpoint that looks complete, but storage can still return damaged bytes (a full disk, a copy
+     * cut short, a file truncated by hand); the previous complete checkpoint is then where a run can
+     * continue from. {@code parse} should read every part the caller will use, so that damage is
+     * found here rather than halfway through restoring.
+     *
+     * @param atMost the highest iteration wanted ({@link Integer#MAX_VALUE} for the newest)
+     * @param parse turns a checkpoint's parts (by name) into what the caller restores from
+     * @param warn receives one line per skipped checkpoint
+     * @return empty when there is no checkpoint at or before {@code atMost}
+     * @throws IllegalStateException when there are such checkpoints but none can be read; the
+     *     message names each one with its reason
+     */
+    public <T> Optional<Loaded<T>> latestValid(int atMost, Function<Map<String, byte[]>, T> parse, Consumer<String> warn) {
+        List<Integer> all = iterations();
+        List<String> skipped = new ArrayList<>();
+        for (int i = all.size() - 1; i >= 0; i--) {
+            int it = all.get(i);
+            if (it > atMost) {
+                continue;
+            }
+            String uri = new Path(root, name(it)).toString();
+            T value;
+            try {
+                value = parse.apply(load(it));
+            } catch (RuntimeException e) {
+                skipped.add(uri + " is unreadable (" + reason(e) + ")");
+                continue;
+            }
+            for (String s : skipped) {
+                warn.accept("checkpoint " + s + "; using " + name(it));
+            }
+            return Optional.of(new Loaded<>(it, uri, value));
+        }
+        if (!skipped.isEmpty()) {
+            throw new IllegalStateException("no checkpoint in " + root + " can be read: " + String.join("; ", skipped));
+        }
+        return Optional.empty();
+    }
+
+    private static String reason(Throwable e) {
+        String m = e.getMessage();
+        if (m == null || m.isBlank()) {
+            Throwable cause = e.getCause();
+            return cause != null && cause != e ? reason(cause) : e.getClass().getSimpleName();
+        }
+        return m.lines().findFirst().orElse(m).trim();
     }
 
     /** The parts of checkpoint {@code iteration} as bytes, by name. */

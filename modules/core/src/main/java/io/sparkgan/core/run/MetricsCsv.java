@@ -30,14 +30,20 @@ public final class MetricsCsv implements Closeable {
 
     /**
      * Opens {@code path} for appending. A fresh file gets the header; a resumed run first drops the
-     * rows after {@code keepUpTo} (iterations the resumed run will redo).
+     * rows after {@code keepUpTo} (iterations the resumed run will redo) and a last line without its
+     * newline (a row a killed process was writing), so no row is lost or repeated.
      */
     public MetricsCsv(Path path, List<String> metricColumns, int keepUpTo) {
         this.metricColumns = List.copyOf(metricColumns);
         try {
             List<String> kept = new ArrayList<>();
             if (Files.exists(path)) {
-                List<String> lines = Files.readAllLines(path, StandardCharsets.UTF_8);
+                String text = Files.readString(path, StandardCharsets.UTF_8);
+                // Rows are written whole and then flushed, so only the last line can be cut short.
+                List<String> lines = new ArrayList<>(text.lines().toList());
+                if (!text.isEmpty() && !text.endsWith("\n") && !lines.isEmpty()) {
+                    lines.remove(lines.size() - 1);
+                }
                 if (!lines.isEmpty() && !lines.get(0).equals(header())) {
                     throw new IllegalStateException(path + " has columns " + lines.get(0) + " but this run writes " + header());
                 }

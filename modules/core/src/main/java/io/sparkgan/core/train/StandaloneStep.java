@@ -10,6 +10,7 @@ import io.sparkgan.core.checkpoint.CheckpointStore;
 import io.sparkgan.core.checkpoint.ModelParts;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
@@ -68,10 +69,18 @@ public final class StandaloneStep implements TrainingLoop.Step {
 
     @Override
     public void restore(Map<String, byte[]> parts) {
+        MultiLayerNetwork gn = ModelParts.network(parts, ModelParts.GENERATOR);
+        MultiLayerNetwork dn = ModelParts.network(parts, ModelParts.DISCRIMINATOR);
         State s = ModelParts.json(parts, STATE, State.class);
-        Generator g = Gan.generator(config, ModelParts.network(parts, ModelParts.GENERATOR));
-        Discriminator d = new Discriminator(ModelParts.network(parts, ModelParts.DISCRIMINATOR), Gan.objective(config));
-        sampler.restore(s.sampler());
+        TrainingLoop.checkShape("generator", generator.network(), gn, null);
+        TrainingLoop.checkShape("discriminator", discriminator.network(), dn, config.getObjective());
+        Generator g = Gan.generator(config, gn);
+        Discriminator d = new Discriminator(dn, Gan.objective(config));
+        try {
+            sampler.restore(s.sampler());
+        } catch (IllegalStateException e) {
+            throw new CheckpointMismatchException("data", e.getMessage());
+        }
         generator = g;
         discriminator = d;
         latentRng = GanRandom.fromState(s.latentRng());

@@ -1,16 +1,12 @@
 package io.sparkgan.core.train;
 
-import io.sparkgan.core.BatchSampler;
 import io.sparkgan.core.Discriminator;
-import io.sparkgan.core.Gan;
 import io.sparkgan.core.GanConfig;
-import io.sparkgan.core.GanRandom;
 import io.sparkgan.core.Generator;
 import io.sparkgan.core.checkpoint.CheckpointStore;
-import io.sparkgan.core.checkpoint.ModelParts;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
@@ -19,20 +15,17 @@ import org.nd4j.linalg.api.buffer.DataType;
  * X = G(z); the discriminator takes L steps on (real batch, X); the discriminator's feedback on X is
  * backpropagated through the generator. This makes it the reference the distributed strategies are
  * checked against, step for step.
+ *
+ * <p>A convenience over {@link StandaloneStep} in the shared {@link TrainingLoop}: checkpoints,
+ * resume and cadence are the loop's, as for every strategy.
  */
 public final class StandaloneTrainer {
-    static final String STATE = "state.json";
-
     private final GanConfig config;
-    private final DataType dtype;
     private final Evaluator evaluator;
     private final CheckpointStore checkpoints;
-    private Generator generator;
-    private Discriminator discriminator;
-    private final BatchSampler sampler;
-    private GanRandom latentRng;
+    private final StandaloneStep step;
+    private TrainingLoop.Progress resumedAt;
     private int iteration;
-    private double wallBefore;
 
     /**
      * @param data the training samples, one row each (the union of all shards)
@@ -45,24 +38,18 @@ public final class StandaloneTrainer {
 
     /** @param labels one class per sample (null for unlabelled data); a conditional objective needs them */
     public StandaloneTrainer(GanConfig config, float[][] data, int[] labels, DataType dtype, Evaluator evaluator, CheckpointStore checkpoints) {
-        config.validate();
         this.config = config;
-        this.dtype = dtype;
         this.evaluator = evaluator;
         this.checkpoints = checkpoints;
-        int dim = data[0].length;
-        this.generator = Gan.generator(config, dim, dtype);
-        this.discriminator = Gan.discriminator(config, dim, 0, dtype);
-        this.sampler = new BatchSampler(data, labels, GanRandom.stream(config.getSeed(), "worker", 0));
-        this.latentRng = GanRandom.stream(config.getSeed(), "latent", 0);
+        this.step = new StandaloneStep(config, data, labels, dtype);
     }
 
     public Generator generator() {
-        return generator;
+        return step.generator();
     }
 
     public Discriminator discriminator() {
-        return discriminator;
+        return step.discriminator();
     }
 
     public int iteration() {
@@ -71,9 +58,9 @@ public final class StandaloneTrainer {
 
     /** One generator update (with its L discriminator steps); returns {d loss, g loss}. */
     public double[] iterate() {
-        double[] losses = LocalIteration.run(generator, discriminator, sampler, latentRng, config.getBatchSize(), config.getLocalSteps(), dtype);
+        TrainingLoop.Outcome o = step.run(iteration, iteration + 1, false);
         iteration++;
-        return losses;
+        return new double[] {o.dLoss(), o.gLoss()};
     }
 
     /**
@@ -87,54 +74,42 @@ public final class StandaloneTrainer {
 
     /** As {@link #train(TrainingListener)}, reporting {@code traffic} (e.g. the initial data transfer) in every row. */
     public Map<String, Double> train(TrainingListener listener, Traffic traffic) {
-        Cadence cadence = new Cadence(config, listener, wallBefore);
-        listener.onStart(iteration, config.getIterations());
-        while (iteration < config.getIterations()) {
-            double[] losses = iterate();
-            cadence.after(iteration - 1, iteration, losses[0], losses[1], traffic, evaluator == null ? null : this::evaluate);
-            if (checkpoints != null && cadence.checkpointDue(iteration - 1, iteration)) {
-                saveCheckpoint(cadence.wallSeconds());
-            }
-        }
-        listener.onEnd();
-        return cadence.lastMetrics();
+        TrainingLoop.Progress from = resumedAt != null ? resumedAt
+                : new TrainingLoop.Progress(iteration, 0, traffic, 0, 0, Cadence.Window.EMPTY);
+        TrainingLoop.Result r = new TrainingLoop(config, evaluator, listener, checkpoints).run(step, from, resumedAt != null);
+        resumedAt = null;
+        iteration = r.iteration();
+        return r.metrics();
     }
 
     /** Scores {@code evalSamples} fresh samples drawn from a stream of their own (training draws are unaffected). */
     public Map<String, Double> evaluate() {
-        return evaluator.score(generator, config, iteration);
+        return evaluator.score(generator(), config, iteration);
     }
 
-    private void saveCheckpoint(double wallSeconds) {
-        Map<String, CheckpointStore.PartWriter> parts = new LinkedHashMap<>();
-        parts.put(ModelParts.GENERATOR, ModelParts.network(generator.network()));
-        parts.put(ModelParts.DISCRIMINATOR, ModelParts.network(discriminator.network()));
-        parts.put(STATE, ModelParts.json(new State(iteration, wallSeconds, latentRng.state(), sampler.state())));
-        checkpoints.save(iteration, parts);
-        checkpoints.prune(config.getKeepCheckpoints());
+    /** {@link #resume(Consumer)} reporting skipped checkpoints on standard error. */
+    public Optional<Integer> resume() {
+        return resume(System.err::println);
     }
 
     /**
-     * Restores the latest checkpoint, if there is one: networks with optimizer state, RNG streams,
-     * the sampler's position and the iteration count, so the run continues as if never stopped.
+     * Restores the newest readable checkpoint, if there is one: networks with optimizer state, RNG
+     * streams, the sampler's position and the iteration count, so the run continues as if never
+     * stopped ({@link TrainingLoop#restore}).
      *
      * @return the iteration resumed from
+     * @throws IllegalStateException when checkpoints exist but none can be read
+     * @throws CheckpointMismatchException when the checkpoint belongs to another configuration or data, naming it and the difference
      */
-    public Optional<Integer> resume() {
-        Optional<Integer> latest = checkpoints == null ? Optional.empty() : checkpoints.latest();
-        latest.ifPresent(it -> {
-            Map<String, byte[]> parts = checkpoints.load(it);
-            generator = Gan.generator(config, ModelParts.network(parts, ModelParts.GENERATOR));
-            discriminator = new Discriminator(ModelParts.network(parts, ModelParts.DISCRIMINATOR), Gan.objective(config));
-            State s = ModelParts.json(parts, STATE, State.class);
-            iteration = s.iteration();
-            wallBefore = s.wallSeconds();
-            latentRng = GanRandom.fromState(s.latentRng());
-            sampler.restore(s.sampler());
+    public Optional<Integer> resume(Consumer<String> warn) {
+        if (checkpoints == null) {
+            return Optional.empty();
+        }
+        Optional<CheckpointStore.Loaded<TrainingLoop.Progress>> found = TrainingLoop.restore(checkpoints, step, warn);
+        found.ifPresent(l -> {
+            resumedAt = l.value();
+            iteration = l.value().iteration();
         });
-        return latest;
+        return found.map(CheckpointStore.Loaded::iteration);
     }
-
-    /** What a checkpoint holds besides the networks. */
-    public record State(int iteration, double wallSeconds, GanRandom.State latentRng, BatchSampler.State sampler) {}
 }

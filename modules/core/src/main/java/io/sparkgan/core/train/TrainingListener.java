@@ -18,4 +18,12 @@ public interface TrainingListener {
     default void onShards(String mode, long[] sizes, long[][] classHistogram) {}
 
     default void onEnd() {}
+
+    /**
+     * Something the user should know that does not stop the run, e.g. a damaged checkpoint skipped
+     * for an older one. Logged by default; a command line prints it as a line of its own.
+     */
+    default void onWarning(String message) {
+        org.slf4j.LoggerFactory.getLogger(TrainingListener.class).warn(message);
+    }
 }

@@ -5,7 +5,6 @@ import io.sparkgan.core.Generator;
 import io.sparkgan.core.checkpoint.CheckpointStore;
 import io.sparkgan.core.checkpoint.ModelParts;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -38,6 +37,15 @@ public final class TrainingLoop {
         this.evaluator = evaluator;
         this.listener = listener;
         this.store = store;
+    }
+
+    /** Throws a {@link CheckpointMismatchException} when a restored network's shape is not the one this configuration builds. */
+    public static void checkShape(String role, org.deeplearning4j.nn.multilayer.MultiLayerNetwork expected,
+            org.deeplearning4j.nn.multilayer.MultiLayerNetwork found, String objective) {
+        java.util.Optional<String> wrong = io.sparkgan.core.checkpoint.NetworkShape.mismatch(role, expected, found);
+        if (wrong.isPresent()) {
+            throw new CheckpointMismatchException("configuration", wrong.get() + (objective == null ? "" : " (objective " + objective + ")"));
+        }
     }
 
     /** Where a run stood at a checkpoint: what the loop itself keeps across a resume. */
@@ -127,15 +135,47 @@ public final class TrainingLoop {
      * @param initial traffic before training (e.g. the data sent to the driver once)
      */
     public Result run(Step step, boolean resume, Traffic initial) {
-        Progress at = new Progress(0, 0, initial, 0, 0, Cadence.Window.EMPTY);
-        boolean resumed = false;
-        if (resume && store != null) {
-            Optional<Progress> p = restore(step);
-            if (p.isPresent()) {
-                at = p.get();
-                resumed = true;
+        Optional<Progress> restored = resume && store != null ? restore(store, step, listener::onWarning).map(CheckpointStore.Loaded::value) : Optional.empty();
+        return run(step, restored.orElse(start(initial)), restored.isPresent());
+    }
+
+    /** Where a fresh run starts: iteration 0, with {@code initial} traffic already counted. */
+    public static Progress start(Traffic initial) {
+        return new Progress(0, 0, initial, 0, 0, Cadence.Window.EMPTY);
+    }
+
+    /**
+     * Restores {@code step} from the newest checkpoint in {@code store} that reads back whole; a
+     * damaged one is skipped for the one before it, reported through {@code warn} (a disk error or a
+     * copy cut short can leave one although checkpoints are written under a temporary name and
+     * renamed). A readable checkpoint of another run is not skipped: it stops the resume.
+     *
+     * @throws IllegalStateException when checkpoints exist but none can be read
+     * @throws CheckpointMismatchException naming the checkpoint, when it belongs to another configuration or data
+     */
+    public static Optional<CheckpointStore.Loaded<Progress>> restore(CheckpointStore store, Step step, java.util.function.Consumer<String> warn) {
+        CheckpointMismatchException[] mismatch = new CheckpointMismatchException[1];
+        Optional<CheckpointStore.Loaded<Progress>> found = store.latestValid(Integer.MAX_VALUE, parts -> {
+            Progress p = ModelParts.json(parts, PROGRESS, Progress.class);
+            try {
+                step.restore(parts);
+            } catch (CheckpointMismatchException e) {
+                mismatch[0] = e; // readable, so not to be skipped: reported below with the checkpoint's name
             }
+            return p;
+        }, warn);
+        if (mismatch[0] != null) {
+            throw new CheckpointMismatchException(mismatch[0].of(), mismatch[0].detail(), found.get().uri());
         }
+        return found;
+    }
+
+    /**
+     * Trains {@code step} from {@code at} up to the configured iterations.
+     *
+     * @param resumed whether {@code step} was restored from a checkpoint (a fresh run initialises its workers)
+     */
+    public Result run(Step step, Progress at, boolean resumed) {
         int iteration = at.iteration();
         Traffic traffic = at.traffic();
         int restores = at.restores();
@@ -193,39 +233,4 @@ public final class TrainingLoop {
         store.prune(config.getKeepCheckpoints());
     }
 
-    /**
-     * Restores the newest checkpoint that reads back whole. A checkpoint is written under a temporary
-     * name and renamed when complete, but a file system can still hand back a damaged one (a disk
-     * error, a copy cut short); it is skipped, with a line naming it, for the one before.
-     */
-    private Optional<Progress> restore(Step step) {
-        List<Integer> iterations = store.iterations();
-        String newestError = null;
-        for (int i = iterations.size() - 1; i >= 0; i--) {
-            String name = store.uri() + "/" + String.format("iter-%09d", iterations.get(i));
-            try {
-                Map<String, byte[]> parts = store.load(iterations.get(i));
-                Progress p = ModelParts.json(parts, PROGRESS, Progress.class);
-                step.restore(parts);
-                return Optional.of(p);
-            } catch (RuntimeException e) {
-                String reason = firstLine(e);
-                newestError = newestError == null ? reason : newestError;
-                LOG.warn("checkpoint {} is unreadable ({}); trying the one before it", name, reason);
-            }
-        }
-        if (!iterations.isEmpty()) {
-            throw new IllegalStateException("no readable checkpoint in " + store.uri() + "; the newest failed with: " + newestError);
-        }
-        return Optional.empty();
-    }
-
-    private static String firstLine(Throwable e) {
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root && root.getMessage() == null) {
-            root = root.getCause();
-        }
-        String m = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
-        return m.lines().findFirst().orElse(m);
-    }
 }

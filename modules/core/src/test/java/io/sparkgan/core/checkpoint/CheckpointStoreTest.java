@@ -92,4 +92,39 @@ class CheckpointStoreTest {
         assertEquals(List.of(1, 3), store.iterations());
         assertArrayEquals(new byte[] {3}, store.load(3).get("x"));
     }
+
+    @Test
+    void latestValidSkipsCheckpointsThatDoNotParseAndNamesEachOne() {
+        CheckpointStore store = new CheckpointStore(dir.toUri().toString());
+        for (int it : new int[] {10, 20, 30, 40}) {
+            store.save(it, Map.of("v", CheckpointStore.PartWriter.bytes(new byte[] {(byte) (it == 30 || it == 40 ? 0 : it)})));
+        }
+        java.util.function.Function<Map<String, byte[]>, Integer> parse = parts -> {
+            byte b = parts.get("v")[0];
+            if (b == 0) {
+                throw new IllegalStateException("zero byte\nsecond line");
+            }
+            return (int) b;
+        };
+        List<String> warnings = new java.util.ArrayList<>();
+        CheckpointStore.Loaded<Integer> l = store.latestValid(Integer.MAX_VALUE, parse, warnings::add).orElseThrow();
+        assertEquals(20, l.iteration());
+        assertEquals(20, l.value());
+        String root = store.uri();
+        assertEquals(root + "/iter-000000020", l.uri());
+        assertEquals(List.of(
+                "checkpoint " + root + "/iter-000000040 is unreadable (zero byte); using iter-000000020",
+                "checkpoint " + root + "/iter-000000030 is unreadable (zero byte); using iter-000000020"), warnings);
+        assertEquals(10, store.latestValid(15, parse, warnings::add).orElseThrow().iteration(), "at most 15");
+        assertEquals(Optional.empty(), store.latestValid(5, parse, warnings::add), "none at or before 5");
+        assertEquals(2, warnings.size(), "only checkpoints that were tried are reported");
+
+        IllegalStateException none = assertThrows(IllegalStateException.class, () -> store.latestValid(Integer.MAX_VALUE, parts -> {
+            throw new IllegalArgumentException("bad");
+        }, warnings::add));
+        assertEquals("no checkpoint in " + root + " can be read: " + root + "/iter-000000040 is unreadable (bad); " + root
+                + "/iter-000000030 is unreadable (bad); " + root + "/iter-000000020 is unreadable (bad); " + root
+                + "/iter-000000010 is unreadable (bad)", none.getMessage());
+        assertEquals(Optional.empty(), new CheckpointStore(dir.resolve("empty").toUri().toString()).latestValid(Integer.MAX_VALUE, parse, warnings::add));
+    }
 }

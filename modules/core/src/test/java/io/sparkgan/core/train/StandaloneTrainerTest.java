@@ -2,13 +2,16 @@ package io.sparkgan.core.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkgan.core.GanConfig;
 import io.sparkgan.core.GanRandom;
 import io.sparkgan.core.checkpoint.CheckpointStore;
 import io.sparkgan.core.nn.NetworkSpec;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -90,5 +93,82 @@ class StandaloneTrainerTest {
         assertTrue(rows.get(5).wallSeconds() >= rows.get(0).wallSeconds());
         // The data sits at x = 3; an untrained generator's outputs are centred near 0.
         assertEquals(3.0, last.get("mean_x"), 1.0, "generator mean x after 300 iterations");
+    }
+
+    /** A run checkpointed at 10, 20 and 30, and the folder of its checkpoint 30. */
+    private Path runWithThreeCheckpoints() {
+        String ckpt = dir.resolve("checkpoints").toUri().toString();
+        new StandaloneTrainer(tiny(30), blobs(50), DataType.FLOAT, null, new CheckpointStore(ckpt)).train(new TrainingListener() {});
+        return dir.resolve("checkpoints/iter-000000030");
+    }
+
+    @Test
+    void aTruncatedOrCorruptLatestCheckpointIsSkippedForThePreviousOneAndNamed() throws Exception {
+        Path latest = runWithThreeCheckpoints();
+        Path zip = latest.resolve("generator.zip");
+        byte[] whole = Files.readAllBytes(zip);
+        Files.write(zip, Arrays.copyOf(whole, whole.length / 2));
+        String ckpt = dir.resolve("checkpoints").toUri().toString();
+        StandaloneTrainer resumed = new StandaloneTrainer(tiny(30), blobs(50), DataType.FLOAT, null, new CheckpointStore(ckpt));
+        List<String> warnings = new ArrayList<>();
+        assertEquals(20, resumed.resume(warnings::add).orElseThrow());
+        assertEquals(1, warnings.size(), warnings.toString());
+        assertTrue(warnings.get(0).startsWith("checkpoint " + new CheckpointStore(ckpt).uri() + "/iter-000000030 is unreadable (cannot read network generator.zip"),
+                warnings.get(0));
+        assertTrue(warnings.get(0).endsWith("); using iter-000000020"), warnings.get(0));
+
+        // Continuing from 20 ends where the uninterrupted run ended.
+        StandaloneTrainer whole30 = new StandaloneTrainer(tiny(30), blobs(50), DataType.FLOAT, null, null);
+        whole30.train(new TrainingListener() {});
+        resumed.train(new TrainingListener() {});
+        assertEquals(whole30.generator().network().params(), resumed.generator().network().params());
+
+        // Malformed JSON in the state part, and a part that is missing.
+        Files.writeString(dir.resolve("checkpoints/iter-000000030/state.json"), "{\"iteration\": 3");
+        Files.delete(dir.resolve("checkpoints/iter-000000020/discriminator.zip"));
+        warnings.clear();
+        StandaloneTrainer again = new StandaloneTrainer(tiny(30), blobs(50), DataType.FLOAT, null, new CheckpointStore(ckpt));
+        assertEquals(10, again.resume(warnings::add).orElseThrow());
+        assertEquals(2, warnings.size(), warnings.toString());
+        assertTrue(warnings.get(0).matches("checkpoint .*/iter-000000030 is unreadable \\(cannot read state.json from checkpoint: .*\\); using iter-000000010"), warnings.get(0));
+        assertTrue(warnings.get(1).matches("checkpoint .*/iter-000000020 is unreadable \\(checkpoint has no part 'discriminator.zip' .*\\); using iter-000000010"), warnings.get(1));
+    }
+
+    @Test
+    void checkpointsThatAreAllUnreadableAreOneClearError() throws Exception {
+        Path latest = runWithThreeCheckpoints();
+        for (String it : List.of("10", "20", "30")) {
+            Files.write(latest.resolveSibling("iter-0000000" + it).resolve("generator.zip"), new byte[] {1, 2, 3});
+        }
+        StandaloneTrainer t = new StandaloneTrainer(tiny(30), blobs(50), DataType.FLOAT, null,
+                new CheckpointStore(dir.resolve("checkpoints").toUri().toString()));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> t.resume(w -> {}));
+        assertTrue(e.getMessage().startsWith("no checkpoint in "), e.getMessage());
+        for (String it : List.of("10", "20", "30")) {
+            assertTrue(e.getMessage().contains("/iter-0000000" + it + " is unreadable (cannot read network generator.zip"), e.getMessage());
+        }
+        assertEquals(0, t.iteration(), "nothing was restored");
+    }
+
+    @Test
+    void aCheckpointOfAnotherShapeOrObjectiveIsRefusedByNameWithTheDifference() {
+        runWithThreeCheckpoints();
+        CheckpointStore store = new CheckpointStore(dir.resolve("checkpoints").toUri().toString());
+        StandaloneTrainer wider = new StandaloneTrainer(tiny(30).setGenerator(NetworkSpec.mlp("relu", "identity", 32)), blobs(50), DataType.FLOAT, null, store);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> wider.resume(w -> {}));
+        assertEquals("checkpoint " + store.uri() + "/iter-000000030 does not belong to this configuration: its generator is 3-16-2 but this configuration builds 3-32-2",
+                e.getMessage());
+        StandaloneTrainer narrowD = new StandaloneTrainer(tiny(30).setDiscriminator(NetworkSpec.mlp("leakyrelu", "identity", 8)), blobs(50),
+                DataType.FLOAT, null, store);
+        assertEquals("checkpoint " + store.uri() + "/iter-000000030 does not belong to this configuration: its discriminator is 2-16-1"
+                + " but this configuration builds 2-8-1 (objective nonsaturating)", assertThrows(IllegalArgumentException.class, () -> narrowD.resume(w -> {})).getMessage());
+        // A conditional objective's generator takes the one-hot class too.
+        int[] labels = new int[50];
+        for (int i = 0; i < 50; i++) {
+            labels[i] = i % 3;
+        }
+        StandaloneTrainer acgan = new StandaloneTrainer(tiny(30).setObjective("acgan").setClasses(3), blobs(50), labels, DataType.FLOAT, null, store);
+        assertEquals("checkpoint " + store.uri() + "/iter-000000030 does not belong to this configuration: its generator is 3-16-2 but this configuration builds 6-16-2",
+                assertThrows(IllegalArgumentException.class, () -> acgan.resume(w -> {})).getMessage());
     }
 }

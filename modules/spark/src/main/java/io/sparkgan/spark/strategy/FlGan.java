@@ -210,8 +210,12 @@ public final class FlGan implements Strategy {
 
         @Override
         public void restore(Map<String, byte[]> parts) {
-            Generator rg = Gan.generator(c, ModelState.readNetwork(parts, ModelParts.GENERATOR));
-            Discriminator rd = new Discriminator(ModelState.readNetwork(parts, ModelParts.DISCRIMINATOR), Gan.objective(c));
+            org.deeplearning4j.nn.multilayer.MultiLayerNetwork gn = ModelState.readNetwork(parts, ModelParts.GENERATOR);
+            org.deeplearning4j.nn.multilayer.MultiLayerNetwork dn = ModelState.readNetwork(parts, ModelParts.DISCRIMINATOR);
+            TrainingLoop.checkShape("generator", g.network(), gn, null);
+            TrainingLoop.checkShape("discriminator", d.network(), dn, c.getObjective());
+            Generator rg = Gan.generator(c, gn);
+            Discriminator rd = new Discriminator(dn, Gan.objective(c));
             g = rg;
             d = rd;
         }

@@ -282,7 +282,9 @@ public final class MdGan implements Strategy {
                 throw new IllegalStateException("the checkpoint is of a run with " + (s.discriminatorOf() == null ? 0 : s.discriminatorOf().length)
                         + " workers, this run has " + n);
             }
-            Generator restored = Gan.generator(c, ModelState.readNetwork(parts, ModelParts.GENERATOR));
+            org.deeplearning4j.nn.multilayer.MultiLayerNetwork net = ModelState.readNetwork(parts, ModelParts.GENERATOR);
+            TrainingLoop.checkShape("generator", g.network(), net, null);
+            Generator restored = Gan.generator(c, net);
             g = restored;
             latentRng = GanRandom.fromState(s.latentRng());
             swapRng = GanRandom.fromState(s.swapRng());

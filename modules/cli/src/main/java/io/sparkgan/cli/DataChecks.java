@@ -1,0 +1,134 @@
+package io.sparkgan.cli;
+
+import io.sparkgan.core.objective.Objectives;
+import io.sparkgan.data.DataOptions;
+import io.sparkgan.data.DataSources;
+import io.sparkgan.data.Datasets;
+import io.sparkgan.data.ImageShape;
+import io.sparkgan.core.nn.Networks;
+import java.util.Locale;
+
+/**
+ * What a run asks of its data, checked against what is known about the data: before Spark starts
+ * (the embedded mixtures and the fetched datasets are known by name), and again once the data has
+ * been read (headers, listings, the table check), before the evaluation classifier or the shards
+ * are built. The rules are those the split ({@code ShardPlan}), the networks and the objectives
+ * apply later, so a run refused here would have failed there, after the expensive steps.
+ */
+final class DataChecks {
+    private DataChecks() {}
+
+    /**
+     * What is known about a dataset; -1 where it is not known yet.
+     *
+     * @param classes 0 for unlabelled data
+     * @param shape image shape, or null (vectors, or not known)
+     */
+    record Facts(long rows, int classes, int dimension, ImageShape shape, String description) {
+        /** What the configuration alone tells: everything for a mixture, the classes and image size of a fetched dataset. */
+        static Facts of(RunConfig c) {
+            if (c.synthetic()) {
+                int modes = Datasets.mixture(c.getDataset()).modes();
+                return new Facts(c.getDatasetSize(), modes, 2, null,
+                        c.getDataset() + " (" + count(c.getDatasetSize(), "row") + ", " + modes + " classes)");
+            }
+            if (DataSources.NAMED.containsKey(c.getDataset())) {
+                DataOptions o = RunData.options(c);
+                ImageShape shape = o.resizeTo() != null ? o.resizeTo() : new ImageShape(28, 28, o.channels());
+                return new Facts(-1, DataSources.NAMED.get(c.getDataset()).size(), shape.size(), shape, c.getDataset());
+            }
+            return new Facts(-1, -1, -1, null, c.getDataset());
+        }
+    }
+
+    /** @throws UsageException naming the setting, the data and what would work */
+    static void check(RunConfig c, Facts f) {
+        int workers = c.getWorkers();
+        if (f.rows() >= 0 && f.rows() < workers) {
+            throw new UsageException("workers is " + workers + " but " + f.description() + " has " + count(f.rows(), "row") + "; expected at most "
+                    + count(f.rows(), "worker") + " (each needs at least one row)");
+        }
+        String mode = c.getShards().trim().toLowerCase(Locale.ROOT);
+        if (!mode.equals("iid") && f.classes() == 0) {
+            throw new UsageException("--shards " + mode + " needs labelled data (a 'label' column) but " + f.description() + " has none; expected --shards iid");
+        }
+        if (mode.startsWith("label-skew:") && f.classes() > 0) {
+            int perWorker = Integer.parseInt(mode.substring("label-skew:".length()));
+            int classes = f.classes();
+            if (perWorker > classes) {
+                throw new UsageException("--shards " + mode + " asks for " + perWorker + " classes per worker but " + f.description() + " has "
+                        + classes + "; expected label-skew:1 to label-skew:" + classes);
+            }
+            if ((long) workers * perWorker < classes) {
+                throw new UsageException("--shards " + mode + " with " + workers + " workers covers " + (long) workers * perWorker + " of the "
+                        + classes + " classes of " + f.description() + "; expected workers × " + perWorker + " ≥ " + classes + " (at least "
+                        + ceilDiv(classes, perWorker) + " workers, or label-skew:" + ceilDiv(classes, workers) + ")");
+            }
+        }
+        if (Objectives.conditional(c.getObjective())) {
+            if (f.classes() == 0) {
+                throw new UsageException("objective " + c.getObjective() + " needs labelled data (a 'label' column) but " + f.description()
+                        + " has none; expected objective nonsaturating");
+            }
+            if (f.classes() > 0 && c.getClasses() > 0 && c.getClasses() < f.classes()) {
+                throw new UsageException("classes is " + c.getClasses() + " but " + f.description() + " has " + f.classes()
+                        + " classes; expected at least " + f.classes() + " (or 0 to take them from the data)");
+            }
+        }
+        boolean dcgan = c.getGenerator().kind().equals("dcgan") || c.getDiscriminator().kind().equals("dcgan");
+        int side = Networks.DCGAN_SIDE;
+        if (dcgan && f.dimension() >= 0 && f.dimension() != side * side) {
+            throw new UsageException("data dimension " + f.dimension() + (f.shape() == null ? "" : " (" + f.shape() + " images)") + " of "
+                    + f.description() + " does not fit the dcgan networks (" + side + "x" + side + "x1 images) (expects " + side * side + ")");
+        }
+        checkSize(c, f, org.bytedeco.javacpp.Pointer.maxBytes());
+    }
+
+    /**
+     * Refuses fully connected networks that cannot fit in this JVM: ND4J allocates them outside the
+     * heap and aborts the whole process (exit 134, a crash log in the working folder) instead of
+     * throwing when an allocation fails, e.g. for a latent dimension with a few zeros too many.
+     * Counted: parameters, gradients and Adam's two moments of one generator and one discriminator
+     * (what the driver holds in every strategy), and a batch's activations and their gradients; a
+     * lower bound, so nothing that would have run is refused.
+     */
+    static void checkSize(RunConfig c, Facts f, long budgetBytes) {
+        if (f.dimension() < 0 || !c.getGenerator().kind().equals("mlp") || !c.getDiscriminator().kind().equals("mlp")) {
+            return;
+        }
+        int classes = Objectives.conditional(c.getObjective()) ? Math.max(c.getClasses(), Math.max(f.classes(), 0)) : 0;
+        int dOut = Objectives.conditional(c.getObjective()) ? classes + 1 : 1;
+        double[] g = mlp(c.getLatentDim() + classes, c.getGenerator().widths(), f.dimension());
+        double[] d = mlp(f.dimension(), c.getDiscriminator().widths(), dOut);
+        double bytes = 4.0 * (4 * (g[0] + d[0]) + 2.0 * c.getBatchSize() * (g[1] + d[1]));
+        if (bytes > budgetBytes) {
+            throw new UsageException(String.format(Locale.ROOT, "the networks are too large for this JVM: generator %s on %d-d codes and discriminator %s"
+                    + " on %d-d data have %.3g parameters, which with Adam's state and a batch of %d take about %.1f GB; expected at most %.1f GB"
+                    + " (check latent-dim, the widths and batch-size, or raise -Xmx / org.bytedeco.javacpp.maxbytes)",
+                    c.getGenerator(), c.getLatentDim() + classes, c.getDiscriminator(), f.dimension(), g[0] + d[0], c.getBatchSize(), bytes / 1e9,
+                    budgetBytes / 1e9));
+        }
+    }
+
+    /** {parameters, units per sample} of a fully connected network. */
+    private static double[] mlp(int in, int[] widths, int out) {
+        double params = 0;
+        double units = in;
+        double from = in;
+        for (int w : widths) {
+            params += (from + 1) * w;
+            units += w;
+            from = w;
+        }
+        params += (from + 1) * out;
+        return new double[] {params, units + out};
+    }
+
+    private static String count(long n, String noun) {
+        return n + " " + noun + (n == 1 ? "" : "s");
+    }
+
+    private static long ceilDiv(long a, long b) {
+        return (a + b - 1) / b;
+    }
+}
