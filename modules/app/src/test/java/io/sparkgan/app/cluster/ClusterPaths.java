@@ -25,6 +25,11 @@ public final class ClusterPaths {
         return existing(Path.of(required("sparkgan.spark.jars")));
     }
 
+    /** spark-yarn (the YARN client and application master), for the YARN test's SPARK_HOME. */
+    public static Path sparkYarnJars() {
+        return existing(Path.of(required("sparkgan.spark.yarn.jars")));
+    }
+
     /** Everything the cluster tests write goes below this folder (inside the module's target/). */
     public static Path clusterDir() {
         return Path.of(required("sparkgan.cluster.dir")).toAbsolutePath();

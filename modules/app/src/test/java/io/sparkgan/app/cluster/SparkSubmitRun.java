@@ -28,6 +28,8 @@ public final class SparkSubmitRun {
     private final Map<String, String> conf = new LinkedHashMap<>();
     private final Map<String, String> env = new HashMap<>();
     private boolean sharedNativeCache = true;
+    private String deployMode = "client";
+    private final List<Path> classpath = new ArrayList<>();
 
     public SparkSubmitRun(Path sparkHome, String master, String manager, Path tmp) {
         this.sparkHome = sparkHome;
@@ -43,6 +45,18 @@ public final class SparkSubmitRun {
 
     public SparkSubmitRun env(String key, String value) {
         env.put(key, value);
+        return this;
+    }
+
+    /** client (this JVM is the driver) or cluster (YARN: the driver runs in the application master's container). */
+    public SparkSubmitRun deployMode(String mode) {
+        this.deployMode = mode;
+        return this;
+    }
+
+    /** An extra class path entry of the SparkSubmit JVM (e.g. a Hadoop configuration folder, as spark-submit's launcher adds). */
+    public SparkSubmitRun classpath(Path entry) {
+        classpath.add(entry);
         return this;
     }
 
@@ -76,18 +90,29 @@ public final class SparkSubmitRun {
         jvm.add("-Dorg.bytedeco.javacpp.platform.extension=" + nd4jExtension());
         jvm.add("-Dlog4j2.configurationFile=" + propertiesFile.resolveSibling("log4j2.properties"));
         jvm.add("-cp");
-        jvm.add(sparkHome.resolve("jars") + "/*");
+        StringBuilder cp = new StringBuilder(sparkHome.resolve("jars") + "/*");
+        classpath.forEach(p -> cp.append(java.io.File.pathSeparator).append(p));
+        jvm.add(cp.toString());
 
         String executorOpts = defaults().getProperty("spark.executor.extraJavaOptions", "").trim();
         if (sharedNativeCache) {
             executorOpts = executorOpts.replaceAll("-Dorg\\.bytedeco\\.javacpp\\.cachedir=\\S*", "").trim()
                     + " -Dorg.bytedeco.javacpp.cachedir=" + ClusterPaths.javacppCache();
         }
-        executorOpts = (executorOpts + " -Djava.io.tmpdir=" + tmp).trim();
+        // -XX:-UsePerfData: no hsperfdata files in the system temp folder from the JVMs the cluster starts.
+        executorOpts = (executorOpts + " -XX:-UsePerfData -Djava.io.tmpdir=" + tmp).trim();
 
-        List<String> args = new ArrayList<>(List.of("--master", master, "--deploy-mode", "client",
+        List<String> args = new ArrayList<>(List.of("--master", master, "--deploy-mode", deployMode,
                 "--properties-file", propertiesFile.toString(), "--name", name, "--class", "io.sparkgan.cli.Main",
                 "--conf", "spark.executor.extraJavaOptions=" + executorOpts));
+        if (deployMode.equals("cluster")) {
+            // The driver is not this JVM: it gets the options bin/sparkgan would give it through Spark.
+            args.addAll(List.of("--conf", "spark.driver.extraJavaOptions=-Xss4m -XX:-UsePerfData -Dorg.bytedeco.javacpp.cachedir=" + ClusterPaths.javacppCache()
+                    + " -Dorg.bytedeco.javacpp.platform.extension=" + nd4jExtension()));
+        }
+        if (master.equals("yarn")) {
+            args.addAll(List.of("--conf", "spark.yarn.am.extraJavaOptions=-XX:-UsePerfData"));
+        }
         conf.forEach((k, v) -> {
             args.add("--conf");
             args.add(k + "=" + v);

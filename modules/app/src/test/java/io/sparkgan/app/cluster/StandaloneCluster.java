@@ -70,13 +70,21 @@ public final class StandaloneCluster implements AutoCloseable {
         }
     }
 
-    /** A SPARK_HOME whose jars/ holds Spark's own jars: all a standalone Worker needs to build executor command lines. */
-    private static Path assembleSparkHome(Path home) throws IOException {
+    /**
+     * A SPARK_HOME whose jars/ holds Spark's own jars (symbolic links to the build's copies) and any
+     * extra jar folders: all a standalone Worker needs to build executor command lines, and what
+     * YARN containers take their class path from.
+     */
+    static Path assembleSparkHome(Path home, Path... extraJarDirs) throws IOException {
         Path jars = home.resolve("jars");
         Files.createDirectories(jars);
-        try (Stream<Path> s = Files.list(ClusterPaths.sparkJars())) {
-            for (Path jar : s.filter(p -> p.toString().endsWith(".jar")).toList()) {
-                Files.createSymbolicLink(jars.resolve(jar.getFileName()), jar.toAbsolutePath());
+        List<Path> dirs = new ArrayList<>(List.of(ClusterPaths.sparkJars()));
+        dirs.addAll(List.of(extraJarDirs));
+        for (Path d : dirs) {
+            try (Stream<Path> s = Files.list(d)) {
+                for (Path jar : s.filter(p -> p.toString().endsWith(".jar")).toList()) {
+                    Files.createSymbolicLink(jars.resolve(jar.getFileName()), jar.toAbsolutePath());
+                }
             }
         }
         // The launcher library takes $SPARK_HOME/jars only in a release layout (marked by this file);
