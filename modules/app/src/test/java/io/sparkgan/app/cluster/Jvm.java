@@ -135,6 +135,17 @@ public final class Jvm implements AutoCloseable {
         return String.join("\n", l.subList(Math.max(0, l.size() - lines), l.size()));
     }
 
+    /**
+     * Sends a signal to any process (e.g. "STOP" to hang an executor, "CONT" to resume it, "KILL"), through
+     * kill(1): Java can only terminate processes.
+     */
+    public static void signal(long pid, String signal) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("kill", "-" + signal, String.valueOf(pid)).redirectErrorStream(true).start();
+        if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IOException("kill -" + signal + " " + pid + " failed: " + new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim());
+        }
+    }
+
     /** SIGKILL, without waiting for anything (what a crash looks like to the rest of the cluster). */
     public void kill() {
         process.destroyForcibly();
