@@ -41,6 +41,17 @@ public final class SparkSessions {
         if (System.getProperty("spark.master") == null) {
             b.master(master);
         }
+        String effectiveMaster = System.getProperty("spark.master", master);
+        String appJar = System.getProperty("sparkgan.app.jar");
+        // Started without spark-submit (bin/sparkgan --master spark://...), executors have none of the
+        // application's classes: ship the application jar, as spark-submit would.
+        if (effectiveMaster != null && !effectiveMaster.startsWith("local") && System.getProperty("spark.jars") == null && appJar != null) {
+            if (!java.nio.file.Files.isRegularFile(Path.of(appJar))) {
+                throw new IllegalStateException("master " + effectiveMaster + " runs tasks in other JVMs, which need the application jar "
+                        + appJar + "; build it with 'mvn -B -DskipTests package'");
+            }
+            b.config("spark.jars", Path.of(appJar).toAbsolutePath().toString());
+        }
         if (System.getProperty("spark.local.dir") == null && scratch != null) {
             b.config("spark.local.dir", scratch.toAbsolutePath().toString());
         }

@@ -94,6 +94,37 @@ class StandaloneClusterIT {
         assertTrue(executorNativeCaches() >= 2, "each executor unpacks ND4J's natives into its own working directory");
     }
 
+    /** bin/sparkgan with a spark:// master (no spark-submit): the application jar reaches the executors. */
+    @Test
+    void binSparkganWithAStandaloneMasterShipsTheApplicationJar() throws Exception {
+        Path out = runs.resolve("flgan-bin-sparkgan");
+        List<String> cmd = new java.util.ArrayList<>(List.of(ClusterPaths.root().resolve("bin/sparkgan").toString()));
+        cmd.addAll(Runs.tinyTrain(out, "flgan", "--average-every-iterations", "5", "--master", cluster.masterUrl()));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(cluster.dir().resolve("logs/flgan-bin-sparkgan.log").toFile());
+        // The test cluster runs with spark.authenticate. The executors' options are appended to by sparkgan
+        // (natives cache in their working directory, the driver's ND4J build).
+        pb.environment().put("SPARKGAN_JAVA_OPTS", "-Dspark.authenticate=true -Dspark.authenticate.secret=" + cluster.secret()
+                + " -Dspark.executor.extraJavaOptions=-XX:-UsePerfData");
+        pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+        Process p = pb.start();
+        Set<Long> executors = new java.util.TreeSet<>();
+        try {
+            long deadline = System.nanoTime() + RUN_TIMEOUT.toNanos();
+            while (p.isAlive() && System.nanoTime() < deadline) {
+                executors.addAll(cluster.executorPids());
+                Thread.sleep(250);
+            }
+            assertTrue(!p.isAlive(), "bin/sparkgan did not finish within " + RUN_TIMEOUT);
+        } finally {
+            p.destroyForcibly();
+        }
+        String log = Files.readString(cluster.dir().resolve("logs/flgan-bin-sparkgan.log"));
+        assertTrue(p.exitValue() == 0, "bin/sparkgan exited " + p.exitValue() + ":\n" + log);
+        assertTrue(executors.size() >= 2, "expected tasks in two executor JVMs, saw " + executors);
+        Runs.assertRunFolder(out);
+    }
+
     @Test
     @Tag(NEEDS_PLACEMENT)
     void mdganSessionExchangeRunsOnTheClusterAsInLocalMode() throws Exception {
