@@ -27,7 +27,14 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(execute(args));
+        int code = execute(args);
+        // A driver that YARN runs in its application master (spark-submit --deploy-mode cluster) must
+        // return from main: System.exit, even with 0, makes the master report the application FAILED
+        // ("Shutdown hook called before final status was reported").
+        if (code == 0 && "cluster".equals(System.getProperty("spark.submit.deployMode"))) {
+            return;
+        }
+        System.exit(code);
     }
 
     /** Runs the command line and returns the exit code (used by tests without exiting the JVM). */
