@@ -12,7 +12,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -21,15 +20,12 @@ import org.junit.jupiter.api.Timeout;
  * Workers with one core each, so two executor JVMs): runs complete, write their run folders, and
  * their metrics equal a local-mode run of the same command (same jar, seed, ND4J build, one thread).
  *
- * <p>MD-GAN keeps each worker's discriminator in the memory of the executor its task last ran on;
- * until the runtime places tasks where their state is (or restores it there), the MD-GAN tests fail
- * at the first swap: they state what must hold, not what holds today. They carry the tag
- * {@value #NEEDS_PLACEMENT}, which the cluster profile leaves out until that runtime lands
- * ({@code -Dsparkgan.cluster.excludedGroups=} runs them; then drop the tag and the exclusion).
+ * <p>MD-GAN keeps each worker's discriminator in the memory of the executor that holds it, and its
+ * tasks (iterations, sessions, swaps) must return there: an unfaulted run loses no task and equals
+ * local mode exactly, swaps included.
  */
 @Timeout(value = 8, unit = TimeUnit.MINUTES)
 class StandaloneClusterIT {
-    static final String NEEDS_PLACEMENT = "needs-placement-runtime";
     private static final Duration RUN_TIMEOUT = Duration.ofMinutes(4);
     private static StandaloneCluster cluster;
     private static Path runs;
@@ -126,7 +122,6 @@ class StandaloneClusterIT {
     }
 
     @Test
-    @Tag(NEEDS_PLACEMENT)
     void mdganSessionExchangeRunsOnTheClusterAsInLocalMode() throws Exception {
         List<String> args = Runs.tinyTrain(Path.of("unused"), "mdgan", "--exchange", "session", "--swap-every-epochs", "1");
         Path cluster = clusterRun("mdgan-session", args, true);
@@ -134,7 +129,6 @@ class StandaloneClusterIT {
     }
 
     @Test
-    @Tag(NEEDS_PLACEMENT)
     void mdganJobExchangeRunsOnTheClusterAsInLocalMode() throws Exception {
         List<String> args = Runs.tinyTrain(Path.of("unused"), "mdgan", "--exchange", "job", "--swap-every-epochs", "1");
         Path cluster = clusterRun("mdgan-job", args, true);
