@@ -90,10 +90,22 @@ final class Placement {
             }
         }
         if (!unknown.isEmpty()) {
-            int room = Math.max(1, maxGroups - groups.size());
-            for (int[] chunk : chunks(unknown, room)) {
-                groups.add(chunk);
-                locations.add(null);
+            int room = maxGroups - groups.size();
+            if (room > 0) {
+                for (int[] chunk : chunks(unknown, room)) {
+                    groups.add(chunk);
+                    locations.add(null);
+                }
+            } else {
+                // No slot left for groups of their own (a lost executor's workers while the cluster is
+                // smaller): they join the existing groups and are restored on those executors.
+                for (int i = 0; i < unknown.size(); i++) {
+                    int g = i % groups.size();
+                    int[] old = groups.get(g);
+                    int[] grown = java.util.Arrays.copyOf(old, old.length + 1);
+                    grown[old.length] = unknown.get(i);
+                    groups.set(g, grown);
+                }
             }
         }
         return rdd(shards, groups, locations);

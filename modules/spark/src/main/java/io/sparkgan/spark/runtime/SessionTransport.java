@@ -136,8 +136,9 @@ final class SessionTransport implements AutoCloseable {
         while (hosted < workers) {
             failIfStageDied();
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("the workers' session needs " + tasks + " tasks running at once, but only " + connections.size()
-                        + " connected within " + timeoutMillis / 1000 + " s; free task slots, or use exchange 'job'");
+                // Retryable: the next attempt counts the slots again (an executor may have been lost meanwhile).
+                throw new ExchangeFailure("the workers' session needs " + tasks + " tasks running at once, but only " + connections.size()
+                        + " connected within " + timeoutMillis / 1000 + " s; free task slots, or use exchange 'job'", null, List.of(), false, null);
             }
             Channel channel;
             try {

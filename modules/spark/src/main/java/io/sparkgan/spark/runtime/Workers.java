@@ -55,6 +55,7 @@ public final class Workers<S> implements AutoCloseable {
     /** The run's secret for the sessions' channels (each session gets an id of its own). */
     private final ChannelSecurity security;
     private SessionTransport session;
+    private int slotsPerExecutor;
 
     /**
      * @param sessions reach workers through a long-lived session (else one Spark job per exchange)
@@ -128,7 +129,7 @@ public final class Workers<S> implements AutoCloseable {
                 List<byte[]> raw = sessions ? sessionExchange(requests, description) : jobExchange(requests, description);
                 List<Envelope.Reply> out = new ArrayList<>(n);
                 for (int w = 0; w < n; w++) {
-                    out.add(Envelope.readReply(w, raw.get(w)));
+                    out.add(logRestore(Envelope.readReply(w, raw.get(w)), description));
                 }
                 return out;
             } catch (ExchangeFailure f) {
@@ -148,17 +149,26 @@ public final class Workers<S> implements AutoCloseable {
                 byte[] reply = WorkerContext.serve(j, s, w.worker(), shared.value(), w.rows());
                 return Collections.singletonList(new Returned(w.worker(), Placement.here(), reply)).iterator();
             }).collectAsync());
-            return decode(raw);
+            return decode(raw, description);
         } finally {
             shared.destroy();
         }
     }
 
-    private List<Envelope.Reply> decode(List<Returned> raw) {
+    /** The driver's log names every restore (the executor's own log has the details). */
+    private Envelope.Reply logRestore(Envelope.Reply r, String description) {
+        if (r.restored()) {
+            LOG.warn("{}: worker {} restored its state from its checkpoint at iteration {} on {}", description, r.worker(), r.restoredFrom(),
+                    placement.of(r.worker()) == null ? "another executor" : "executor " + Placement.executorId(placement.of(r.worker())));
+        }
+        return r;
+    }
+
+    private List<Envelope.Reply> decode(List<Returned> raw, String description) {
         List<Envelope.Reply> out = new ArrayList<>(n);
         for (Returned r : raw) {
             placement.record(r.worker(), r.location());
-            out.add(Envelope.readReply(r.worker(), r.bytes()));
+            out.add(logRestore(Envelope.readReply(r.worker(), r.bytes()), description));
         }
         return out;
     }
@@ -182,13 +192,30 @@ public final class Workers<S> implements AutoCloseable {
     private List<byte[]> sessionExchange(List<byte[]> requests, String description) {
         if (session == null) {
             describe(description + " (session of " + job.config().getStrategy() + " workers)");
-            int slots = sc.defaultParallelism();
             int executors = sc.sc().isLocal() ? 1 : Math.max(1, sc.sc().statusTracker().getExecutorInfos().length - 1);
-            session = new SessionTransport(placement.sessionGroups(shards, Math.max(1, slots / executors), Math.max(1, Math.min(n, slots))),
+            int perExecutor = coresPerExecutor(executors);
+            session = new SessionTransport(placement.sessionGroups(shards, perExecutor, Math.max(1, Math.min(n, perExecutor * executors))),
                     job, side, n, DriverEndpoint.of(sc.getConf()), security, CONNECT_TIMEOUT_MILLIS, timeoutMillis, monitor);
             session.locations().forEach(placement::record);
         }
         return session.exchange(requests);
+    }
+
+    /**
+     * Task slots per executor: {@code spark.executor.cores} when set, else what the cluster offered
+     * when the first session opened (the slots then, over the executors then). Spark's default
+     * parallelism alone would not do: it never drops below 2, and does not shrink when an executor
+     * is lost, so a session could wait for a slot that no longer exists.
+     */
+    private int coresPerExecutor(int executors) {
+        int set = sc.getConf().getInt("spark.executor.cores", 0);
+        if (set > 0 && !sc.sc().isLocal()) {
+            return set;
+        }
+        if (slotsPerExecutor == 0) {
+            slotsPerExecutor = Math.max(1, sc.defaultParallelism() / executors);
+        }
+        return slotsPerExecutor;
     }
 
     /** Ends the session, if one is open (before jobs that need the task slots, such as swaps). */
@@ -329,6 +356,9 @@ public final class Workers<S> implements AutoCloseable {
         long lost = 0;
         for (Arrival a : arrivals) {
             placement.record(a.worker(), a.location());
+            if (a.restores() > 0) {
+                LOG.warn("{}: worker {} and the worker sending to it restored {} state(s) from their checkpoints", description, a.worker(), a.restores());
+            }
             bytes += a.bytes();
             restores += a.restores();
             lost += a.lost();
