@@ -10,7 +10,7 @@ import java.util.List;
 public class StrategyConfig extends GanConfig {
     private static final long serialVersionUID = 1L;
 
-    public static final List<String> STRATEGIES = List.of("standalone", "mdgan", "flgan");
+    public static final List<String> STRATEGIES = io.sparkgan.spark.strategy.Strategies.names();
     /** How MD-GAN reaches its workers: a long-lived stage per segment, or one Spark job per iteration. */
     public static final List<String> EXCHANGES = List.of("session", "job");
 

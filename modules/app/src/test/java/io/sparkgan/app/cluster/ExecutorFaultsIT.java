@@ -27,10 +27,11 @@ import org.junit.jupiter.api.Timeout;
  * quality stays within the spread of unfaulted runs.
  *
  * <p>The tolerance: a restore from a checkpoint up to 10 iterations old perturbs the run the way
- * another seed does, no more. Unfaulted runs of this configuration over seeds 1 to 4 ended with
- * 8 to 10 modes covered and a reverse KL of 0.95 to 1.24 (docs/results.md), so a faulted run may be
- * worse than the unfaulted run of its seed by at most that spread with some room: 3 modes and 0.4
- * nats. Better is allowed: the perturbation can go either way (a faulted run has ended with 13 modes).
+ * another seed does. Unfaulted runs of this configuration over seeds 1 to 6 ended with 17 to 21
+ * modes covered and a reverse KL of 0.44 to 0.66 (docs/results.md), so a faulted run may be worse
+ * than the unfaulted run of its seed by at most about that spread: 4 modes and 0.3 nats. Better is
+ * allowed: the perturbation goes either way. (At 300 iterations the spread over seeds was twice as
+ * wide relative to the values, 0.74 to 1.25 nats over ten seeds, too wide to tell damage from chance.)
  */
 @Timeout(value = 15, unit = TimeUnit.MINUTES)
 class ExecutorFaultsIT {
@@ -54,11 +55,11 @@ class ExecutorFaultsIT {
         }
     }
 
-    /** 300 iterations of a small MD-GAN or FL-GAN on grid25, checkpoints every 10, swaps every local epoch (10 iterations). */
+    /** 1,000 iterations of a small MD-GAN or FL-GAN on grid25, checkpoints every 10, swaps every local epoch (10 iterations). */
     static List<String> run(Path out, String strategy, String... extra) {
         List<String> a = new ArrayList<>(List.of("train", "--strategy", strategy, "--workers", "4", "--dataset", "grid25",
-                "--dataset-size", "1280", "--iterations", "300", "--batch-size", "32", "--generator", "mlp:32,32:relu",
-                "--discriminator", "mlp:32,32:leakyrelu", "--eval-every", "100", "--eval-samples", "1000", "--checkpoint-every", "10",
+                "--dataset-size", "1280", "--iterations", "1000", "--batch-size", "32", "--generator", "mlp:32,32:relu",
+                "--discriminator", "mlp:32,32:leakyrelu", "--eval-every", "500", "--eval-samples", "2500", "--checkpoint-every", "10",
                 "--log-every", "5", "--seed", "1", "--out", out.toString()));
         a.addAll(List.of(extra));
         return a;
@@ -115,7 +116,13 @@ class ExecutorFaultsIT {
         return out;
     }
 
-    private static Path unfaulted(String name, List<String> args) throws Exception {
+    /** Unfaulted runs, by name: the hung-executor test compares with the same clean run as the killed one. */
+    private static final Map<String, Path> CLEAN = new java.util.HashMap<>();
+
+    private static synchronized Path unfaulted(String name, List<String> args) throws Exception {
+        if (CLEAN.containsKey(name)) {
+            return CLEAN.get(name);
+        }
         Path out = Path.of(args.get(args.indexOf("--out") + 1));
         Jvm submit = cluster.submit().sharedNativeCache(true).start(name, args, cluster.dir().resolve("logs/" + name + ".log"));
         try {
@@ -123,17 +130,18 @@ class ExecutorFaultsIT {
         } finally {
             submit.close();
         }
+        CLEAN.put(name, out);
         return out;
     }
 
     private static void assertRecoveredWithinTolerance(Path faulted, Path clean, Jvm log) throws IOException {
         Map<String, String> f = lastRow(faulted);
         Map<String, String> c = lastRow(clean);
-        assertEquals("300", f.get("iteration"));
+        assertEquals("1000", f.get("iteration"));
         assertTrue(Integer.parseInt(f.get("worker_restores")) >= 1, "restores counted in metrics.csv: " + f);
-        assertTrue(Double.parseDouble(f.get("modes_covered")) >= Double.parseDouble(c.get("modes_covered")) - 3,
+        assertTrue(Double.parseDouble(f.get("modes_covered")) >= Double.parseDouble(c.get("modes_covered")) - 4,
                 "modes covered " + f.get("modes_covered") + " against " + c.get("modes_covered") + " unfaulted");
-        assertTrue(Double.parseDouble(f.get("reverse_kl")) <= Double.parseDouble(c.get("reverse_kl")) + 0.4,
+        assertTrue(Double.parseDouble(f.get("reverse_kl")) <= Double.parseDouble(c.get("reverse_kl")) + 0.3,
                 "reverse KL " + f.get("reverse_kl") + " against " + c.get("reverse_kl") + " unfaulted");
     }
 
@@ -141,7 +149,7 @@ class ExecutorFaultsIT {
     void aKilledExecutorDuringMdganIsSurvivedOverBothExchanges() throws Exception {
         for (String exchange : List.of("session", "job")) {
             Path clean = unfaulted("mdgan-" + exchange + "-clean", run(runs.resolve("mdgan-" + exchange + "-clean"), "mdgan", "--exchange", exchange));
-            Path killed = faulted("mdgan-" + exchange + "-killed", run(runs.resolve("mdgan-" + exchange + "-killed"), "mdgan", "--exchange", exchange), 45, "KILL");
+            Path killed = faulted("mdgan-" + exchange + "-killed", run(runs.resolve("mdgan-" + exchange + "-killed"), "mdgan", "--exchange", exchange), 155, "KILL");
             String log = Files.readString(cluster.dir().resolve("logs/mdgan-" + exchange + "-killed.log"));
             assertTrue(log.contains("restored its state from its checkpoint at iteration"), exchange + ": the driver log names the restores");
             assertRecoveredWithinTolerance(killed, clean, null);
@@ -151,16 +159,16 @@ class ExecutorFaultsIT {
     @Test
     void aKilledExecutorDuringAnFlganRoundIsSurvived() throws Exception {
         Path clean = unfaulted("flgan-clean", run(runs.resolve("flgan-clean"), "flgan", "--average-every-iterations", "10"));
-        Path killed = faulted("flgan-killed", run(runs.resolve("flgan-killed"), "flgan", "--average-every-iterations", "10"), 45, "KILL");
+        Path killed = faulted("flgan-killed", run(runs.resolve("flgan-killed"), "flgan", "--average-every-iterations", "10"), 150, "KILL");
         assertRecoveredWithinTolerance(killed, clean, null);
     }
 
     @Test
     void aHungExecutorDuringMdganIsKilledAfterTheWorkerTimeoutAndItsWorkersRestored() throws Exception {
-        Path clean = unfaulted("mdgan-hung-clean", run(runs.resolve("mdgan-hung-clean"), "mdgan"));
-        Path hung = faulted("mdgan-hung", run(runs.resolve("mdgan-hung"), "mdgan", "--worker-timeout", "10"), 45, "STOP");
+        Path clean = unfaulted("mdgan-session-clean", run(runs.resolve("mdgan-session-clean"), "mdgan", "--exchange", "session"));
+        Path hung = faulted("mdgan-hung", run(runs.resolve("mdgan-hung"), "mdgan", "--worker-timeout", "10"), 155, "STOP");
         String log = Files.readString(cluster.dir().resolve("logs/mdgan-hung.log"));
-        assertTrue(log.lines().anyMatch(l -> l.matches(".*workers? [0-9, ]+ on executor \\d+ did not answer within 10 s.*")), "the log names the hung worker");
+        assertTrue(log.lines().anyMatch(l -> l.matches(".*workers? [0-9, ]+ (on executors? [0-9, ]+ did not answer|did not connect) within \\d+ s.*")), "the log names the hung worker");
         assertRecoveredWithinTolerance(hung, clean, null);
     }
 }

@@ -136,9 +136,20 @@ final class SessionTransport implements AutoCloseable {
         while (hosted < workers) {
             failIfStageDied();
             if (System.nanoTime() > deadline) {
-                // Retryable: the next attempt counts the slots again (an executor may have been lost meanwhile).
-                throw new ExchangeFailure("the workers' session needs " + tasks + " tasks running at once, but only " + connections.size()
-                        + " connected within " + timeoutMillis / 1000 + " s; free task slots, or use exchange 'job'", null, List.of(), false, null);
+                // Retryable: the next attempt counts the slots again (an executor may have been lost
+                // meanwhile). An executor that runs a task of the session that never connected is hung.
+                java.util.Set<String> silent = new java.util.TreeSet<>(monitor.busyExecutors());
+                connections.forEach(c -> silent.remove(c.executorId()));
+                List<Integer> missing = new ArrayList<>();
+                for (int w = 0; w < claimed.length; w++) {
+                    if (!claimed[w]) {
+                        missing.add(w);
+                    }
+                }
+                throw new ExchangeFailure("worker" + (missing.size() > 1 ? "s " : " ") + names(missing) + " did not connect within " + timeoutMillis / 1000
+                        + " s (the session needs " + tasks + " tasks running at once, " + connections.size() + " connected)"
+                        + (silent.isEmpty() ? "; free task slots, or use exchange 'job'" : ": executor" + (silent.size() > 1 ? "s " : " ")
+                        + String.join(", ", silent) + " started their tasks and went silent"), silent, missing, !silent.isEmpty(), null);
             }
             Channel channel;
             try {
@@ -146,7 +157,7 @@ final class SessionTransport implements AutoCloseable {
             } catch (SocketTimeoutException e) {
                 continue;
             } catch (IOException e) {
-                throw new ExchangeFailure("the workers' session stopped accepting connections: " + e.getMessage(), null, List.of(), false, e);
+                throw new ExchangeFailure("the workers' session stopped accepting connections: " + e.getMessage(), (String) null, List.of(), false, e);
             }
             Connection c = hello(channel, claimed);
             if (c != null) {
@@ -364,6 +375,16 @@ final class SessionTransport implements AutoCloseable {
         }
     }
 
+    /** Whether {@code e} comes from shuffle data lost with an executor (Spark recomputes it, a retry succeeds). */
+    static boolean fetchFailed(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof org.apache.spark.shuffle.FetchFailedException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The task side: connect, introduce the hosted workers, then serve iterations until told to stop. */
     static final class SessionTask<S> implements FlatMapFunction<Iterator<WorkerGroupsRDD.WorkerShard>, Integer> {
         private static final long serialVersionUID = 1L;
@@ -426,6 +447,11 @@ final class SessionTransport implements AutoCloseable {
                             }
                             replies[i] = WorkerContext.serve(job, side, ws[i], requests[i], shard.rows());
                         } catch (Exception | Error e) {
+                            if (fetchFailed(e)) {
+                                // A lost executor took the shard's cached block and shuffle output: Spark
+                                // rebuilds them for the next attempt, so this is no error of the worker's.
+                                throw e;
+                            }
                             // Tell the driver what went wrong, so it reports this instead of a broken connection.
                             ByteArrayOutputStream status = new ByteArrayOutputStream();
                             DataOutputStream st = new DataOutputStream(status);

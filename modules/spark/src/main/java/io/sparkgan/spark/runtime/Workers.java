@@ -38,8 +38,14 @@ import scala.Tuple2;
  */
 public final class Workers<S> implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Workers.class);
-    /** How long the tasks of a new session may take to start and connect. */
-    private static final long CONNECT_TIMEOUT_MILLIS = 120_000;
+    /**
+     * How long the tasks of a new session may take to start and connect: at least a minute (a
+     * replacement executor starts a JVM and loads ND4J's natives first), at most two, and the
+     * worker timeout in between.
+     */
+    private long connectTimeoutMillis() {
+        return Math.max(60_000, Math.min(120_000, timeoutMillis));
+    }
 
     private final JavaSparkContext sc;
     private final JavaRDD<float[]> shards;
@@ -195,7 +201,7 @@ public final class Workers<S> implements AutoCloseable {
             int executors = sc.sc().isLocal() ? 1 : Math.max(1, sc.sc().statusTracker().getExecutorInfos().length - 1);
             int perExecutor = coresPerExecutor(executors);
             session = new SessionTransport(placement.sessionGroups(shards, perExecutor, Math.max(1, Math.min(n, perExecutor * executors))),
-                    job, side, n, DriverEndpoint.of(sc.getConf()), security, CONNECT_TIMEOUT_MILLIS, timeoutMillis, monitor);
+                    job, side, n, DriverEndpoint.of(sc.getConf()), security, connectTimeoutMillis(), timeoutMillis, monitor);
             session.locations().forEach(placement::record);
         }
         return session.exchange(requests);
@@ -241,12 +247,15 @@ public final class Workers<S> implements AutoCloseable {
                 Set<String> busy = monitor.busyExecutors();
                 f.cancel(true);
                 sc.cancelJobGroup(group);
-                ExchangeFailure failure = new ExchangeFailure(description + " did not finish within " + timeoutMillis / 1000 + " s (executors still running its tasks: "
-                        + busy + ")", null, List.of(), true, null);
-                for (String id : busy) {
-                    kill(id, failure);
+                List<Integer> stuck = new ArrayList<>();
+                for (int w = 0; w < n; w++) {
+                    if (placement.of(w) != null && busy.contains(Placement.executorId(placement.of(w)))) {
+                        stuck.add(w);
+                    }
                 }
-                recover(failure, description, attempt);
+                recover(new ExchangeFailure((stuck.isEmpty() ? "the tasks" : "worker" + (stuck.size() > 1 ? "s " : " ") + join(stuck)) + " on executor"
+                        + (busy.size() > 1 ? "s " : " ") + String.join(", ", busy) + " did not answer within " + timeoutMillis / 1000 + " s",
+                        busy, stuck, true, null), description, attempt);
             } catch (ExecutionException e) {
                 throw new IllegalStateException(description + " failed: " + rootMessage(e), e.getCause());
             } catch (InterruptedException e) {
@@ -266,8 +275,10 @@ public final class Workers<S> implements AutoCloseable {
         if (attempt >= attempts) {
             throw new IllegalStateException(description + ": " + f.getMessage() + "; gave up after " + attempts + " attempts", f);
         }
-        if (f.hung && f.executorId != null) {
-            kill(f.executorId, f);
+        if (f.hung) {
+            for (String id : f.executors) {
+                kill(id, f);
+            }
         }
         LOG.warn("{}: {}; retrying (attempt {} of {})", description, f.getMessage(), attempt + 1, attempts);
     }
@@ -403,6 +414,10 @@ public final class Workers<S> implements AutoCloseable {
     /** Ends the session cleanly when training finished normally (a failed run aborts it in {@link #close}). */
     public void finish() {
         endSession();
+    }
+
+    private static String join(List<Integer> workers) {
+        return String.join(", ", workers.stream().map(String::valueOf).toList());
     }
 
     static String rootMessage(Throwable t) {
