@@ -65,7 +65,6 @@ final class SessionTransport implements AutoCloseable {
     private final RunMonitor monitor;
     private final Consumer<String> lostListener = this::dropExecutor;
     private final long workerTimeoutMillis;
-    private long refusedHellos;
 
     private static final class Connection {
         final Channel channel;
@@ -195,16 +194,10 @@ final class SessionTransport implements AutoCloseable {
             channel.setReadTimeout(0);
             return new Connection(channel, location, ws);
         } catch (IOException | RuntimeException e) {
-            refusedHellos++;
             LOG.warn("refused a connection to the workers' session from {}: {}", channel.remote(), e.getMessage());
             closeQuietly(channel);
             return null;
         }
-    }
-
-    /** Connections refused so far (strangers, bad handshakes, bad hellos). */
-    long refused() {
-        return server.refusedCount() + refusedHellos;
     }
 
     /** The executor location each worker's task reported. */

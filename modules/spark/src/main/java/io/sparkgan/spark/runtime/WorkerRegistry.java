@@ -38,10 +38,6 @@ public final class WorkerRegistry {
             this.state = state;
             this.iteration = iteration;
         }
-
-        public int iteration() {
-            return iteration;
-        }
     }
 
     private static String key(String runId, int worker) {

@@ -411,11 +411,6 @@ public final class Workers<S> implements AutoCloseable {
         }
     }
 
-    /** Ends the session cleanly when training finished normally (a failed run aborts it in {@link #close}). */
-    public void finish() {
-        endSession();
-    }
-
     private static String join(List<Integer> workers) {
         return String.join(", ", workers.stream().map(String::valueOf).toList());
     }

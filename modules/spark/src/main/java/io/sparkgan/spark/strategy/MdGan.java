@@ -296,9 +296,10 @@ public final class MdGan implements Strategy {
             workers.close();
         }
 
+        /** A run that ended normally ends its session cleanly (a failed one aborts it in {@link #close}). */
         @Override
         public void finish() {
-            workers.finish();
+            workers.endSession();
         }
     }
 }
