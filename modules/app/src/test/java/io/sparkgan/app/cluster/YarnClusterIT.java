@@ -135,4 +135,13 @@ class YarnClusterIT {
         Runs.assertSameMetrics(local, run("flgan-client", "client", args));
         Runs.assertSameMetrics(local, run("flgan-cluster", "cluster", args));
     }
+
+    /** MD-GAN with swaps: the session exchange with the driver on this machine, the job exchange with the driver in a container. */
+    @Test
+    void mdganWithSwapsRunsOnYarnAsInLocalMode() throws Exception {
+        List<String> session = Runs.tinyTrain(Path.of("unused"), "mdgan", "--exchange", "session", "--swap-every-epochs", "1");
+        Runs.assertSameMetrics(localRun("mdgan-session", session), run("mdgan-session-client", "client", session));
+        List<String> job = Runs.tinyTrain(Path.of("unused"), "mdgan", "--exchange", "job", "--swap-every-epochs", "1");
+        Runs.assertSameMetrics(localRun("mdgan-job", job), run("mdgan-job-cluster", "cluster", job));
+    }
 }
