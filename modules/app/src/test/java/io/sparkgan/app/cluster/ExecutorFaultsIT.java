@@ -42,10 +42,8 @@ class ExecutorFaultsIT {
     @BeforeAll
     @Timeout(value = 3, unit = TimeUnit.MINUTES)
     static void startCluster() throws Exception {
-        Path dir = ClusterPaths.clusterDir().resolve("faults");
-        cluster = new StandaloneCluster(dir, 2, 1, "2g");
-        runs = dir.resolve("runs");
-        Files.createDirectories(runs);
+        cluster = StandaloneCluster.twoExecutors("faults");
+        runs = cluster.runs();
     }
 
     @AfterAll

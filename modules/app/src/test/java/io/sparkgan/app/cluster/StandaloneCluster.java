@@ -126,6 +126,21 @@ public final class StandaloneCluster implements AutoCloseable {
     }
 
     /** The secret applications must present (spark.authenticate.secret). */
+    /**
+     * The cluster the tests use: two Workers of one core each (so two executor JVMs), in
+     * {@code target/cluster/<name>}, with a {@link #runs()} folder for run folders.
+     */
+    public static StandaloneCluster twoExecutors(String name) throws IOException, InterruptedException {
+        StandaloneCluster c = new StandaloneCluster(ClusterPaths.clusterDir().resolve(name), 2, 1, "2g");
+        Files.createDirectories(c.runs());
+        return c;
+    }
+
+    /** Where tests put their run folders. */
+    public Path runs() {
+        return dir.resolve("runs");
+    }
+
     public String secret() {
         return secret;
     }

@@ -33,10 +33,8 @@ class StandaloneClusterIT {
     @BeforeAll
     @Timeout(value = 3, unit = TimeUnit.MINUTES)
     static void startCluster() throws Exception {
-        Path dir = ClusterPaths.clusterDir().resolve("standalone");
-        cluster = new StandaloneCluster(dir, 2, 1, "2g");
-        runs = dir.resolve("runs");
-        Files.createDirectories(runs);
+        cluster = StandaloneCluster.twoExecutors("standalone");
+        runs = cluster.runs();
     }
 
     @AfterAll

@@ -2,7 +2,9 @@ package io.sparkgan.spark.runtime;
 
 import io.sparkgan.spark.Payloads;
 import java.io.DataInputStream;
+import io.sparkgan.core.train.DivergenceException;
 import java.io.IOException;
+import java.util.List;
 
 /**
  * The runtime's part of every request to a worker and every reply, encoded and decoded here side
@@ -56,6 +58,43 @@ public final class Envelope {
             return new Reply(worker, in.readDouble(), in.readDouble(), in.readInt(), in.readLong(), in, bytes.length);
         } catch (IOException e) {
             throw new IllegalStateException("worker " + worker + " sent a reply of " + bytes.length + " bytes, shorter than its " + REPLY + "-byte header", e);
+        }
+    }
+
+    /**
+     * What the runtime's headers of a set of replies add up to: losses weighted per worker (a
+     * non-finite one stops the run naming the worker), restores and the iterations they lost (the
+     * workers were to be at {@code from}), summed compute seconds and the bytes that came back.
+     */
+    public record Totals(double dLoss, double gLoss, int restores, long lostIterations, double workerSeconds, long bytes) {
+        public static Totals of(List<Reply> replies, double[] weights, int from, int iteration) {
+            double d = 0;
+            double g = 0;
+            int restores = 0;
+            long lost = 0;
+            double seconds = 0;
+            long bytes = 0;
+            for (Reply r : replies) {
+                int w = r.worker();
+                DivergenceException.check(r.dLoss(), iteration, "worker " + w + "'s discriminator loss");
+                DivergenceException.check(r.gLoss(), iteration, "worker " + w + "'s generator loss");
+                d += weights[w] * r.dLoss();
+                g += weights[w] * r.gLoss();
+                if (r.restored()) {
+                    restores++;
+                    lost += from - r.restoredFrom();
+                }
+                seconds += r.nanos() / 1e9;
+                bytes += r.bytes();
+            }
+            return new Totals(d, g, restores, lost, seconds, bytes);
+        }
+
+        /** Equal weights: the mean over {@code n} workers. */
+        public static double[] mean(int n) {
+            double[] w = new double[n];
+            java.util.Arrays.fill(w, 1.0 / n);
+            return w;
         }
     }
 }

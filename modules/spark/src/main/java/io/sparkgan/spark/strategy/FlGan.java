@@ -14,9 +14,7 @@ import io.sparkgan.spark.StrategyConfig;
 import io.sparkgan.spark.runtime.Envelope;
 import io.sparkgan.spark.runtime.ModelState;
 import io.sparkgan.spark.runtime.WorkerContext;
-import io.sparkgan.spark.runtime.WorkerJob;
 import io.sparkgan.spark.runtime.WorkerSide;
-import io.sparkgan.spark.runtime.Workers;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.util.Arrays;
@@ -123,20 +121,16 @@ public final class FlGan implements Strategy {
     };
 
     /** The driver: the averaged generator and discriminator. */
-    static final class Driver implements TrainingLoop.Step {
+    static final class Driver extends WorkersDriver<WorkerState> {
         private final StrategyConfig c;
-        private final Workers<WorkerState> workers;
-        private final int n;
         private final int round;
         private final double[] weights;
-        private Generator g;
         private Discriminator d;
 
         Driver(StrategyContext ctx) {
+            super(ctx, WORKER, false, "flgan");
             this.c = ctx.config();
             Shards shards = ctx.shards();
-            this.n = shards.workers();
-            this.workers = new Workers<>(ctx.sc(), shards, WorkerJob.of(ctx.sc(), c, ctx.checkpointUri(), ctx.dtype(), shards.labelled()), WORKER, false);
             this.g = Gan.generator(c, shards.dimension(), ctx.dtype());
             this.d = Gan.discriminator(c, shards.dimension(), 0, ctx.dtype());
             this.weights = new double[n];
@@ -148,18 +142,6 @@ public final class FlGan implements Strategy {
         }
 
         @Override
-        public Generator generator() {
-            return g;
-        }
-
-        @Override
-        public void start(boolean resumed) {
-            if (!resumed) {
-                workers.initialise("flgan: create " + n + " local GANs");
-            }
-        }
-
-        @Override
         public int end(int from) {
             return from + round;
         }
@@ -168,6 +150,7 @@ public final class FlGan implements Strategy {
         public TrainingLoop.Outcome run(int from, int to, boolean checkpoint) {
             byte[] request = FlGanMessages.round(from, to, checkpoint, g.network(), d.network());
             List<Envelope.Reply> replies = workers.broadcast(request, "flgan round " + from + "-" + to);
+            Envelope.Totals totals = Envelope.Totals.of(replies, weights, from, to);
             long averaging = System.nanoTime();
             ModelState.Sum gSum = new ModelState.Sum(g.network());
             ModelState.Sum dSum = new ModelState.Sum(d.network());
@@ -175,30 +158,11 @@ public final class FlGan implements Strategy {
             gSum.applyTo(g.network());
             dSum.applyTo(d.network());
             double driverSeconds = (System.nanoTime() - averaging) / 1e9;
-            double dLoss = 0;
-            double gLoss = 0;
-            int restores = 0;
-            long lost = 0;
-            double workerSeconds = 0;
-            long up = 0;
-            for (Envelope.Reply r : replies) {
-                dLoss += weights[r.worker()] * r.dLoss();
-                gLoss += weights[r.worker()] * r.gLoss();
-                workerSeconds += r.nanos() / 1e9;
-                up += r.bytes();
-                if (r.restored()) {
-                    restores++;
-                    lost += from - r.restoredFrom();
-                }
-            }
             // Every worker receives the averaged models, whatever way Spark delivers them.
-            return new TrainingLoop.Outcome(dLoss, gLoss, (long) n * request.length, up, 0, restores, lost, workerSeconds, driverSeconds);
+            return new TrainingLoop.Outcome(totals.dLoss(), totals.gLoss(), (long) n * request.length, totals.bytes(), 0, totals.restores(),
+                    totals.lostIterations(), totals.workerSeconds(), driverSeconds);
         }
 
-        @Override
-        public void checkpointWorkers(int iteration) {
-            workers.checkpointAll(iteration, "flgan: checkpoint every worker at iteration " + iteration);
-        }
 
         @Override
         public Map<String, CheckpointStore.PartWriter> checkpoint() {
@@ -220,9 +184,5 @@ public final class FlGan implements Strategy {
             d = rd;
         }
 
-        @Override
-        public void close() {
-            workers.close();
-        }
     }
 }

@@ -58,14 +58,12 @@ final class FlGanMessages {
 
     /**
      * The averages of the workers' models, weighted by shard size, summed in double in worker
-     * order (so the result is deterministic); a worker whose losses or models are not finite stops
-     * the run, named.
+     * order (so the result is deterministic); a worker whose models are not finite stops the run,
+     * named (its losses are checked with the replies' {@link Envelope.Totals}).
      */
     static void average(List<Envelope.Reply> replies, double[] weights, ModelState.Sum g, ModelState.Sum d, int to) {
         for (Envelope.Reply r : replies) {
             int w = r.worker();
-            DivergenceException.check(r.dLoss(), to, "worker " + w + "'s discriminator loss");
-            DivergenceException.check(r.gLoss(), to, "worker " + w + "'s generator loss");
             try {
                 if (!g.add(r.body(), weights[w], "worker " + w)) {
                     throw new DivergenceException(to, "worker " + w + "'s generator");

@@ -15,7 +15,6 @@ import io.sparkgan.spark.Shards;
 import io.sparkgan.spark.StrategyConfig;
 import io.sparkgan.spark.runtime.ModelState;
 import io.sparkgan.spark.runtime.WorkerContext;
-import io.sparkgan.spark.runtime.WorkerJob;
 import io.sparkgan.spark.runtime.WorkerSide;
 import io.sparkgan.spark.runtime.Workers;
 import java.io.DataInputStream;
@@ -169,28 +168,23 @@ public final class MdGan implements Strategy {
     }
 
     /** The driver: generator, latent stream, swap schedule. */
-    static final class Driver implements TrainingLoop.Step {
+    static final class Driver extends WorkersDriver<WorkerState> {
         private final StrategyContext ctx;
         private final StrategyConfig c;
-        private final Workers<WorkerState> workers;
-        private final int n;
         private final int k;
         private final int b;
         private final int swapPeriod;
-        private Generator g;
         private GanRandom latentRng;
         private GanRandom swapRng;
         private int[] discriminatorOf;
 
         Driver(StrategyContext ctx) {
+            super(ctx, WORKER, ctx.config().getExchange().equals("session"), "mdgan");
             this.ctx = ctx;
             this.c = ctx.config();
             Shards shards = ctx.shards();
-            this.n = shards.workers();
             this.k = c.effectiveK();
             this.b = c.getBatchSize();
-            this.workers = new Workers<>(ctx.sc(), shards, WorkerJob.of(ctx.sc(), c, ctx.checkpointUri(), ctx.dtype(), shards.labelled()), WORKER,
-                    c.getExchange().equals("session"));
             this.swapPeriod = c.getSwapEveryEpochs() == 0 || n == 1 ? 0
                     : c.getSwapEveryEpochs() * c.iterationsPerEpoch(Arrays.stream(shards.sizes()).min().orElse(1));
             this.g = Gan.generator(c, shards.dimension(), ctx.dtype());
@@ -198,18 +192,6 @@ public final class MdGan implements Strategy {
             this.swapRng = GanRandom.stream(c.getSeed(), "swap", 0);
             this.discriminatorOf = new int[n];
             Arrays.setAll(discriminatorOf, i -> i);
-        }
-
-        @Override
-        public Generator generator() {
-            return g;
-        }
-
-        @Override
-        public void start(boolean resumed) {
-            if (!resumed) {
-                workers.initialise("mdgan: create " + n + " discriminators");
-            }
         }
 
         private boolean swapAt(int t) {
@@ -238,9 +220,9 @@ public final class MdGan implements Strategy {
                 long t2 = System.nanoTime();
                 g.step(z, a.feedback());
                 long t3 = System.nanoTime();
-                return new TrainingLoop.Outcome(a.dLoss(), a.gLoss(), requests.stream().mapToLong(r -> r.length).sum(),
-                        replies.stream().mapToLong(io.sparkgan.spark.runtime.Envelope.Reply::bytes).sum(), 0, a.restores(), a.lostIterations(),
-                        a.workerSeconds(), ((t1 - t0) + (t3 - t2)) / 1e9);
+                io.sparkgan.spark.runtime.Envelope.Totals w = a.totals();
+                return new TrainingLoop.Outcome(w.dLoss(), w.gLoss(), requests.stream().mapToLong(r -> r.length).sum(), w.bytes(), 0,
+                        w.restores(), w.lostIterations(), w.workerSeconds(), ((t1 - t0) + (t3 - t2)) / 1e9);
             });
         }
 
@@ -262,10 +244,6 @@ public final class MdGan implements Strategy {
             return new TrainingLoop.Outcome(0, 0, 0, 0, moved.bytes(), moved.restores(), moved.lostIterations(), 0, 0);
         }
 
-        @Override
-        public void checkpointWorkers(int iteration) {
-            workers.checkpointAll(iteration, "mdgan: checkpoint every worker at iteration " + iteration);
-        }
 
         @Override
         public Map<String, CheckpointStore.PartWriter> checkpoint() {
@@ -291,15 +269,6 @@ public final class MdGan implements Strategy {
             discriminatorOf = s.discriminatorOf();
         }
 
-        @Override
-        public void close() {
-            workers.close();
-        }
 
-        /** A run that ended normally ends its session cleanly (a failed one aborts it in {@link #close}). */
-        @Override
-        public void finish() {
-            workers.endSession();
-        }
     }
 }
