@@ -1,6 +1,12 @@
 package io.sparkgan.cli;
 
-import io.sparkgan.core.nn.NetworkSpec;
+import io.sparkgan.core.config.Setting;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import java.nio.file.Path;
 import java.util.Locale;
 import picocli.CommandLine.Option;
@@ -13,38 +19,65 @@ final class ConfigOptions {
     String master;
 
     @Option(names = "--preset", paramLabel = "NAME", description = "Start from a named setup: mdgan-mnist-mlp (the MD-GAN paper's MNIST MLP with ACGAN), dcgan-mnist. Config file and flags override it.") String preset;
-    @Option(names = "--workers", paramLabel = "N", description = "Workers, i.e. shards (one Spark partition each).") Integer workers;
-    @Option(names = "--k", description = "MD-GAN: generated batches per iteration (0 = ceil(ln N)).") Integer k;
-    @Option(names = "--swap-every-epochs", paramLabel = "E", description = "MD-GAN: swap discriminators every E local epochs (0 = never).") Integer swapEveryEpochs;
-    @Option(names = "--exchange", description = "MD-GAN: session (long-lived stage, default) or job (one Spark job per iteration).") String exchange;
-    @Option(names = "--worker-timeout", paramLabel = "SECONDS", description = "Seconds to wait for workers' answers before their executor is taken for hung: killed, and its workers restored elsewhere (default 600).") Integer workerTimeout;
-    @Option(names = "--average-every-epochs", paramLabel = "E", description = "FL-GAN: average G and D every E local epochs.") Integer averageEveryEpochs;
-    @Option(names = "--average-every-iterations", paramLabel = "N", description = "FL-GAN: average every N local iterations instead (0 = use epochs).") Integer averageEveryIterations;
-    @Option(names = "--dataset", paramLabel = "SPEC", description = "grid25, ring8 (embedded), mnist, fashion-mnist (after `sparkgan data fetch`), idx:<images>[,<labels>], parquet:<path>, csv:<path> or images:<folder>; paths may be hdfs:// or s3a:// URIs.") String dataset;
-    @Option(names = "--dataset-size", paramLabel = "N", description = "Rows drawn for grid25/ring8.") Integer datasetSize;
-    @Option(names = "--data-dir", paramLabel = "DIR", description = "Where fetched datasets and cached evaluation classifiers live (default: data).") String dataDir;
-    @Option(names = "--image-size", paramLabel = "HxW", description = "images: datasets: resize every image to HxW.") String imageSize;
-    @Option(names = "--channels", paramLabel = "C", description = "images: datasets: 1 (grayscale) or 3 (RGB).") Integer channels;
-    @Option(names = "--classifier-epochs", paramLabel = "E", description = "Epochs of the evaluation classifier (mnist, fashion-mnist) when it is not cached yet (default: its own).") Integer classifierEpochs;
-    @Option(names = "--shards", paramLabel = "MODE", description = "How the data is split across workers: iid (default), label-skew:C (C classes per worker), dirichlet:ALPHA.") String shards;
-    @Option(names = "--classes", paramLabel = "C", description = "Classes a conditional objective (acgan) conditions on (default: from the data's labels).") Integer classes;
-    @Option(names = "--seed") Long seed;
-    @Option(names = "--iterations", paramLabel = "I", description = "Generator updates.") Integer iterations;
-    @Option(names = "--batch-size", paramLabel = "b") Integer batchSize;
-    @Option(names = "--local-steps", paramLabel = "L", description = "Discriminator steps per iteration.") Integer localSteps;
-    @Option(names = "--latent-dim", paramLabel = "D") Integer latentDim;
-    @Option(names = "--objective", description = "One of: nonsaturating, acgan.") String objective;
-    @Option(names = "--generator", paramLabel = "SPEC", description = "kind:w1,w2[:activation[:output]], e.g. mlp:128,128:relu:identity") String generator;
-    @Option(names = "--discriminator", paramLabel = "SPEC", description = "kind:w1,w2[:activation], e.g. mlp:128,128:leakyrelu") String discriminator;
-    @Option(names = "--generator-lr") Double generatorLr;
-    @Option(names = "--discriminator-lr") Double discriminatorLr;
-    @Option(names = "--beta1") Double beta1;
-    @Option(names = "--beta2") Double beta2;
-    @Option(names = "--log-every", paramLabel = "N") Integer logEvery;
-    @Option(names = "--eval-every", paramLabel = "N") Integer evalEvery;
-    @Option(names = "--eval-samples", paramLabel = "N") Integer evalSamples;
-    @Option(names = "--checkpoint-every", paramLabel = "N") Integer checkpointEvery;
-    @Option(names = "--keep-checkpoints", paramLabel = "N") Integer keepCheckpoints;
+
+    /** The settings given as flags, in the order given; their options are derived by {@link #addSettingFlags}. */
+    private final Map<Setting<?>, Object> given = new LinkedHashMap<>();
+
+    /**
+     * Adds one flag per configuration {@link Setting} to {@code command} (whose mixin this is, under
+     * the field name {@code options}): {@code --<key>}, typed as the setting, with its doc and default
+     * as the description. Settings in {@code except} get no flag (the command sets them itself).
+     */
+    static void addSettingFlags(CommandSpec command, Set<Setting<?>> except) {
+        ConfigOptions target = (ConfigOptions) command.mixins().get("options").userObject();
+        RunConfig defaults = new RunConfig();
+        for (Setting<?> s : defaults.settings()) {
+            if (s.equals(RunConfig.PRESET) || except.contains(s)) {
+                continue;
+            }
+            Class<?> t = s.type();
+            boolean plain = t == Integer.class || t == Long.class || t == Double.class || t == Boolean.class;
+            OptionSpec.Builder b = OptionSpec.builder(s.flag())
+                    .type(plain ? t : String.class)
+                    .paramLabel(t == Integer.class || t == Long.class ? "N" : t == Double.class ? "X" : t == Boolean.class ? "BOOL" : "VALUE")
+                    .description(s.doc() + " Default: " + defaultText(s) + ".")
+                    .setter(new CommandLine.Model.ISetter() {
+                        @Override
+                        @SuppressWarnings("unchecked")
+                        public <T> T set(T value) {
+                            return (T) target.given.put(s, value);
+                        }
+                    });
+            if (t == Boolean.class) {
+                b.arity("0..1").fallbackValue("true");
+            }
+            command.addOption(b.build());
+        }
+    }
+
+    /** As if {@code s}'s flag had been given with {@code value} (for code that builds options itself). */
+    ConfigOptions flag(Setting<?> s, Object value) {
+        given.put(s, value);
+        return this;
+    }
+
+    /** Numbers as people write them: 10, 0.0001, not 10.0 or 1.0E-4. */
+    private static String shown(Object v) {
+        return v instanceof Double d ? java.math.BigDecimal.valueOf(d).stripTrailingZeros().toPlainString() : String.valueOf(v);
+    }
+
+    /** A setting's default as --help shows it, with the objectives that recommend another. */
+    static String defaultText(Setting<?> s) {
+        String text = shown(s.toJsonDefault());
+        StringBuilder by = new StringBuilder();
+        for (io.sparkgan.core.objective.Objectives.Kind k : io.sparkgan.core.objective.Objectives.KINDS) {
+            Object v = io.sparkgan.core.objective.Objectives.defaults(k.name()).get(s);
+            if (v != null && !v.equals(s.defaultValue())) {
+                by.append(by.length() == 0 ? "; " : ", ").append(k.name()).append(": ").append(shown(v));
+            }
+        }
+        return (text.isEmpty() ? "\"\"" : text) + by;
+    }
 
     /** Defaults, then {@code base} adjustments, then the preset, then the config file, then the flags; validated. */
     RunConfig resolve(java.util.function.Consumer<RunConfig> base) {
@@ -80,43 +113,20 @@ final class ConfigOptions {
     }
 
     private RunConfig flagsOnto(RunConfig c) {
-        if (dataDir != null) c.setDataDir(dataDir);
-        if (imageSize != null) c.setImageSize(imageSize.toLowerCase(Locale.ROOT));
-        if (channels != null) c.setChannels(channels);
-        if (classifierEpochs != null) c.setClassifierEpochs(classifierEpochs);
-        if (shards != null) c.setShards(shards.toLowerCase(Locale.ROOT));
-        if (classes != null) c.setClasses(classes);
-        if (dataset != null) c.setDataset(dataset.contains(":") ? dataset : dataset.toLowerCase(Locale.ROOT)); // paths keep their case
-        if (workers != null) c.setWorkers(workers);
-        if (k != null) c.setK(k);
-        if (swapEveryEpochs != null) c.setSwapEveryEpochs(swapEveryEpochs);
-        if (exchange != null) c.setExchange(exchange.toLowerCase(Locale.ROOT));
-        if (workerTimeout != null) c.setWorkerTimeout(workerTimeout);
-        if (averageEveryEpochs != null) c.setAverageEveryEpochs(averageEveryEpochs);
-        if (averageEveryIterations != null) c.setAverageEveryIterations(averageEveryIterations);
-        if (datasetSize != null) c.setDatasetSize(datasetSize);
-        if (seed != null) c.setSeed(seed);
-        if (iterations != null) c.setIterations(iterations);
-        if (batchSize != null) c.setBatchSize(batchSize);
-        if (localSteps != null) c.setLocalSteps(localSteps);
-        if (latentDim != null) c.setLatentDim(latentDim);
-        if (objective != null) c.setObjective(objective.toLowerCase(Locale.ROOT));
-        if (generatorLr != null) c.setGeneratorLr(generatorLr);
-        if (discriminatorLr != null) c.setDiscriminatorLr(discriminatorLr);
-        if (beta1 != null) c.setBeta1(beta1);
-        if (beta2 != null) c.setBeta2(beta2);
-        if (logEvery != null) c.setLogEvery(logEvery);
-        if (evalEvery != null) c.setEvalEvery(evalEvery);
-        if (evalSamples != null) c.setEvalSamples(evalSamples);
-        if (checkpointEvery != null) c.setCheckpointEvery(checkpointEvery);
-        if (keepCheckpoints != null) c.setKeepCheckpoints(keepCheckpoints);
         try {
-            if (generator != null) c.setGenerator(NetworkSpec.parse(generator));
-            if (discriminator != null) c.setDiscriminator(NetworkSpec.parse(discriminator));
+            given.forEach((s, v) -> put(c, s, v));
             c.validate();
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
         return c;
+    }
+
+    /** A flag's value onto {@code c}: texts in lower case, except paths (a dataset with a path keeps its case). */
+    private static <T> void put(RunConfig c, Setting<T> s, Object v) {
+        if (v instanceof String text && !s.equals(RunConfig.DATA_DIR) && !(s.equals(RunConfig.DATASET) && text.contains(":"))) {
+            v = text.toLowerCase(Locale.ROOT);
+        }
+        c.set(s, s.fromValue(v));
     }
 }

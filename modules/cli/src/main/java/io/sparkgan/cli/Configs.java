@@ -2,21 +2,17 @@ package io.sparkgan.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeSet;
 
 /** Reads run configurations (YAML or JSON) strictly: unknown keys and wrong types are errors. */
 public final class Configs {
@@ -99,37 +95,33 @@ public final class Configs {
         return new File(file, keys, name);
     }
 
-    /** Lays the file's keys (not its preset) over {@code base}. */
+    /** Lays the file's keys (not its preset) over {@code base}, each read by its setting's declaration. */
     static RunConfig apply(File f, RunConfig base) {
         Path file = f.path();
-        try {
-            return YAML.readerForUpdating(base).readValue(f.keys());
-        } catch (UnrecognizedPropertyException e) {
-            throw new UsageException("config file '" + file + "': unknown key '" + e.getPropertyName() + "'; expected one of "
-                    + new TreeSet<>(e.getKnownPropertyIds().stream().map(String::valueOf).toList()));
-        } catch (MismatchedInputException e) {
-            String key = path(e);
-            JsonNode value = f.keys().get(key);
-            throw new UsageException("config file '" + file + "': key '" + key + "' has value " + (value == null ? "?" : shown(value))
-                    + "; expected " + expected(key));
-        } catch (JsonMappingException e) {
-            JsonNode value = f.keys().get(path(e));
-            boolean wide = Configs.toMap(new RunConfig()).get(path(e)) instanceof Long || path(e).equals("seed");
-            if (value != null && value.isIntegralNumber() && (wide ? !value.canConvertToLong() : !value.canConvertToInt())) {
-                throw new UsageException("config file '" + file + "': key '" + path(e) + "' has value " + value.asText()
-                        + "; expected a whole number up to " + (wide ? Long.MAX_VALUE : Integer.MAX_VALUE));
+        f.keys().fields().forEachRemaining(e -> {
+            String key = e.getKey();
+            JsonNode value = e.getValue();
+            if (base.setting(key) == null) {
+                throw new UsageException("config file '" + file + "': unknown key '" + key + "'; expected one of " + base.keys());
             }
-            Throwable root = e.getCause() instanceof IllegalArgumentException iae ? iae : e;
-            throw new UsageException("config file '" + file + "': key '" + path(e) + "': " + firstLine(root.getMessage()));
-        } catch (IOException e) {
-            throw new UsageException("config file '" + file + "' cannot be read: " + e.getMessage());
-        }
+            if (value.isContainerNode()) {
+                throw new UsageException("config file '" + file + "': key '" + key + "' has value " + shown(value) + "; expected " + expected(key));
+            }
+            Object raw = value.isTextual() ? value.asText() : value.isBoolean() ? value.asBoolean() : value.isNumber() ? value.numberValue() : value.asText();
+            try {
+                base.put(key, raw);
+            } catch (IllegalArgumentException ex) {
+                String m = firstLine(ex.getMessage());
+                // "KEY has value V; expected W" (the value's form) reads as the file's key; anything else is the setting's own message.
+                throw new UsageException("config file '" + file + "': key '" + key + "'"
+                        + (m.startsWith(key + " has value ") ? m.substring(key.length()) : ": " + m));
+            }
+        });
+        return base;
     }
 
     /** What a key takes, from the type of its setting. */
     private static String expected(String key) {
-        Map<String, Object> defaults = toMap(new RunConfig());
-        Object d = defaults.get(key);
         if (key.equals("preset")) {
             return "one of " + Presets.NAMES;
         }
@@ -154,16 +146,8 @@ public final class Configs {
             }
             default -> { }
         }
-        if (d instanceof Integer || d instanceof Long) {
-            return "a whole number";
-        }
-        if (d instanceof Number) {
-            return "a number";
-        }
-        if (d instanceof Boolean) {
-            return "true or false";
-        }
-        return "a text value";
+        io.sparkgan.core.config.Setting<?> s = new RunConfig().setting(key);
+        return s == null ? "a value" : s.kind();
     }
 
     private static String kind(JsonNode n) {
@@ -182,10 +166,6 @@ public final class Configs {
         return n.isTextual() ? n.asText() : n.toString();
     }
 
-    private static String path(JsonMappingException e) {
-        return e.getPath().stream().map(r -> r.getFieldName() != null ? r.getFieldName() : String.valueOf(r.getIndex()))
-                .reduce((a, b) -> a + "." + b).orElse("?");
-    }
 
     private static String firstLine(String s) {
         return s == null ? "" : s.lines().findFirst().orElse("");

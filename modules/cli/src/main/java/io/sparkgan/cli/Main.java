@@ -47,6 +47,9 @@ public final class Main implements Runnable {
         main.args = args;
         // A later flag overrides an earlier one, as it overrides the config file.
         CommandLine cl = new CommandLine(main).setOverwrittenOptionsAllowed(true);
+        // One flag per configuration setting, derived from the settings' declarations.
+        ConfigOptions.addSettingFlags(cl.getSubcommands().get("train").getCommandSpec(), java.util.Set.of());
+        ConfigOptions.addSettingFlags(cl.getSubcommands().get("compare").getCommandSpec(), java.util.Set.of(io.sparkgan.spark.StrategyConfig.STRATEGY));
         cl.setParameterExceptionHandler((ex, a) -> {
             PrintWriter err = ex.getCommandLine().getErr();
             err.println(ex.getCommandLine().getCommandName() + ": " + ex.getMessage().lines().findFirst().orElse("")

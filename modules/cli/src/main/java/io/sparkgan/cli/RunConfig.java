@@ -1,6 +1,7 @@
 package io.sparkgan.cli;
 
-import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import io.sparkgan.core.config.Setting;
+import java.util.List;
 import io.sparkgan.data.Datasets;
 import io.sparkgan.data.DataSources;
 import io.sparkgan.spark.StrategyConfig;
@@ -9,25 +10,44 @@ import io.sparkgan.spark.StrategyConfig;
  * Everything a {@code sparkgan train} run is configured by: the strategy settings plus the data.
  * YAML files use the flag names as keys ({@code batch-size: 64}).
  */
-@JsonPropertyOrder({"preset", "strategy", "dataset", "dataset-size", "data-dir", "shards", "workers", "seed", "iterations", "batch-size"})
 public class RunConfig extends StrategyConfig {
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
 
     /** The preset the run started from ("" for none); recorded so run.json says where values came from. */
-    private String preset = "";
-    private String dataset = "grid25";
-    private int datasetSize = 25_000;
+    public static final Setting<String> PRESET = Setting.text("preset", "", "The named setup the run started from (set with --preset; \"\" for none).");
+    public static final Setting<String> DATASET = Setting.text("dataset", "grid25",
+            "grid25, ring8 (embedded), mnist, fashion-mnist (after `sparkgan data fetch`), idx:<images>[,<labels>], parquet:<path>, csv:<path> or images:<folder>; paths may be hdfs:// or s3a:// URIs.");
+    public static final Setting<Integer> DATASET_SIZE = Setting.integer("dataset-size", 25_000, "Rows drawn for grid25/ring8.").positive();
     /** Where {@code sparkgan data fetch} puts datasets (and where evaluation classifiers are cached); may be a Hadoop URI. */
-    private String dataDir = "data";
+    public static final Setting<String> DATA_DIR = Setting.text("data-dir", "data", "Where fetched datasets and cached evaluation classifiers live.")
+            .check((n, v) -> v.isBlank() ? "data-dir is empty; expected a folder or URI such as data or hdfs://namenode/data" : null);
     /** For {@code images:} datasets: resize every image to HxW ("" keeps the native size, which must then be uniform). */
-    private String imageSize = "";
-    /** For {@code images:} datasets: 1 (grayscale) or 3 (RGB). */
-    private int channels = 1;
-    /** Epochs of the evaluation classifier when it must be trained (0 = its default). */
-    private int classifierEpochs = 0;
+    public static final Setting<String> IMAGE_SIZE = Setting.text("image-size", "", "images: datasets: resize every image to HxW (\"\": native size).")
+            .check((n, v) -> v.isEmpty() || v.matches("[1-9][0-9]*x[1-9][0-9]*") ? null : "image-size '" + v + "' is not valid; expected HxW, e.g. 28x28");
+    public static final Setting<Integer> CHANNELS = Setting.integer("channels", 1, "images: datasets: 1 (grayscale) or 3 (RGB).")
+            .check((n, v) -> v == 1 || v == 3 ? null : "channels must be 1 (grayscale) or 3 (RGB), got " + v);
+    public static final Setting<Integer> CLASSIFIER_EPOCHS = Setting.integer("classifier-epochs", 0,
+            "Epochs of the evaluation classifier (mnist, fashion-mnist) when it is not cached yet (0: its default).").nonNegative("the default");
+
+    /** Settings listed first in run.json and tables; then the rest in declaration order. */
+    private static final List<Setting<?>> FIRST = List.of(PRESET, STRATEGY, DATASET, DATASET_SIZE, DATA_DIR, SHARDS, WORKERS, SEED, ITERATIONS, BATCH_SIZE);
+    public static final List<Setting<?>> SETTINGS = ordered();
+
+    private static List<Setting<?>> ordered() {
+        java.util.LinkedHashSet<Setting<?>> all = new java.util.LinkedHashSet<>(FIRST);
+        all.addAll(StrategyConfig.SETTINGS);
+        all.addAll(List.of(IMAGE_SIZE, CHANNELS, CLASSIFIER_EPOCHS));
+        return List.copyOf(all);
+    }
+
+    @Override
+    public List<Setting<?>> settings() {
+        return SETTINGS;
+    }
 
     @Override
     public void validate() {
+        String dataset = getDataset();
         if (!synthetic()) {
             try {
                 DataSources.validateSpec(dataset);
@@ -39,21 +59,11 @@ public class RunConfig extends StrategyConfig {
                         : "dataset '" + dataset + "' is not understood; expected " + String.join(", ", Datasets.NAMES) + " (embedded), " + DataSources.SPECS);
             }
         }
-        if (dataDir.isBlank()) {
-            throw new IllegalArgumentException("data-dir is empty; expected a folder or URI such as data or hdfs://namenode/data");
+        for (Setting<?> s : List.of(DATA_DIR, DATASET_SIZE, CLASSIFIER_EPOCHS, CHANNELS, IMAGE_SIZE)) {
+            check(s);
         }
-        if (datasetSize <= 0) {
-            throw new IllegalArgumentException("dataset-size must be positive, got " + datasetSize);
-        }
-        if (classifierEpochs < 0) {
-            throw new IllegalArgumentException("classifier-epochs must be 0 (the default) or positive, got " + classifierEpochs);
-        }
-        if (channels != 1 && channels != 3) {
-            throw new IllegalArgumentException("channels must be 1 (grayscale) or 3 (RGB), got " + channels);
-        }
-        if (!imageSize.isEmpty() && !imageSize.matches("[1-9][0-9]*x[1-9][0-9]*")) {
-            throw new IllegalArgumentException("image-size '" + imageSize + "' is not valid; expected HxW, e.g. 28x28");
-        }
+        int channels = getChannels();
+        String imageSize = getImageSize();
         // The evaluation classifier is cached by dataset and seed and takes the images as fetched.
         if (DataSources.NAMED.containsKey(dataset) && (channels != 1 || !imageSize.isEmpty())) {
             throw new IllegalArgumentException((channels != 1 ? "channels " + channels : "image-size " + imageSize) + " does not apply to " + dataset
@@ -62,25 +72,27 @@ public class RunConfig extends StrategyConfig {
         super.validate();
     }
 
-    /** Whether the dataset is one of the embedded 2-D mixtures (generated, scored by mode coverage). */
-    public boolean synthetic() {
-        return Datasets.NAMES.contains(dataset);
+    private <T> void check(Setting<T> s) {
+        s.validate(get(s));
     }
 
-    public String getPreset() { return preset; }
-    public RunConfig setPreset(String preset) { this.preset = preset; return this; }
-    public String getDataDir() { return dataDir; }
-    public RunConfig setDataDir(String dataDir) { this.dataDir = dataDir; return this; }
-    public String getImageSize() { return imageSize; }
-    public RunConfig setImageSize(String imageSize) { this.imageSize = imageSize; return this; }
-    public int getClassifierEpochs() { return classifierEpochs; }
-    public RunConfig setClassifierEpochs(int classifierEpochs) { this.classifierEpochs = classifierEpochs; return this; }
-    public int getChannels() { return channels; }
-    public RunConfig setChannels(int channels) { this.channels = channels; return this; }
+    /** Whether the dataset is one of the embedded 2-D mixtures (generated, scored by mode coverage). */
+    public boolean synthetic() {
+        return Datasets.NAMES.contains(getDataset());
+    }
 
-    public String getDataset() { return dataset; }
-    public RunConfig setDataset(String dataset) { this.dataset = dataset; return this; }
-    public int getDatasetSize() { return datasetSize; }
-    public RunConfig setDatasetSize(int datasetSize) { this.datasetSize = datasetSize; return this; }
-
+    public String getPreset() { return get(PRESET); }
+    public RunConfig setPreset(String v) { set(PRESET, v); return this; }
+    public String getDataDir() { return get(DATA_DIR); }
+    public RunConfig setDataDir(String v) { set(DATA_DIR, v); return this; }
+    public String getImageSize() { return get(IMAGE_SIZE); }
+    public RunConfig setImageSize(String v) { set(IMAGE_SIZE, v); return this; }
+    public int getClassifierEpochs() { return get(CLASSIFIER_EPOCHS); }
+    public RunConfig setClassifierEpochs(int v) { set(CLASSIFIER_EPOCHS, v); return this; }
+    public int getChannels() { return get(CHANNELS); }
+    public RunConfig setChannels(int v) { set(CHANNELS, v); return this; }
+    public String getDataset() { return get(DATASET); }
+    public RunConfig setDataset(String v) { set(DATASET, v); return this; }
+    public int getDatasetSize() { return get(DATASET_SIZE); }
+    public RunConfig setDatasetSize(int v) { set(DATASET_SIZE, v); return this; }
 }

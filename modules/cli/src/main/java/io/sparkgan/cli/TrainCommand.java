@@ -28,23 +28,12 @@ final class TrainCommand implements Callable<Integer> {
     boolean overwrite;
     @Option(names = "--resume", description = "Continue the run in --out from its latest checkpoint with its stored configuration (flags and --config must match it; --iterations may grow).")
     boolean resume;
-    @Option(names = "--strategy", description = "One of: standalone, mdgan, flgan.")
-    String strategy;
     @Mixin
     ConfigOptions options;
 
     /** The configuration: flags over the file over the defaults, or for --resume over the run's stored one. */
     RunConfig resolve(RunConfig stored) {
-        RunConfig c = stored == null ? options.resolve(x -> {}) : options.resolveOnto(stored);
-        if (strategy != null) {
-            c.setStrategy(strategy.toLowerCase(Locale.ROOT));
-            try {
-                c.validate();
-            } catch (IllegalArgumentException e) {
-                throw new UsageException(e.getMessage());
-            }
-        }
-        return c;
+        return stored == null ? options.resolve(x -> {}) : options.resolveOnto(stored);
     }
 
     @Override

@@ -149,7 +149,7 @@ class CliTest {
         String[] expected = {
             "train: dataset 'cifar11' is not understood; expected grid25, ring8 (embedded), " + io.sparkgan.data.DataSources.SPECS,
             "train: strategy 'gossip' is unknown; expected one of [standalone, mdgan, flgan]",
-            "train: objective 'hinge2' is unknown; expected one of [nonsaturating, acgan]",
+            "train: objective 'hinge2' is unknown; expected one of " + io.sparkgan.core.objective.Objectives.NAMES,
             "train: iterations must be positive, got 0",
             "train: batch-size must be positive, got -3",
             "train: network 'mlp:a,b' has widths 'a,b'; expected comma-separated positive integers",

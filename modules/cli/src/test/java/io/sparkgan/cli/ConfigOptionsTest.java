@@ -24,7 +24,7 @@ class ConfigOptionsTest {
         ConfigOptions o = new ConfigOptions();
         o.preset = "MDGAN-MNIST-MLP";
         o.config = file("preset: dcgan-mnist\nbatch-size: 32\n");
-        o.iterations = 7;
+        o.flag(RunConfig.ITERATIONS, 7);
         RunConfig c = o.resolve(x -> {});
         assertEquals("mdgan-mnist-mlp", c.getPreset(), "the flag names the preset");
         assertEquals("acgan", c.getObjective(), "the flag's preset, not the file's (dcgan-mnist is nonsaturating)");
@@ -49,7 +49,7 @@ class ConfigOptionsTest {
     void aPresetFlagWithoutAFileAndAnUnknownPresetInAFile() throws Exception {
         ConfigOptions flag = new ConfigOptions();
         flag.preset = "dcgan-mnist";
-        flag.batchSize = 64;
+        flag.flag(RunConfig.BATCH_SIZE, 64);
         RunConfig c = flag.resolve(x -> {});
         assertEquals("dcgan-mnist", c.getPreset());
         assertEquals(64, c.getBatchSize());

@@ -2,9 +2,12 @@ package io.sparkgan.core;
 
 import io.sparkgan.core.nn.Backprop;
 import io.sparkgan.core.objective.Objective;
+import io.sparkgan.core.objective.Regularizer;
+import java.util.List;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -17,14 +20,28 @@ import static org.nd4j.linalg.indexing.NDArrayIndex.interval;
  * IPDPS 2019, Algorithm 1): a {@linkplain #step discriminator step} on a real and a generated batch,
  * and the {@linkplain #feedback feedback} for a generated batch, i.e. the gradient of the generator
  * loss with respect to each generated sample.
+ *
+ * <p>This is the one discriminator step of the framework: the standalone trainer, every MD-GAN worker
+ * and every FL-GAN worker call {@link #train}, into which the objective and its
+ * {@linkplain Regularizer regularizers} plug.
  */
 public final class Discriminator {
     private final MultiLayerNetwork net;
     private final Objective objective;
+    private final List<Regularizer> regularizers;
+    /** Seed of the regularizers' random draws; with the update count it fixes each step's draws. */
+    private final long noiseSeed;
 
     public Discriminator(MultiLayerNetwork net, Objective objective) {
+        this(net, objective, 0);
+    }
+
+    /** @param noiseSeed seed of the regularizers' draws (interpolation weights of a gradient penalty) */
+    public Discriminator(MultiLayerNetwork net, Objective objective, long noiseSeed) {
         this.net = Backprop.prepare(net);
         this.objective = objective;
+        this.regularizers = objective.regularizers();
+        this.noiseSeed = noiseSeed;
     }
 
     public MultiLayerNetwork network() {
@@ -35,19 +52,46 @@ public final class Discriminator {
         return objective;
     }
 
+    /**
+     * {@code localSteps} discriminator steps, each on a fresh real batch from {@code sampler} and the
+     * same generated batch {@code fake} (Hardy et al., Algorithm 1, the worker's L steps).
+     *
+     * @return the mean discriminator loss over the steps
+     */
+    public double train(BatchSampler sampler, Batch fake, int localSteps, int batchSize, DataType dtype) {
+        double loss = 0;
+        for (int l = 0; l < localSteps; l++) {
+            loss += step(sampler.next(batchSize, dtype), fake) / localSteps;
+        }
+        return loss;
+    }
+
     /** One optimizer step on the discriminator loss of {@code real} and {@code fake}; returns the loss before the step. */
     public double step(INDArray real, INDArray fake) {
         return step(Batch.of(real), Batch.of(fake));
     }
 
-    /** As {@link #step(INDArray, INDArray)} with labels, which a conditional objective needs. */
+    /**
+     * As {@link #step(INDArray, INDArray)} with labels, which a conditional objective needs. The loss
+     * is the objective's plus its regularizers'.
+     */
     public double step(Batch real, Batch fake) {
         Pair<Objective.Loss, Gradient> lg = lossAndGradient(real, fake);
+        double value = lg.getFirst().value();
+        if (!regularizers.isEmpty()) {
+            // A regularizer runs passes of its own, which overwrite the gradient buffer: sum elsewhere.
+            INDArray total = lg.getSecond().gradient().dup();
+            GanRandom rng = GanRandom.stream(noiseSeed, "regularizers", net.getLayerWiseConfigurations().getIterationCount());
+            for (Regularizer r : regularizers) {
+                value += r.addGradient(net, real, fake, total, rng);
+            }
+            lg.getSecond().gradient().assign(total);
+        }
         Backprop.apply(net, lg.getSecond(), real.rows() + fake.rows());
-        return lg.getFirst().value();
+        return value;
     }
 
-    /** The discriminator loss and its parameter gradient (a view that the next call overwrites). */
+    /** The objective's discriminator loss and its parameter gradient (a view that the next call overwrites). */
     public Pair<Objective.Loss, Gradient> lossAndGradient(INDArray real, INDArray fake) {
         return lossAndGradient(Batch.of(real), Batch.of(fake));
     }
@@ -60,22 +104,22 @@ public final class Discriminator {
         INDArray out = f.output();
         long rows = out.rows();
         Objective.Loss loss = objective.discriminatorLoss(
-                out.get(interval(0, m), all()), real.labels(),
-                out.get(interval(m, rows), all()), fake.labels());
+                new Objective.Pass(real.x(), out.get(interval(0, m), all()), real.labels(), f, 0),
+                new Objective.Pass(fake.x(), out.get(interval(m, rows), all()), fake.labels(), f, m));
         // The input gradient of real and generated samples is not needed for a discriminator step.
         Gradient g = Backprop.backward(f, Nd4j.vstack(loss.realGrad(), loss.fakeGrad()), true, false).getFirst();
         return Pair.of(loss, g);
     }
 
-    /** The discriminator loss without any update (inference mode). */
+    /** The objective's discriminator loss without any update. */
     public double loss(INDArray real, INDArray fake) {
-        return objective.discriminatorLoss(net.output(real, false), net.output(fake, false)).value();
+        return lossAndGradient(real, fake).getFirst().value();
     }
 
     /**
      * The feedback for a generated batch: {@code d L_G / d x_i} for every row {@code x_i}, where
-     * {@code L_G} is the batch-mean generator loss of this discriminator. The discriminator is not
-     * changed.
+     * {@code L_G} is the batch-mean generator loss of this discriminator's objective. The
+     * discriminator is not changed.
      */
     public Feedback feedback(INDArray fake) {
         return feedback(Batch.of(fake));
@@ -84,9 +128,12 @@ public final class Discriminator {
     /** As {@link #feedback(INDArray)}; a conditional objective reads the classes the batch was generated for. */
     public Feedback feedback(Batch fake) {
         Backprop.Forward f = Backprop.forward(net, fake.x());
-        Objective.Loss loss = objective.generatorLoss(f.output(), fake.labels());
+        Objective.Loss loss = objective.generatorLoss(new Objective.Pass(fake.x(), f.output(), fake.labels(), f, 0));
         // Only the input gradient: the discriminator is not updated by its own feedback.
-        INDArray grad = Backprop.backward(f, loss.fakeGrad(), false, true).getSecond();
+        INDArray grad = Backprop.backward(f, loss.fakeGrad(), loss.hiddenLayer(), loss.fakeHiddenGrad(), false, true).getSecond();
+        if (loss.fakeInputGrad() != null) {
+            grad.addi(loss.fakeInputGrad());
+        }
         return new Feedback(grad, loss.value());
     }
 

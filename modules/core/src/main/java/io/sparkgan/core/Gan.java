@@ -44,15 +44,23 @@ public final class Gan {
 
     /** The run's objective, with the class count of its configuration. */
     public static Objective objective(GanConfig c) {
-        return Objectives.byName(c.getObjective(), c.getClasses());
+        return Objectives.byName(c.getObjective(), c.getClasses(), c);
     }
 
+    /** Discriminator {@code worker}'s initial network, from its own seed. */
     public static Discriminator discriminator(GanConfig c, int dataDim, int worker, DataType dtype) {
         Objective objective = objective(c);
-        return new Discriminator(
-                Networks.discriminator(c.getDiscriminator(), dataDim, objective.discriminatorOutputs(),
-                        adam(c.getDiscriminatorLr(), c), GanRandom.derive(c.getSeed(), "discriminator", worker), dtype),
-                objective);
+        return discriminator(c, Networks.discriminator(c.getDiscriminator(), dataDim, objective.discriminatorOutputs(dataDim),
+                adam(c.getDiscriminatorLr(), c), GanRandom.derive(c.getSeed(), "discriminator", worker), dtype), worker);
+    }
+
+    /**
+     * The discriminator of worker {@code worker} around network {@code net} (a restored one, say). The
+     * regularizers' draws are seeded by the run seed and the worker, and vary with the network's
+     * update count, so a resumed run draws what an uninterrupted one would.
+     */
+    public static Discriminator discriminator(GanConfig c, org.deeplearning4j.nn.multilayer.MultiLayerNetwork net, int worker) {
+        return new Discriminator(net, objective(c), GanRandom.derive(c.getSeed(), "regularizers", worker));
     }
 
     private static IUpdater adam(double lr, GanConfig c) {

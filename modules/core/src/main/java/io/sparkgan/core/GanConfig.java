@@ -1,109 +1,115 @@
 package io.sparkgan.core;
 
+import io.sparkgan.core.config.Setting;
+import io.sparkgan.core.config.SettingValues;
 import io.sparkgan.core.nn.NetworkSpec;
 import io.sparkgan.core.objective.Objectives;
-import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The hyper-parameters every strategy shares: networks, objective, optimizer, batch sizes, budget,
- * and the run's seed. A mutable bean (fluent setters) so that a YAML file and command-line flags can
- * be layered onto the defaults; {@link #validate()} rejects bad values with one-line messages.
+ * and the run's seed, each declared once as a {@link Setting} below; flags, YAML keys, Spark ML
+ * params, run.json and the README's table derive from these declarations. The objective's own
+ * settings ({@link Objectives#SETTINGS}) are part of the configuration too, and an objective may
+ * change defaults (WGAN-GP's 5 critic steps and Adam (0.5, 0.9), say): {@link #defaultOf}.
  *
  * <p>Vocabulary: an <em>iteration</em> is one generator update; each iteration performs
  * {@link #getLocalSteps() L} discriminator steps (MD-GAN's L).
  */
-public class GanConfig implements Serializable {
-    private static final long serialVersionUID = 1L;
+public class GanConfig extends SettingValues {
+    private static final long serialVersionUID = 2L;
 
-    // Defaults suit the embedded 2-D mixtures (measured on grid25, docs/benchmarks.md); image presets set their own.
-    private long seed = 1;
-    private int iterations = 5000;
-    private int batchSize = 256;
-    private int localSteps = 1;
-    private int latentDim = 2;
-    private NetworkSpec generator = NetworkSpec.mlp("relu", "identity", 128, 128, 128);
-    private NetworkSpec discriminator = NetworkSpec.mlp("leakyrelu", "identity", 128, 128, 128);
-    private String objective = "nonsaturating";
-    /** Classes of the data a conditional objective (acgan) conditions on; 0 = taken from the data's labels. */
-    private int classes = 0;
-    private double generatorLr = 1e-3;
-    private double discriminatorLr = 1e-3;
-    private double beta1 = 0.5;
-    private double beta2 = 0.999;
-    private int logEvery = 10;
-    private int evalEvery = 500;
-    private int evalSamples = 2500;
-    private int checkpointEvery = 1000;
-    private int keepCheckpoints = 3;
+    // Defaults suit the embedded 2-D mixtures (measured on grid25, docs/results.md); image presets set their own.
+    public static final Setting<Long> SEED = Setting.wholeLong("seed", 1, "Seed of every random draw: the same seed, configuration and workers give the same run.");
+    public static final Setting<Integer> ITERATIONS = Setting.integer("iterations", 5000, "Generator updates.").positive();
+    public static final Setting<Integer> BATCH_SIZE = Setting.integer("batch-size", 256, "b: samples per batch (real and generated).").positive();
+    public static final Setting<Integer> LOCAL_STEPS = Setting.integer("local-steps", 1, "L: discriminator steps per generator update.").positive();
+    public static final Setting<Integer> LATENT_DIM = Setting.integer("latent-dim", 2, "Dimension of the latent codes.").positive();
+    public static final Setting<NetworkSpec> GENERATOR = Setting.parsed("generator", NetworkSpec.class,
+            NetworkSpec.mlp("relu", "identity", 128, 128, 128), "a network such as mlp:128,128:relu", NetworkSpec::parse,
+            "Generator network: kind:w1,w2[:activation[:output-activation]], kind mlp or dcgan.");
+    public static final Setting<NetworkSpec> DISCRIMINATOR = Setting.parsed("discriminator", NetworkSpec.class,
+            NetworkSpec.mlp("leakyrelu", "identity", 128, 128, 128), "a network such as mlp:128,128:relu", NetworkSpec::parse,
+            "Discriminator network: kind:w1,w2[:activation], kind mlp or dcgan.");
+    public static final Setting<String> OBJECTIVE = Setting.text("objective", "nonsaturating", "GAN objective: " + Objectives.NAMES_TEXT + ".")
+            .check((n, v) -> Objectives.problem(v));
+    public static final Setting<Integer> CLASSES = Setting.integer("classes", 0,
+            "Classes a conditional objective (acgan) conditions on (0: from the data's labels).").nonNegative("taken from the data");
+    public static final Setting<Double> GENERATOR_LR = Setting.number("generator-lr", 1e-3, "Generator Adam learning rate.").positive();
+    public static final Setting<Double> DISCRIMINATOR_LR = Setting.number("discriminator-lr", 1e-3, "Discriminator Adam learning rate.").positive();
+    public static final Setting<Double> BETA1 = Setting.number("beta1", 0.5, "Adam beta1 of both networks.").inRange(0, 1);
+    public static final Setting<Double> BETA2 = Setting.number("beta2", 0.999, "Adam beta2 of both networks.").inRange(0, 1);
+    public static final Setting<Integer> LOG_EVERY = Setting.integer("log-every", 10, "Iterations between rows of metrics.csv.").positive();
+    public static final Setting<Integer> EVAL_EVERY = Setting.integer("eval-every", 500, "Iterations between evaluations.").positive();
+    public static final Setting<Integer> EVAL_SAMPLES = Setting.integer("eval-samples", 2500, "Generated samples per evaluation.").positive();
+    public static final Setting<Integer> CHECKPOINT_EVERY = Setting.integer("checkpoint-every", 1000, "Iterations between checkpoints.").positive();
+    public static final Setting<Integer> KEEP_CHECKPOINTS = Setting.integer("keep-checkpoints", 3, "Checkpoints kept (older ones are deleted).").positive();
 
-    /** Throws IllegalArgumentException naming the first bad value and what is allowed. */
-    public void validate() {
-        positive("iterations", iterations);
-        positive("batch-size", batchSize);
-        positive("local-steps", localSteps);
-        positive("latent-dim", latentDim);
-        positive("log-every", logEvery);
-        positive("eval-every", evalEvery);
-        positive("eval-samples", evalSamples);
-        positive("checkpoint-every", checkpointEvery);
-        positive("keep-checkpoints", keepCheckpoints);
-        positive("generator-lr", generatorLr);
-        positive("discriminator-lr", discriminatorLr);
-        if (!(beta1 >= 0 && beta1 < 1)) {
-            throw new IllegalArgumentException("beta1 must be in [0, 1), got " + beta1);
-        }
-        if (!(beta2 >= 0 && beta2 < 1)) {
-            throw new IllegalArgumentException("beta2 must be in [0, 1), got " + beta2);
-        }
-        if (generator == null || discriminator == null) {
-            throw new IllegalArgumentException("generator and discriminator networks must be given");
-        }
-        Objectives.validateName(objective);
-        if (classes < 0) {
-            throw new IllegalArgumentException("classes must be 0 (taken from the data) or positive, got " + classes);
-        }
+    /** The settings of this class, in declaration order, then the objectives' own. */
+    public static final List<Setting<?>> SETTINGS = concat(List.of(SEED, ITERATIONS, BATCH_SIZE, LOCAL_STEPS, LATENT_DIM, GENERATOR, DISCRIMINATOR,
+            OBJECTIVE, CLASSES, GENERATOR_LR, DISCRIMINATOR_LR, BETA1, BETA2, LOG_EVERY, EVAL_EVERY, EVAL_SAMPLES, CHECKPOINT_EVERY,
+            KEEP_CHECKPOINTS), Objectives.SETTINGS);
+
+    @Override
+    public List<Setting<?>> settings() {
+        return SETTINGS;
     }
 
-    private static void positive(String name, double value) {
-        if (!(value > 0)) {
-            throw new IllegalArgumentException(name + " must be positive, got " + (value == Math.rint(value) ? String.valueOf((long) value) : String.valueOf(value)));
+    /** Declared defaults, except where the chosen objective recommends its own (see {@link Objectives#defaults}). */
+    @Override
+    protected <T> T defaultOf(Setting<T> s) {
+        if (s.equals(OBJECTIVE)) {
+            return s.defaultValue();
         }
+        Object v = Objectives.defaults(get(OBJECTIVE)).get(s);
+        return v != null ? s.type().cast(v) : s.defaultValue();
     }
 
-    public long getSeed() { return seed; }
-    public GanConfig setSeed(long seed) { this.seed = seed; return this; }
-    public int getIterations() { return iterations; }
-    public GanConfig setIterations(int iterations) { this.iterations = iterations; return this; }
-    public int getBatchSize() { return batchSize; }
-    public GanConfig setBatchSize(int batchSize) { this.batchSize = batchSize; return this; }
-    public int getLocalSteps() { return localSteps; }
-    public GanConfig setLocalSteps(int localSteps) { this.localSteps = localSteps; return this; }
-    public int getLatentDim() { return latentDim; }
-    public GanConfig setLatentDim(int latentDim) { this.latentDim = latentDim; return this; }
-    public NetworkSpec getGenerator() { return generator; }
-    public GanConfig setGenerator(NetworkSpec generator) { this.generator = generator; return this; }
-    public NetworkSpec getDiscriminator() { return discriminator; }
-    public GanConfig setDiscriminator(NetworkSpec discriminator) { this.discriminator = discriminator; return this; }
-    public String getObjective() { return objective; }
-    public GanConfig setObjective(String objective) { this.objective = objective; return this; }
-    public int getClasses() { return classes; }
-    public GanConfig setClasses(int classes) { this.classes = classes; return this; }
-    public double getGeneratorLr() { return generatorLr; }
-    public GanConfig setGeneratorLr(double generatorLr) { this.generatorLr = generatorLr; return this; }
-    public double getDiscriminatorLr() { return discriminatorLr; }
-    public GanConfig setDiscriminatorLr(double discriminatorLr) { this.discriminatorLr = discriminatorLr; return this; }
-    public double getBeta1() { return beta1; }
-    public GanConfig setBeta1(double beta1) { this.beta1 = beta1; return this; }
-    public double getBeta2() { return beta2; }
-    public GanConfig setBeta2(double beta2) { this.beta2 = beta2; return this; }
-    public int getLogEvery() { return logEvery; }
-    public GanConfig setLogEvery(int logEvery) { this.logEvery = logEvery; return this; }
-    public int getEvalEvery() { return evalEvery; }
-    public GanConfig setEvalEvery(int evalEvery) { this.evalEvery = evalEvery; return this; }
-    public int getEvalSamples() { return evalSamples; }
-    public GanConfig setEvalSamples(int evalSamples) { this.evalSamples = evalSamples; return this; }
-    public int getCheckpointEvery() { return checkpointEvery; }
-    public GanConfig setCheckpointEvery(int checkpointEvery) { this.checkpointEvery = checkpointEvery; return this; }
-    public int getKeepCheckpoints() { return keepCheckpoints; }
-    public GanConfig setKeepCheckpoints(int keepCheckpoints) { this.keepCheckpoints = keepCheckpoints; return this; }
+    /** {@code a} then {@code b}, as one unmodifiable list (for subclasses adding their settings). */
+    @SafeVarargs
+    protected static List<Setting<?>> concat(List<Setting<?>>... lists) {
+        List<Setting<?>> all = new ArrayList<>();
+        for (List<Setting<?>> l : lists) {
+            all.addAll(l);
+        }
+        return List.copyOf(all);
+    }
+
+    public long getSeed() { return get(SEED); }
+    public GanConfig setSeed(long v) { set(SEED, v); return this; }
+    public int getIterations() { return get(ITERATIONS); }
+    public GanConfig setIterations(int v) { set(ITERATIONS, v); return this; }
+    public int getBatchSize() { return get(BATCH_SIZE); }
+    public GanConfig setBatchSize(int v) { set(BATCH_SIZE, v); return this; }
+    public int getLocalSteps() { return get(LOCAL_STEPS); }
+    public GanConfig setLocalSteps(int v) { set(LOCAL_STEPS, v); return this; }
+    public int getLatentDim() { return get(LATENT_DIM); }
+    public GanConfig setLatentDim(int v) { set(LATENT_DIM, v); return this; }
+    public NetworkSpec getGenerator() { return get(GENERATOR); }
+    public GanConfig setGenerator(NetworkSpec v) { set(GENERATOR, v); return this; }
+    public NetworkSpec getDiscriminator() { return get(DISCRIMINATOR); }
+    public GanConfig setDiscriminator(NetworkSpec v) { set(DISCRIMINATOR, v); return this; }
+    public String getObjective() { return get(OBJECTIVE); }
+    public GanConfig setObjective(String v) { set(OBJECTIVE, v); return this; }
+    public int getClasses() { return get(CLASSES); }
+    public GanConfig setClasses(int v) { set(CLASSES, v); return this; }
+    public double getGeneratorLr() { return get(GENERATOR_LR); }
+    public GanConfig setGeneratorLr(double v) { set(GENERATOR_LR, v); return this; }
+    public double getDiscriminatorLr() { return get(DISCRIMINATOR_LR); }
+    public GanConfig setDiscriminatorLr(double v) { set(DISCRIMINATOR_LR, v); return this; }
+    public double getBeta1() { return get(BETA1); }
+    public GanConfig setBeta1(double v) { set(BETA1, v); return this; }
+    public double getBeta2() { return get(BETA2); }
+    public GanConfig setBeta2(double v) { set(BETA2, v); return this; }
+    public int getLogEvery() { return get(LOG_EVERY); }
+    public GanConfig setLogEvery(int v) { set(LOG_EVERY, v); return this; }
+    public int getEvalEvery() { return get(EVAL_EVERY); }
+    public GanConfig setEvalEvery(int v) { set(EVAL_EVERY, v); return this; }
+    public int getEvalSamples() { return get(EVAL_SAMPLES); }
+    public GanConfig setEvalSamples(int v) { set(EVAL_SAMPLES, v); return this; }
+    public int getCheckpointEvery() { return get(CHECKPOINT_EVERY); }
+    public GanConfig setCheckpointEvery(int v) { set(CHECKPOINT_EVERY, v); return this; }
+    public int getKeepCheckpoints() { return get(KEEP_CHECKPOINTS); }
+    public GanConfig setKeepCheckpoints(int v) { set(KEEP_CHECKPOINTS, v); return this; }
 }

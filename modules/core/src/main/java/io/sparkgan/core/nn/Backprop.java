@@ -62,6 +62,24 @@ public final class Backprop {
         public MultiLayerNetwork network() {
             return net;
         }
+
+        /**
+         * The output of layer {@code i} (after its activation): what an objective reads when it works
+         * on a hidden layer (EBGAN's codes, feature matching). Available for fast-path dense layers
+         * and for any layer whose successor has no preprocessor.
+         */
+        public INDArray layerOutput(int i) {
+            if (activations[i] != null) {
+                return activations[i];
+            }
+            if (i + 1 < inputs.length && net.getLayerWiseConfigurations().getInputPreProcess(i + 1) == null) {
+                return inputs[i + 1];
+            }
+            if (i == inputs.length - 1) {
+                return output;
+            }
+            throw new IllegalArgumentException("the output of layer " + i + " is not kept by the forward pass");
+        }
     }
 
     /**
@@ -135,6 +153,16 @@ public final class Backprop {
      * @return the parameter gradient (null unless asked for) and d loss / d input (null unless asked for)
      */
     public static Pair<Gradient, INDArray> backward(Forward f, INDArray outputGrad, boolean paramGradients, boolean inputGradient) {
+        return backward(f, outputGrad, -1, null, paramGradients, inputGradient);
+    }
+
+    /**
+     * As {@link #backward(Forward, INDArray, boolean, boolean)}, for a loss that also depends on the
+     * output of layer {@code hiddenLayer} ({@link Forward#layerOutput}): {@code layerGrad} is added
+     * to the gradient flowing into that layer's output.
+     */
+    public static Pair<Gradient, INDArray> backward(Forward f, INDArray outputGrad, int hiddenLayer, INDArray layerGrad,
+            boolean paramGradients, boolean inputGradient) {
         MultiLayerNetwork net = f.net;
         LayerWorkspaceMgr mgr = workspaceMgr();
         MultiLayerConfiguration conf = net.getLayerWiseConfigurations();
@@ -146,6 +174,9 @@ public final class Backprop {
         for (int i = net.getnLayers() - 1; i >= 0; i--) {
             Layer layer = net.getLayer(i);
             boolean needEps = i > 0 || inputGradient;
+            if (i == hiddenLayer && layerGrad != null) {
+                eps = eps.add(layerGrad);
+            }
             if (f.preActivations[i] != null) {
                 INDArray delta = DenseActivations.backward(activation(layer), f.preActivations[i], f.activations[i], eps);
                 INDArray w = layer.getParam(DefaultParamInitializer.WEIGHT_KEY);

@@ -37,7 +37,7 @@ public final class AcGan implements Objective {
     }
 
     @Override
-    public int discriminatorOutputs() {
+    public int discriminatorOutputs(int dataDim) {
         return 1 + classes;
     }
 

@@ -1,15 +1,22 @@
 package io.sparkgan.core.objective;
 
+import io.sparkgan.core.nn.Backprop;
 import java.io.Serializable;
+import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * A GAN objective written on the discriminator's outputs (logits): the value of the discriminator
- * and generator losses and their gradients with respect to those outputs.
+ * A GAN objective: the discriminator and generator losses and their gradients with respect to the
+ * discriminator's outputs, plus the regularizers (gradient penalties) that come with it.
  *
- * <p>Objectives are small pure functions chosen by name ({@link Objectives#byName}), in the spirit
- * of Mimicry's losses: the trainer and every strategy only orchestrate. Gradients are those of the
- * batch <em>mean</em> of the loss, so they can be backpropagated as they are.
+ * <p>Objectives are small pure functions chosen by name ({@link Objectives}), in the spirit of
+ * Mimicry's losses: one discriminator step ({@link io.sparkgan.core.Discriminator#step}) and one
+ * feedback computation serve every strategy and only orchestrate. Gradients are those of the batch
+ * <em>mean</em> of the loss, so they can be backpropagated as they are.
+ *
+ * <p>Most objectives read only D's outputs and implement the array methods; an objective that also
+ * reads the samples or a hidden layer (EBGAN's reconstruction energy and pull-away term) overrides
+ * the {@link Pass} methods.
  */
 public interface Objective extends Serializable {
 
@@ -17,7 +24,7 @@ public interface Objective extends Serializable {
     String name();
 
     /** Number of discriminator outputs this objective reads (1 for a real/fake score). */
-    default int discriminatorOutputs() {
+    default int discriminatorOutputs(int dataDim) {
         return 1;
     }
 
@@ -27,6 +34,11 @@ public interface Objective extends Serializable {
      */
     default int classes() {
         return 0;
+    }
+
+    /** The penalties added to the discriminator loss at every discriminator step (none by default). */
+    default List<Regularizer> regularizers() {
+        return List.of();
     }
 
     /**
@@ -42,6 +54,16 @@ public interface Objective extends Serializable {
     /** Generator loss of a generated batch; {@link Loss#realGrad()} is null. */
     Loss generatorLoss(INDArray fakeOut, int[] fakeLabels);
 
+    /** The discriminator loss of two passes of D; by default that of their outputs. */
+    default Loss discriminatorLoss(Pass real, Pass fake) {
+        return discriminatorLoss(real.output(), real.labels(), fake.output(), fake.labels());
+    }
+
+    /** The generator loss of a pass of D over generated samples; by default that of its outputs. */
+    default Loss generatorLoss(Pass fake) {
+        return generatorLoss(fake.output(), fake.labels());
+    }
+
     /** The unconditional form of {@link #discriminatorLoss(INDArray, int[], INDArray, int[])}. */
     default Loss discriminatorLoss(INDArray realOut, INDArray fakeOut) {
         return discriminatorLoss(realOut, null, fakeOut, null);
@@ -53,11 +75,37 @@ public interface Objective extends Serializable {
     }
 
     /**
-     * A loss value and its gradients with respect to the discriminator outputs.
+     * What an objective sees of one training-mode pass of D over a batch.
+     *
+     * @param input the samples, [n, d]
+     * @param output D's outputs, [n, outputs]
+     * @param labels the samples' classes (null when unconditional)
+     * @param forward the pass itself, for {@link Backprop.Forward#layerOutput hidden layers} (rows
+     *     {@code offset .. offset + n} of it when D ran on several batches at once)
+     */
+    record Pass(INDArray input, INDArray output, int[] labels, Backprop.Forward forward, long offset) {
+        /** The output of D's layer {@code i} for this batch's rows. */
+        public INDArray layerOutput(int i) {
+            INDArray all = forward.layerOutput(i);
+            return offset == 0 && all.rows() == input.rows() ? all
+                    : all.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(offset, offset + input.rows()), org.nd4j.linalg.indexing.NDArrayIndex.all());
+        }
+    }
+
+    /**
+     * A loss value and its gradients: with respect to the discriminator outputs and, for objectives
+     * that read them, to the generated samples directly and to a hidden layer's output on them.
      *
      * @param value the batch-mean loss
      * @param realGrad d value / d realOut (null for a generator loss)
      * @param fakeGrad d value / d fakeOut
+     * @param fakeInputGrad d value / d fake samples where the loss reads them directly (null: it does not)
+     * @param hiddenLayer the layer whose output on the fake samples the loss reads (-1: none)
+     * @param fakeHiddenGrad d value / d that layer's output on the fake samples (null when none)
      */
-    record Loss(double value, INDArray realGrad, INDArray fakeGrad) {}
+    record Loss(double value, INDArray realGrad, INDArray fakeGrad, INDArray fakeInputGrad, int hiddenLayer, INDArray fakeHiddenGrad) {
+        public Loss(double value, INDArray realGrad, INDArray fakeGrad) {
+            this(value, realGrad, fakeGrad, null, -1, null);
+        }
+    }
 }

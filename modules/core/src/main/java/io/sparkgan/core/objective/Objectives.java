@@ -1,41 +1,156 @@
 package io.sparkgan.core.objective;
 
+import io.sparkgan.core.GanConfig;
+import io.sparkgan.core.config.Setting;
+import io.sparkgan.core.config.SettingValues;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
-/** Objectives by name. Later objectives (WGAN-GP, Lipschitz GANs, EBGAN) register here. */
+/**
+ * The objectives users choose by name, each declared once here: its name, the variants it takes
+ * ({@code lgan:exp}), its settings, the defaults it recommends and how to build it. Adding an
+ * objective is its class and one entry in {@link #KINDS}; its settings then appear as flags, YAML
+ * keys, Spark ML params, run.json entries and README rows by themselves.
+ */
 public final class Objectives {
-    public static final List<String> NAMES = List.of("nonsaturating", "acgan");
+    /** How an objective is built from its variant (null when it takes none), the data's classes and the run's settings. */
+    @FunctionalInterface
+    public interface Factory {
+        Objective create(String variant, int classes, SettingValues config);
+    }
+
+    /**
+     * One objective as users choose it.
+     *
+     * @param name what follows {@code --objective}
+     * @param variants the values after {@code name:} (empty: the objective takes no variant)
+     * @param defaultVariant the variant of plain {@code name} (null when it takes none)
+     * @param doc one line for tables and {@code --help}
+     * @param settings the settings only this objective reads
+     * @param conditional whether the generator is conditioned on a class (needs labelled data)
+     */
+    public record Kind(String name, List<String> variants, String defaultVariant, String doc, List<Setting<?>> settings,
+            boolean conditional, Factory factory) {}
+
+    public static final List<Kind> KINDS = List.of(
+            new Kind("nonsaturating", List.of(), null, "Goodfellow et al. 2014, non-saturating generator loss", List.of(), false,
+                    (v, classes, c) -> new NonSaturating()),
+            new Kind("acgan", List.of(), null, "Odena et al. 2017, auxiliary classifier (needs labels)", List.of(), true,
+                    (v, classes, c) -> new AcGan(classes)),
+            new Kind("hinge", List.of(), null, "Lim & Ye 2017 / Miyato et al. 2018, hinge loss", List.of(), false,
+                    (v, classes, c) -> new Hinge()),
+            new Kind("least-squares", List.of(), null, "Mao et al. 2017, least-squares GAN (a=0, b=c=1)", List.of(), false,
+                    (v, classes, c) -> new LeastSquares()),
+            new Kind("wgan-gp", List.of(), null, "Gulrajani et al. 2017, Wasserstein critic with gradient penalty",
+                    List.of(Wasserstein.LAMBDA), false, (v, classes, c) -> new Wasserstein(c.get(Wasserstein.LAMBDA))),
+            new Kind("lgan", Lipschitz.PHIS, "exp", "Zhou et al. 2019, Lipschitz GAN with the max gradient penalty",
+                    List.of(Lipschitz.LAMBDA), false, (v, classes, c) -> new Lipschitz(v, c.get(Lipschitz.LAMBDA))),
+            new Kind("ebgan", List.of(), null, "Zhao, Mathieu & LeCun 2017, energy-based GAN (autoencoder D, pull-away term)",
+                    List.of(EnergyBased.MARGIN, EnergyBased.PULL_AWAY), false,
+                    (v, classes, c) -> new EnergyBased(c.get(EnergyBased.MARGIN), c.get(EnergyBased.PULL_AWAY))));
+
+    /** Names as users write them, variants spelled out ({@code lgan:exp}). */
+    public static final List<String> NAMES = names();
+    /** {@link #NAMES} for messages and docs. */
+    public static final String NAMES_TEXT = String.join(", ", NAMES);
+    /** Every objective's own settings, in the order of {@link #KINDS}. */
+    public static final List<Setting<?>> SETTINGS = KINDS.stream().flatMap(k -> k.settings().stream()).toList();
 
     private Objectives() {}
 
-    /**
-     * The objective called {@code name}; {@code classes} is the number of classes of the data (0 when
-     * unlabelled), which conditional objectives need.
-     */
+    private static List<String> names() {
+        List<String> n = new ArrayList<>();
+        for (Kind k : KINDS) {
+            if (k.variants().isEmpty()) {
+                n.add(k.name());
+            } else {
+                k.variants().forEach(v -> n.add(k.name() + ":" + v));
+            }
+        }
+        return List.copyOf(n);
+    }
+
+    /** The objective {@code name} of configuration {@code c}; {@code classes}: the data's classes (conditional objectives). */
+    public static Objective byName(String name, int classes, SettingValues c) {
+        String[] kv = split(name);
+        return kind(kv[0]).factory().create(kv[1], classes, c);
+    }
+
+    /** As {@link #byName(String, int, SettingValues)} with every setting at its default. */
     public static Objective byName(String name, int classes) {
-        return switch (canonical(name)) {
-            case "nonsaturating" -> new NonSaturating();
-            default -> new AcGan(classes);
-        };
+        return byName(name, classes, new GanConfig());
     }
 
     /** Whether the objective conditions the generator on a class (and so needs labelled data). */
     public static boolean conditional(String name) {
-        return canonical(name).equals("acgan");
+        return kind(split(name)[0]).conditional();
+    }
+
+    /** Null when {@code name} names an objective, else the one-line message. */
+    public static String problem(String name) {
+        try {
+            split(name);
+            return null;
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
     }
 
     /** Checks the name only (the class count is known once the data is). */
     public static void validateName(String name) {
-        canonical(name);
+        split(name);
     }
 
-    private static String canonical(String name) {
-        String n = name == null ? "" : name.toLowerCase(Locale.ROOT);
-        return switch (n) {
-            case "nonsaturating", "ns" -> "nonsaturating";
-            case "acgan" -> "acgan";
-            default -> throw new IllegalArgumentException("objective '" + name + "' is unknown; expected one of " + NAMES);
-        };
+    /**
+     * The defaults objective {@code name} recommends for the run's other settings, used where the run
+     * sets none (Gulrajani et al. 2017, Algorithm 1: 5 critic steps, Adam 1e-4 with betas (0.5, 0.9)).
+     */
+    public static Map<Setting<?>, Object> defaults(String name) {
+        Map<Setting<?>, Object> d = new LinkedHashMap<>();
+        String kind = problem(name) == null ? split(name)[0] : "";
+        if (kind.equals("wgan-gp")) {
+            d.put(GanConfig.LOCAL_STEPS, 5);
+            d.put(GanConfig.GENERATOR_LR, 1e-4);
+            d.put(GanConfig.DISCRIMINATOR_LR, 1e-4);
+            d.put(GanConfig.BETA1, 0.5);
+            d.put(GanConfig.BETA2, 0.9);
+        }
+        return d;
+    }
+
+    private static Kind kind(String name) {
+        for (Kind k : KINDS) {
+            if (k.name().equals(name)) {
+                return k;
+            }
+        }
+        throw new IllegalArgumentException("objective '" + name + "' is unknown; expected one of " + NAMES);
+    }
+
+    /** {kind, variant} of a name such as {@code lgan:exp}, {@code lgan} (its default variant) or {@code ns}. */
+    private static String[] split(String name) {
+        String n = name == null ? "" : name.toLowerCase(Locale.ROOT).trim();
+        if (n.equals("ns")) {
+            n = "nonsaturating";
+        }
+        int colon = n.indexOf(':');
+        String kindName = colon < 0 ? n : n.substring(0, colon);
+        Kind k;
+        try {
+            k = kind(kindName);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("objective '" + name + "' is unknown; expected one of " + NAMES);
+        }
+        if (colon < 0) {
+            return new String[] {kindName, k.defaultVariant()};
+        }
+        String variant = n.substring(colon + 1);
+        if (!k.variants().contains(variant)) {
+            throw new IllegalArgumentException("objective '" + name + "' is unknown; expected one of " + NAMES);
+        }
+        return new String[] {kindName, variant};
     }
 }

@@ -24,10 +24,7 @@ public final class LocalIteration {
         return IterationScope.run("local-iteration", () -> {
             INDArray z = g.latent(latentRng, batchSize);
             Batch x = new Batch(g.generate(z), g.labels(z));
-            double dLoss = 0;
-            for (int l = 0; l < localSteps; l++) {
-                dLoss += d.step(sampler.next(batchSize, dtype), x) / localSteps;
-            }
+            double dLoss = d.train(sampler, x, localSteps, batchSize, dtype);
             Discriminator.Feedback feedback = d.feedback(x);
             g.step(z, feedback.gradient());
             return new double[] {dLoss, feedback.generatorLoss()};

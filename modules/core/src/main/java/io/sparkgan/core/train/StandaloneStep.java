@@ -75,7 +75,7 @@ public final class StandaloneStep implements TrainingLoop.Step {
         TrainingLoop.checkShape("generator", generator.network(), gn, null);
         TrainingLoop.checkShape("discriminator", discriminator.network(), dn, config.getObjective());
         Generator g = Gan.generator(config, gn);
-        Discriminator d = new Discriminator(dn, Gan.objective(config));
+        Discriminator d = Gan.discriminator(config, dn, 0);
         try {
             sampler.restore(s.sampler());
         } catch (IllegalStateException e) {

@@ -37,7 +37,7 @@ class AcGanTest {
         double g = Math.log1p(Math.exp(1)) + ceFake;
         assertEquals(d, ac.discriminatorLoss(real, new int[] {0}, fake, new int[] {1}).value(), 1e-12);
         assertEquals(g, ac.generatorLoss(fake, new int[] {1}).value(), 1e-12);
-        assertEquals(1 + C, ac.discriminatorOutputs());
+        assertEquals(1 + C, ac.discriminatorOutputs(2));
     }
 
     @Test

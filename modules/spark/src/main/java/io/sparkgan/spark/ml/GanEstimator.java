@@ -1,6 +1,8 @@
 package io.sparkgan.spark.ml;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sparkgan.core.config.Setting;
+import java.util.ArrayList;
+import java.util.List;
 import io.sparkgan.core.train.Evaluator;
 import io.sparkgan.core.train.TrainingListener;
 import io.sparkgan.spark.ShardPlan;
@@ -21,7 +23,6 @@ import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.LongParam;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamMap;
-import org.apache.spark.ml.param.ParamValidators;
 import org.apache.spark.ml.util.Identifiable$;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -46,44 +47,16 @@ import org.nd4j.linalg.api.buffer.DataType;
  */
 public final class GanEstimator extends Estimator<GanModel> {
     private static final long serialVersionUID = 1L;
-    private static final ObjectMapper JSON = new ObjectMapper();
-    /** The configuration's property names: one param each. */
-    @SuppressWarnings("unchecked")
-    private static final java.util.Set<String> CONFIG_KEYS = JSON.convertValue(new StrategyConfig(), Map.class).keySet();
 
     private final String uid;
     private transient TrainingListener listener = new TrainingListener() {};
     private transient Evaluator evaluator;
 
-    private final Param<String> strategy;
-    private final IntParam workers;
-    private final IntParam k;
-    private final IntParam swapEveryEpochs;
-    private final IntParam averageEveryEpochs;
-    private final IntParam averageEveryIterations;
-    private final Param<String> exchange;
-    private final Param<String> shards;
-    private final IntParam workerTimeout;
-    private final IntParam classes;
-    private final LongParam seed;
-    private final IntParam iterations;
-    private final IntParam batchSize;
-    private final IntParam localSteps;
-    private final IntParam latentDim;
-    private final Param<String> generator;
-    private final Param<String> discriminator;
-    private final Param<String> objective;
-    private final DoubleParam generatorLr;
-    private final DoubleParam discriminatorLr;
-    private final DoubleParam beta1;
-    private final DoubleParam beta2;
-    private final IntParam logEvery;
-    private final IntParam evalEvery;
-    private final IntParam evalSamples;
-    private final IntParam checkpointEvery;
-    private final IntParam keepCheckpoints;
+    /** One param per configuration {@link Setting}, derived from its declaration (name in camel case, doc, validator). */
+    private final Map<String, Param<?>> settingParams = new LinkedHashMap<>();
     private final Param<String> checkpointDir;
     private final BooleanParam resume;
+    private final Param<?>[] params;
 
     public GanEstimator() {
         this(Identifiable$.MODULE$.randomUID("ganEstimator"));
@@ -91,65 +64,89 @@ public final class GanEstimator extends Estimator<GanModel> {
 
     public GanEstimator(String uid) {
         this.uid = uid;
-        strategy = new Param<>(this, "strategy", "how training is distributed: " + StrategyConfig.STRATEGIES,
-                ParamValidators.inArray(StrategyConfig.STRATEGIES.toArray(new String[0])));
-        workers = new IntParam(this, "workers", "number of workers (shards, one partition each)", ParamValidators.gtEq(1));
-        k = new IntParam(this, "k", "MD-GAN generated batches per iteration; 0 = ceil(ln N), at least 1", ParamValidators.gtEq(0));
-        swapEveryEpochs = new IntParam(this, "swapEveryEpochs", "MD-GAN: swap discriminators every E local epochs; 0 = never", ParamValidators.gtEq(0));
-        averageEveryEpochs = new IntParam(this, "averageEveryEpochs", "FL-GAN: average every E local epochs", ParamValidators.gtEq(1));
-        averageEveryIterations = new IntParam(this, "averageEveryIterations", "FL-GAN: average every this many local iterations (0 = use epochs)", ParamValidators.gtEq(0));
-        exchange = new Param<>(this, "exchange", "MD-GAN: 'session' (a long-lived stage per segment) or 'job' (one Spark job per iteration)",
-                ParamValidators.inArray(StrategyConfig.EXCHANGES.toArray(new String[0])));
-        workerTimeout = new IntParam(this, "workerTimeout", "seconds to wait for workers' answers before their executor is taken for hung, killed and its workers restored elsewhere",
-                ParamValidators.gtEq(1));
-        shards = new Param<>(this, "shards", "how the data is split across workers: " + ShardPlan.MODES);
-        classes = new IntParam(this, "classes", "classes a conditional objective (acgan) conditions on; 0 = from the data's labels", ParamValidators.gtEq(0));
-        seed = new LongParam(this, "seed", "seed of every random draw");
-        iterations = new IntParam(this, "iterations", "generator updates", ParamValidators.gtEq(1));
-        batchSize = new IntParam(this, "batchSize", "b: samples per batch", ParamValidators.gtEq(1));
-        localSteps = new IntParam(this, "localSteps", "L: discriminator steps per generator update", ParamValidators.gtEq(1));
-        latentDim = new IntParam(this, "latentDim", "dimension of the latent codes", ParamValidators.gtEq(1));
-        generator = new Param<>(this, "generator", "generator network, kind:w1,w2[:activation[:output-activation]]");
-        discriminator = new Param<>(this, "discriminator", "discriminator network, kind:w1,w2[:activation]");
-        objective = new Param<>(this, "objective", "GAN objective");
-        generatorLr = new DoubleParam(this, "generatorLr", "generator Adam learning rate", ParamValidators.gt(0));
-        discriminatorLr = new DoubleParam(this, "discriminatorLr", "discriminator Adam learning rate", ParamValidators.gt(0));
-        beta1 = new DoubleParam(this, "beta1", "Adam beta1", ParamValidators.inRange(0, 1, true, false));
-        beta2 = new DoubleParam(this, "beta2", "Adam beta2", ParamValidators.inRange(0, 1, true, false));
-        logEvery = new IntParam(this, "logEvery", "iterations between logged rows", ParamValidators.gtEq(1));
-        evalEvery = new IntParam(this, "evalEvery", "iterations between evaluations", ParamValidators.gtEq(1));
-        evalSamples = new IntParam(this, "evalSamples", "generated samples per evaluation", ParamValidators.gtEq(1));
-        checkpointEvery = new IntParam(this, "checkpointEvery", "iterations between checkpoints", ParamValidators.gtEq(1));
-        keepCheckpoints = new IntParam(this, "keepCheckpoints", "checkpoints kept", ParamValidators.gtEq(1));
+        StrategyConfig defaults = new StrategyConfig();
+        for (Setting<?> s : defaults.settings()) {
+            Param<?> p = param(s);
+            settingParams.put(s.name(), p);
+        }
         checkpointDir = new Param<>(this, "checkpointDir", "Hadoop FileSystem folder for checkpoints (empty: none)");
         resume = new BooleanParam(this, "resume", "continue from the latest checkpoint in checkpointDir");
-        setFromConfig(new StrategyConfig(), true);
+        List<Param<?>> all = new ArrayList<>(settingParams.values());
+        all.add(checkpointDir);
+        all.add(resume);
+        all.sort(java.util.Comparator.comparing(Param::name));
+        params = all.toArray(new Param<?>[0]);
+        setFromConfig(defaults, true);
         setDefault(checkpointDir, "");
         setDefault(resume, false);
+    }
+
+    /** The Spark ML param of setting {@code s}: typed as the setting, checked by its validator. */
+    private Param<?> param(Setting<?> s) {
+        String doc = s.doc();
+        SettingCheck check = new SettingCheck(s);
+        Class<?> t = s.type();
+        if (t == Integer.class) {
+            return new IntParam(this, s.camelName(), doc, check);
+        }
+        if (t == Long.class) {
+            return new LongParam(this, s.camelName(), doc, check);
+        }
+        if (t == Double.class) {
+            return new DoubleParam(this, s.camelName(), doc, check);
+        }
+        if (t == Boolean.class) {
+            return new BooleanParam(this, s.camelName(), doc);
+        }
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        scala.Function1<String, Object> textCheck = (scala.Function1) check;
+        return new Param<String>(this, s.camelName(), doc, textCheck);
+    }
+
+    /** A setting's validator as a Spark ML param validator. */
+    private static final class SettingCheck extends scala.runtime.AbstractFunction1<Object, Object> implements java.io.Serializable {
+        private static final long serialVersionUID = 1L;
+        private final Setting<?> setting;
+
+        SettingCheck(Setting<?> setting) {
+            this.setting = setting;
+        }
+
+        @Override
+        public Object apply(Object value) {
+            return problem(setting, value) == null;
+        }
+
+        private static <T> String problem(Setting<T> s, Object value) {
+            try {
+                return s.problem(s.fromValue(value));
+            } catch (IllegalArgumentException e) {
+                return e.getMessage();
+            }
+        }
+    }
+
+    /** Every param, sorted by name: one per configuration setting, plus checkpointDir and resume. */
+    @Override
+    public Param<?>[] params() {
+        return params;
     }
 
     /** Sets every configuration param from {@code config} (as defaults when {@code asDefaults}). */
     @SuppressWarnings({"unchecked", "rawtypes"})
     private GanEstimator setFromConfig(StrategyConfig config, boolean asDefaults) {
-        Map<String, Object> values = JSON.convertValue(config, Map.class);
-        for (String name : CONFIG_KEYS) {
-            Param p = getParam(name);
+        Map<String, Object> values = config.toMap();
+        settingParams.forEach((name, p) -> {
             Object v = values.get(name);
-            if (p instanceof LongParam) {
-                v = ((Number) v).longValue();
-            } else if (p instanceof DoubleParam) {
-                v = ((Number) v).doubleValue();
-            } else if (p instanceof IntParam) {
-                v = ((Number) v).intValue();
-            } else {
+            if (!(v instanceof Number || v instanceof Boolean)) {
                 v = String.valueOf(v);
             }
             if (asDefaults) {
-                setDefault(p, v);
+                setDefault((Param) p, v);
             } else {
-                set(p, v);
+                set((Param) p, v);
             }
-        }
+        });
         return this;
     }
 
@@ -158,16 +155,58 @@ public final class GanEstimator extends Estimator<GanModel> {
         return setFromConfig(config, false);
     }
 
+    /**
+     * Sets the configuration setting called {@code key} (its YAML key, e.g. {@code beta2} or
+     * {@code gp-weight}, or its param name, e.g. {@code gpWeight}); every setting is reachable this
+     * way, as by Spark ML's own {@code set(paramName, value)}.
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public GanEstimator setSetting(String key, Object value) {
+        Setting<?> s = new StrategyConfig().setting(key);
+        Param p = s != null ? settingParams.get(key) : settingParams.values().stream().filter(q -> q.name().equals(key)).findFirst().orElse(null);
+        if (p == null) {
+            throw new IllegalArgumentException("unknown setting '" + key + "'; expected one of " + new StrategyConfig().keys());
+        }
+        Object v = value instanceof Number || value instanceof Boolean ? value : String.valueOf(value);
+        // The setting's own one-line message, rather than Spark's "given invalid value".
+        String problem = SettingCheck.problem(new StrategyConfig().setting(camelToKey(p.name())), v);
+        if (problem != null) {
+            throw new IllegalArgumentException(problem);
+        }
+        if (p instanceof LongParam && v instanceof Number n) {
+            v = n.longValue();
+        } else if (p instanceof DoubleParam && v instanceof Number n) {
+            v = n.doubleValue();
+        } else if (p instanceof IntParam && v instanceof Number n) {
+            v = n.intValue();
+        }
+        set(p, v);
+        return this;
+    }
+
+    private String camelToKey(String camel) {
+        for (Map.Entry<String, Param<?>> e : settingParams.entrySet()) {
+            if (e.getValue().name().equals(camel)) {
+                return e.getKey();
+            }
+        }
+        return camel;
+    }
+
     /** The params as a validated configuration; the message names the first bad value. */
     public StrategyConfig toConfig() {
-        Map<String, Object> values = new LinkedHashMap<>();
-        for (String name : CONFIG_KEYS) {
-            values.put(name, $(getParam(name)));
-        }
-        StrategyConfig c = JSON.convertValue(values, StrategyConfig.class);
+        StrategyConfig c = new StrategyConfig();
+        // Only what was set: a setting left alone takes the configuration's default, which the
+        // objective may choose (WGAN-GP's 5 critic steps, say).
+        settingParams.forEach((name, p) -> {
+            if (isSet(p)) {
+                c.put(name, $(p));
+            }
+        });
         c.validate();
         return c;
     }
+
     @Override
     public StructType transformSchema(StructType schema) {
         VectorFrames.validateSchema(schema);
@@ -229,60 +268,38 @@ public final class GanEstimator extends Estimator<GanModel> {
         return this;
     }
 
-    // Spark ML finds params through public no-argument methods returning them.
-    public Param<String> strategy() { return strategy; }
-    public IntParam workers() { return workers; }
-    public IntParam k() { return k; }
-    public IntParam swapEveryEpochs() { return swapEveryEpochs; }
-    public IntParam averageEveryEpochs() { return averageEveryEpochs; }
-    public IntParam averageEveryIterations() { return averageEveryIterations; }
-    public Param<String> exchange() { return exchange; }
-    public Param<String> shards() { return shards; }
-    public IntParam workerTimeout() { return workerTimeout; }
-    public IntParam classes() { return classes; }
-    public LongParam seed() { return seed; }
-    public IntParam iterations() { return iterations; }
-    public IntParam batchSize() { return batchSize; }
-    public IntParam localSteps() { return localSteps; }
-    public IntParam latentDim() { return latentDim; }
-    public Param<String> generator() { return generator; }
-    public Param<String> discriminator() { return discriminator; }
-    public Param<String> objective() { return objective; }
-    public DoubleParam generatorLr() { return generatorLr; }
-    public DoubleParam discriminatorLr() { return discriminatorLr; }
-    public DoubleParam beta1() { return beta1; }
-    public DoubleParam beta2() { return beta2; }
-    public IntParam logEvery() { return logEvery; }
-    public IntParam evalEvery() { return evalEvery; }
-    public IntParam evalSamples() { return evalSamples; }
-    public IntParam checkpointEvery() { return checkpointEvery; }
-    public IntParam keepCheckpoints() { return keepCheckpoints; }
+    /** The param of setting {@code key} (its YAML key). */
+    public Param<?> param(String key) {
+        return settingParams.get(key);
+    }
+
     public Param<String> checkpointDir() { return checkpointDir; }
     public BooleanParam resume() { return resume; }
 
-    public GanEstimator setStrategy(String v) { set(strategy, v); return this; }
-    public GanEstimator setWorkers(int v) { set(workers, v); return this; }
-    public GanEstimator setK(int v) { set(k, v); return this; }
-    public GanEstimator setSwapEveryEpochs(int v) { set(swapEveryEpochs, v); return this; }
-    public GanEstimator setAverageEveryEpochs(int v) { set(averageEveryEpochs, v); return this; }
-    public GanEstimator setAverageEveryIterations(int v) { set(averageEveryIterations, v); return this; }
-    public GanEstimator setExchange(String v) { set(exchange, v); return this; }
-    public GanEstimator setShards(String v) { set(shards, v); return this; }
-    public GanEstimator setWorkerTimeout(int v) { set(workerTimeout, v); return this; }
-    public GanEstimator setClasses(int v) { set(classes, v); return this; }
-    public GanEstimator setSeed(long v) { set(seed, v); return this; }
-    public GanEstimator setIterations(int v) { set(iterations, v); return this; }
-    public GanEstimator setBatchSize(int v) { set(batchSize, v); return this; }
-    public GanEstimator setLocalSteps(int v) { set(localSteps, v); return this; }
-    public GanEstimator setLatentDim(int v) { set(latentDim, v); return this; }
-    public GanEstimator setGenerator(String v) { set(generator, v); return this; }
-    public GanEstimator setDiscriminator(String v) { set(discriminator, v); return this; }
-    public GanEstimator setObjective(String v) { set(objective, v); return this; }
-    public GanEstimator setGeneratorLr(double v) { set(generatorLr, v); return this; }
-    public GanEstimator setDiscriminatorLr(double v) { set(discriminatorLr, v); return this; }
-    public GanEstimator setEvalEvery(int v) { set(evalEvery, v); return this; }
-    public GanEstimator setLogEvery(int v) { set(logEvery, v); return this; }
-    public GanEstimator setCheckpointEvery(int v) { set(checkpointEvery, v); return this; }
+    // Typed setters of the most used settings; every setting also has set(key, value).
+    public GanEstimator setStrategy(String v) { return setSetting("strategy", v); }
+    public GanEstimator setWorkers(int v) { return setSetting("workers", v); }
+    public GanEstimator setK(int v) { return setSetting("k", v); }
+    public GanEstimator setSwapEveryEpochs(int v) { return setSetting("swap-every-epochs", v); }
+    public GanEstimator setAverageEveryEpochs(int v) { return setSetting("average-every-epochs", v); }
+    public GanEstimator setAverageEveryIterations(int v) { return setSetting("average-every-iterations", v); }
+    public GanEstimator setExchange(String v) { return setSetting("exchange", v); }
+    public GanEstimator setShards(String v) { return setSetting("shards", v); }
+    public GanEstimator setWorkerTimeout(int v) { return setSetting("worker-timeout", v); }
+    public GanEstimator setClasses(int v) { return setSetting("classes", v); }
+    public GanEstimator setSeed(long v) { return setSetting("seed", v); }
+    public GanEstimator setIterations(int v) { return setSetting("iterations", v); }
+    public GanEstimator setBatchSize(int v) { return setSetting("batch-size", v); }
+    public GanEstimator setLocalSteps(int v) { return setSetting("local-steps", v); }
+    public GanEstimator setLatentDim(int v) { return setSetting("latent-dim", v); }
+    public GanEstimator setGenerator(String v) { return setSetting("generator", v); }
+    public GanEstimator setDiscriminator(String v) { return setSetting("discriminator", v); }
+    public GanEstimator setObjective(String v) { return setSetting("objective", v); }
+    public GanEstimator setGeneratorLr(double v) { return setSetting("generator-lr", v); }
+    public GanEstimator setDiscriminatorLr(double v) { return setSetting("discriminator-lr", v); }
+    public GanEstimator setEvalEvery(int v) { return setSetting("eval-every", v); }
+    public GanEstimator setLogEvery(int v) { return setSetting("log-every", v); }
+    public GanEstimator setCheckpointEvery(int v) { return setSetting("checkpoint-every", v); }
     public GanEstimator setCheckpointDir(String v) { set(checkpointDir, v); return this; }
     public GanEstimator setResume(boolean v) { set(resume, v); return this; }
 }

@@ -90,7 +90,7 @@ public final class FlGan implements Strategy {
             StrategyConfig c = ctx.config();
             WorkerMeta meta = ModelParts.json(parts, WORKER_META, WorkerMeta.class);
             WorkerState s = new WorkerState(Gan.generator(c, ModelState.readNetwork(parts, ModelParts.GENERATOR)),
-                    new Discriminator(ModelState.readNetwork(parts, ModelParts.DISCRIMINATOR), Gan.objective(c)),
+                    Gan.discriminator(c, ModelState.readNetwork(parts, ModelParts.DISCRIMINATOR), ctx.worker()),
                     Shards.sampler(ctx.shard(), GanRandom.stream(c.getSeed(), "worker", ctx.worker())), GanRandom.fromState(meta.latentRng()));
             s.sampler.restore(meta.sampler());
             return s;
@@ -179,7 +179,7 @@ public final class FlGan implements Strategy {
             TrainingLoop.checkShape("generator", g.network(), gn, null);
             TrainingLoop.checkShape("discriminator", d.network(), dn, c.getObjective());
             Generator rg = Gan.generator(c, gn);
-            Discriminator rd = new Discriminator(dn, Gan.objective(c));
+            Discriminator rd = Gan.discriminator(c, dn, 0);
             g = rg;
             d = rd;
         }

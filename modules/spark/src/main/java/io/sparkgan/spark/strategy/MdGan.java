@@ -97,7 +97,7 @@ public final class MdGan implements Strategy {
         @Override
         public WorkerState restore(WorkerContext<WorkerState> ctx, Map<String, byte[]> parts) {
             WorkerMeta meta = ModelParts.json(parts, WORKER_META, WorkerMeta.class);
-            Discriminator d = new Discriminator(ModelState.readNetwork(parts, ModelParts.DISCRIMINATOR), Gan.objective(ctx.config()));
+            Discriminator d = Gan.discriminator(ctx.config(), ModelState.readNetwork(parts, ModelParts.DISCRIMINATOR), ctx.worker());
             BatchSampler sampler = Shards.sampler(ctx.shard(), GanRandom.stream(ctx.config().getSeed(), "worker", ctx.worker()));
             sampler.restore(meta.sampler());
             return new WorkerState(d, meta.discriminatorId(), sampler);
@@ -114,10 +114,7 @@ public final class MdGan implements Strategy {
                     Batch[] x = work.read(dtype, s.discriminator.objective().classes() > 0);
                     // Worker compute is the GAN work only; decoding and encoding count as transfer.
                     long t0 = System.nanoTime();
-                    double dLoss = 0;
-                    for (int l = 0; l < c.getLocalSteps(); l++) {
-                        dLoss += s.discriminator.step(s.sampler.next(c.getBatchSize(), dtype), x[1]) / c.getLocalSteps();
-                    }
+                    double dLoss = s.discriminator.train(s.sampler, x[1], c.getLocalSteps(), c.getBatchSize(), dtype);
                     Discriminator.Feedback f = s.discriminator.feedback(x[0]);
                     long nanos = System.nanoTime() - t0;
                     // The reply is encoded inside the workspace, where the feedback lives.
