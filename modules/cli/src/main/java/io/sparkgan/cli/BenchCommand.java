@@ -42,6 +42,10 @@ final class BenchCommand implements Callable<Integer> {
     int swapEveryEpochs;
     @Option(names = "--restore", description = "With --strategy including mdgan: also time one iteration in which every worker restores its state from its checkpoint.")
     boolean restore;
+    @Option(names = "--objectives", paramLabel = "O[,O...]", description = "Time the discriminator step of these objectives instead, in alternating rounds (e.g. nonsaturating,wgan-gp).")
+    String objectives;
+    @Option(names = "--discriminator", paramLabel = "SPEC", defaultValue = "mlp:512,512:leakyrelu", description = "With --objectives: the discriminator, on 784-dimensional samples (default ${DEFAULT-VALUE}).")
+    String discriminatorSpec;
     @Option(names = "--exchange", defaultValue = "session", description = "MD-GAN exchange for --strategy: session or job (default ${DEFAULT-VALUE}).")
     String exchange;
 
@@ -91,6 +95,9 @@ final class BenchCommand implements Callable<Integer> {
         if (strategy != null) {
             return benchStrategy();
         }
+        if (objectives != null) {
+            return benchObjectives();
+        }
         // Threads are set from the environment (OMP_NUM_THREADS, OMP_WAIT_POLICY): ND4J reads them at start-up.
         System.out.printf(Locale.ROOT, "ND4J %s, backend %s, ND4J threads %d, OMP_NUM_THREADS=%s, OMP_WAIT_POLICY=%s, cores %d%n",
                 Provenance.collect(0, "-", null).get("nd4j_version"), Provenance.collect(0, "-", null).get("nd4j_backend"),
@@ -135,6 +142,60 @@ final class BenchCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "ratio achieved / measured GEMM  : %8.1f %%%n", 100 * iterRate / gemmRate);
         System.out.printf(Locale.ROOT, "phases (ms): generate %.2f | real batch %.2f | D step %.2f | feedback %.2f | G step %.2f%n",
                 phases[0], phases[1], phases[2], phases[3], phases[4]);
+        return 0;
+    }
+
+    /**
+     * Milliseconds of one discriminator step (objective plus its regularizers, then the optimizer)
+     * for each objective, in {@code rounds} alternating rounds of {@code iterations} steps after
+     * {@code warmup}; medians over rounds, and each objective's ratio to the first.
+     */
+    int benchObjectives() {
+        List<String> names = List.of(objectives.toLowerCase(Locale.ROOT).split("\\s*,\\s*"));
+        NetworkSpec spec;
+        try {
+            names.forEach(io.sparkgan.core.objective.Objectives::validateName);
+            spec = NetworkSpec.parse(discriminatorSpec);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+        if (rounds <= 0) {
+            throw new UsageException("--rounds must be positive, got " + rounds);
+        }
+        float[][] data = new float[2000][784];
+        GanRandom r = new GanRandom(2);
+        for (float[] row : data) {
+            for (int j = 0; j < row.length; j++) {
+                row[j] = (float) (2 * r.nextDouble() - 1);
+            }
+        }
+        List<io.sparkgan.core.Discriminator> ds = new java.util.ArrayList<>();
+        for (String name : names) {
+            GanConfig c = new GanConfig().setSeed(1).setObjective(name).setDiscriminator(spec);
+            ds.add(io.sparkgan.core.Gan.discriminator(c, 784, 0, DataType.FLOAT));
+        }
+        io.sparkgan.core.BatchSampler sampler = new io.sparkgan.core.BatchSampler(data, new GanRandom(3));
+        double[][] ms = new double[names.size()][rounds];
+        for (int round = 0; round < rounds; round++) {
+            for (int o = 0; o < names.size(); o++) {
+                io.sparkgan.core.Discriminator d = ds.get(o);
+                for (int i = 0; i < warmup + iterations; i++) {
+                    if (i == warmup) {
+                        ms[o][round] = System.nanoTime();
+                    }
+                    io.sparkgan.core.nn.IterationScope.run("bench-objectives", () -> {
+                        d.step(sampler.next(batch, DataType.FLOAT), sampler.next(batch, DataType.FLOAT));
+                        return null;
+                    });
+                }
+                ms[o][round] = (System.nanoTime() - ms[o][round]) / 1e6 / iterations;
+            }
+        }
+        System.out.printf(Locale.ROOT, "discriminator step, %s on 784-d samples, b=%d, medians of %d rounds of %d steps:%n", spec, batch, rounds, iterations);
+        double base = median(ms[0]);
+        for (int o = 0; o < names.size(); o++) {
+            System.out.printf(Locale.ROOT, "  %-16s %8.2f ms  x%.2f%n", names.get(o), median(ms[o]), median(ms[o]) / base);
+        }
         return 0;
     }
 

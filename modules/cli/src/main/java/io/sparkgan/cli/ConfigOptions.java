@@ -45,7 +45,8 @@ final class ConfigOptions {
                         @Override
                         @SuppressWarnings("unchecked")
                         public <T> T set(T value) {
-                            return (T) target.given.put(s, value);
+                            // picocli resets every option to its initial value (null) before parsing.
+                            return (T) (value == null ? target.given.remove(s) : target.given.put(s, value));
                         }
                     });
             if (t == Boolean.class) {

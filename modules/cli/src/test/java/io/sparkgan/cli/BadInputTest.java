@@ -206,7 +206,7 @@ class BadInputTest {
         assertEquals("train: channels 3 does not apply to mnist, whose evaluation classifier takes its 28x28 grayscale images as they are;"
                 + " expected channels and image-size only with images: or idx: data", refused(out, "--dataset", "mnist", "--channels", "3"));
         assertEquals("train: dataset-size must be positive, got -5", refused(out, "--dataset-size", "-5"));
-        assertEquals("train: generator-lr must be positive, got NaN", refused(out, "--generator-lr", "NaN"));
+        assertEquals("train: generator-lr must be a finite number, got NaN", refused(out, "--generator-lr", "NaN"));
         assertEquals("train: keep-checkpoints must be positive, got 0", refused(out, "--keep-checkpoints", "0"));
         assertEquals("train: Invalid value for option '--seed': '1.5' is not a long (see --help)", refused(out, "--seed", "1.5"));
         assertTrue(refused(out, "--latent-dim", "100000000").startsWith("train: the networks are too large for this JVM: generator mlp:16,16:relu:identity"

@@ -1,0 +1,71 @@
+package io.sparkgan.spark.strategy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sparkgan.core.objective.Objectives;
+import io.sparkgan.spark.Shards;
+import io.sparkgan.spark.SparkTestBase;
+import io.sparkgan.spark.StrategyConfig;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/**
+ * Every objective under every strategy, on a real local Spark: with one worker, MD-GAN (whose
+ * feedback is the objective's generator-loss gradient, computed on the worker) and FL-GAN equal the
+ * standalone trainer step for step, regularizers (gradient penalties) and the objective's own
+ * defaults (WGAN-GP's 5 critic steps) included; with two workers and swaps every run stays finite.
+ */
+class ObjectivesUnderStrategiesTest extends SparkTestBase {
+    static Stream<String> objectives() {
+        return Objectives.NAMES.stream().filter(n -> !Objectives.conditional(n));
+    }
+
+    private StrategyResult run(StrategyConfig c, Shards shards, Rows rows) {
+        c.validate();
+        return Strategies.byName(c.getStrategy()).train(new StrategyContext(c, shards, sc, null, rows, null, false, DataType.FLOAT));
+    }
+
+    private static StrategyConfig config(String strategy, String objective, int workers) {
+        StrategyConfig c = tiny(strategy, workers, 6);
+        c.setObjective(objective);
+        return c;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("objectives")
+    void withOneWorkerMdganAndFlganAreTheStandaloneTrainerStepForStep(String objective) {
+        Shards shards = Shards.iid(ring(64), 1, 9);
+        Rows standaloneRows = new Rows();
+        Rows mdganRows = new Rows();
+        Rows flRows = new Rows();
+        StrategyResult standalone = run(config("standalone", objective, 1), shards, standaloneRows);
+        StrategyResult mdgan = run(config("mdgan", objective, 1).setK(1).setSwapEveryEpochs(0), shards, mdganRows);
+        StrategyResult fl = run(config("flgan", objective, 1).setAverageEveryIterations(2), shards, flRows);
+        for (int i = 0; i < 6; i++) {
+            assertEquals(standaloneRows.rows.get(i).dLoss(), mdganRows.rows.get(i).dLoss(), 0.0, objective + ": D loss at iteration " + (i + 1));
+            assertEquals(standaloneRows.rows.get(i).gLoss(), mdganRows.rows.get(i).gLoss(), 0.0, objective + ": G loss at iteration " + (i + 1));
+        }
+        assertEquals(standalone.generator().network().params(), mdgan.generator().network().params(), objective + ": MD-GAN's generator");
+        assertEquals(standalone.generator().network().params(), fl.generator().network().params(), objective + ": FL-GAN's generator");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("objectives")
+    void twoWorkersWithSwapsTrainEveryObjective(String objective) {
+        Shards shards = Shards.iid(ring(64), 2, 9);
+        for (String strategy : new String[] {"mdgan", "flgan"}) {
+            Rows rows = new Rows();
+            StrategyConfig c = config(strategy, objective, 2);
+            if (strategy.equals("mdgan")) {
+                c.setSwapEveryEpochs(1);
+            } else {
+                c.setAverageEveryIterations(3);
+            }
+            run(c, shards, rows);
+            assertTrue(rows.rows.stream().allMatch(r -> Double.isFinite(r.dLoss()) && Double.isFinite(r.gLoss())), objective + " under " + strategy);
+        }
+    }
+}
