@@ -31,17 +31,17 @@ public record Refinement(String method, int steps, double stepSize, double noise
     public static final String ENSEMBLE = "ensemble";
 
     public static final Setting<String> REFINE = Setting.oneOf("refine", NONE, List.of(NONE, LANGEVIN),
-            "refine generated samples with the discriminators' energy: none, or langevin (DCD) at the final evaluation and in sample");
+            "Refine generated samples with the discriminators' energy: none, or langevin (DCD; scored at the final evaluation).");
     public static final Setting<Integer> STEPS = Setting.integer("refine-steps", 50,
-            "Langevin refinement: steps S").nonNegative().scope(LANGEVIN);
-    public static final Setting<Double> STEP_SIZE = Setting.number("refine-step-size", 1e-3,
-            "Langevin refinement: step size ε in x ← x − (ε/2)∇E(x) + σξ").accepting(v -> v > 0 && !v.isInfinite(), "positive").scope(LANGEVIN);
+            "Langevin refinement: steps S.").nonNegative("samples left as they are").scope(LANGEVIN);
+    public static final Setting<Double> STEP_SIZE = Setting.number("refine-step-size", 0.03,
+            "Langevin refinement: step size ε in x ← x − (ε/2)∇E(x) + σξ.").positive().scope(LANGEVIN);
     public static final Setting<Double> NOISE = Setting.number("refine-noise", 0.0,
-            "Langevin refinement: noise σ (√ε is exact Langevin dynamics; 0 is gradient descent on the energy)")
-            .accepting(v -> v >= 0 && !v.isInfinite(), "0 or positive").scope(LANGEVIN);
+            "Langevin refinement: noise σ (√ε is exact Langevin dynamics).").nonNegative("gradient descent on the energy").scope(LANGEVIN);
     public static final Setting<String> ENERGY = Setting.text("energy", ENSEMBLE,
-            "Langevin refinement: ensemble (the mean energy of every worker's discriminator) or worker:K (worker K's alone)")
-            .accepting(v -> v.equals(ENSEMBLE) || v.matches("worker:[0-9]{1,9}"), "ensemble or worker:K").scope(LANGEVIN);
+            "Langevin refinement: ensemble (the mean energy of every worker's discriminator) or worker:K (worker K's alone).")
+            .check((n, v) -> v.equals(ENSEMBLE) || v.matches("worker:[0-9]{1,9}") ? null : n + " must be ensemble or worker:K, got '" + v + "'")
+            .scope(LANGEVIN);
 
     /** Every setting of refinement, in the order of the README's table. */
     public static final List<Setting<?>> SETTINGS = List.of(REFINE, STEPS, STEP_SIZE, NOISE, ENERGY);

@@ -152,14 +152,14 @@ class DiscriminatorEnergyTest {
         Refinement d = Refinement.none();
         assertFalse(d.enabled());
         assertEquals("ensemble", d.energy());
-        assertEquals("refine-steps must be 0 or positive, got -1",
+        assertEquals("refine-steps must be 0 (samples left as they are) or positive, got -1",
                 assertThrows(IllegalArgumentException.class, () -> new Refinement("langevin", -1, 0.01, 0, "ensemble")).getMessage());
         assertEquals("energy must be ensemble or worker:K, got 'worker:x'",
-                assertThrows(IllegalArgumentException.class, () -> Refinement.ENERGY.convert("worker:x")).getMessage());
-        assertEquals("refine must be one of [none, langevin], got 'mala'",
+                assertThrows(IllegalArgumentException.class, () -> Refinement.ENERGY.validate("worker:x")).getMessage());
+        assertEquals("refine 'mala' is unknown; expected one of [none, langevin]",
                 assertThrows(IllegalArgumentException.class, () -> Refinement.defaults("mala")).getMessage());
         assertThrows(IllegalArgumentException.class, () -> new Refinement("langevin", 1, 0, 0, "ensemble"));
         assertThrows(IllegalArgumentException.class, () -> new Refinement("langevin", 1, 0.1, -1, "ensemble"));
-        assertEquals(0.02, Refinement.STEP_SIZE.convert("0.02"));
+        assertEquals(0.02, Refinement.STEP_SIZE.parse("0.02"));
     }
 }
