@@ -137,6 +137,27 @@ class RefineTest {
     }
 
     @Test
+    void flGanAndStandaloneRefineWithTheirOneDiscriminator() throws Exception {
+        for (String strategy : new String[] {"flgan", "standalone"}) {
+            Path dir = tmp.resolve(strategy);
+            List<String> a = new ArrayList<>(List.of(mdgan(dir)));
+            a.set(a.indexOf("mdgan"), strategy);
+            a.set(a.indexOf("--iterations") + 1, "10");
+            a.addAll(List.of("--average-every-iterations", "5"));
+            Result t = run(a.toArray(new String[0]));
+            assertEquals(0, t.code(), t.err());
+            Path plain = tmp.resolve(strategy + "-plain.csv");
+            Path refined = tmp.resolve(strategy + "-refined.csv");
+            assertEquals(0, run("sample", "--model", dir.toString(), "--n", "30", "--out", plain.toString()).code());
+            Result r = run("sample", "--model", dir.toString(), "--n", "30", "--out", refined.toString(), "--refine", "langevin", "--energy", "worker:0");
+            assertEquals(0, r.code(), r.err());
+            assertFalse(java.util.Arrays.deepEquals(csv(plain), csv(refined)), strategy);
+            assertEquals(2, run("sample", "--model", dir.toString(), "--n", "30", "--out", refined.toString(), "--overwrite",
+                    "--refine", "langevin", "--energy", "worker:1").code(), strategy + " has one discriminator");
+        }
+    }
+
+    @Test
     void theFinalEvaluationCarriesTheMetricsBeforeAndAfterRefinement() throws Exception {
         Map<?, ?> f = RunFolder.JSON.readValue(run.resolve(RunFolder.FINAL_JSON).toFile(), Map.class);
         for (String k : new String[] {"modes_covered", "high_quality_pct", "reverse_kl"}) {
