@@ -51,6 +51,11 @@ final class CompareCommand implements Callable<Integer> {
                 throw new UsageException("--strategies: strategy '" + s + "' is unknown; expected some of " + StrategyConfig.STRATEGIES);
             }
         }
+        for (String s : chosen) {
+            RunConfig one = Configs.fromMap(Configs.toMap(base));
+            one.setStrategy(s);
+            one.checkEnergy();
+        }
         Path dir = out != null ? out : Path.of("runs", "compare-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         OutFolder.checkPath(dir);
         if (!RunFolder.isEmptyOrAbsent(dir) && !overwrite) {

@@ -54,7 +54,13 @@ final class Report {
         metrics.add("d_loss");
         metrics.add("g_loss");
         List<String> columns = new ArrayList<>(List.of("strategy", "workers", "iteration", "wall_s"));
-        columns.addAll(metrics);
+        for (String m : metrics) {
+            columns.add(m);
+            // A run with refinement configured also scored its final samples after it (final.json only).
+            if (finals.values().stream().anyMatch(f -> f.containsKey(Refining.PREFIX + m))) {
+                columns.add(Refining.PREFIX + m);
+            }
+        }
         columns.addAll(List.of("bytes_to_workers", "bytes_from_workers", "bytes_between_workers", "bytes_total", "worker_compute_s", "worker_restores", "iterations_lost"));
         writeSummaryCsv(dir.resolve("summary.csv"), columns, finals);
         Path plots = dir.resolve("plots");
@@ -141,7 +147,11 @@ final class Report {
                 .append("th:first-child,td:first-child{text-align:left}img{margin:4px;border:1px solid #eee}.grid{display:flex;flex-wrap:wrap}</style></head><body>\n")
                 .append("<h1>Strategy comparison</h1>\n<p><code>").append(escape(command)).append("</code></p>\n")
                 .append("<p>Same data, shards, seed and number of generator updates for every strategy. Bytes are those each strategy serialised ")
-                .append("for transfer (driver&rarr;workers, workers&rarr;driver, worker&harr;worker), cumulative.</p>\n<h2>Summary</h2>\n<table><tr>");
+                .append("for transfer (driver&rarr;workers, workers&rarr;driver, worker&harr;worker), cumulative.")
+                .append(columns.stream().anyMatch(c -> c.startsWith(Refining.PREFIX))
+                        ? " Columns <code>" + Refining.PREFIX + "*</code> score the final evaluation's samples after Langevin refinement with the"
+                                + " discriminators' energy (DCD; settings in each run's final.json)." : "")
+                .append("</p>\n<h2>Summary</h2>\n<table><tr>");
         for (String c : columns) {
             h.append("<th>").append(c).append("</th>");
         }

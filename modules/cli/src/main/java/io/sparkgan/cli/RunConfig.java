@@ -5,6 +5,8 @@ import java.util.List;
 import io.sparkgan.data.Datasets;
 import io.sparkgan.data.DataSources;
 import io.sparkgan.spark.StrategyConfig;
+import io.sparkgan.core.refine.Refinement;
+import io.sparkgan.spark.strategy.Strategies;
 
 /**
  * Everything a {@code sparkgan train} run is configured by: the strategy settings plus the data.
@@ -37,6 +39,8 @@ public class RunConfig extends StrategyConfig {
         java.util.LinkedHashSet<Setting<?>> all = new java.util.LinkedHashSet<>(FIRST);
         all.addAll(StrategyConfig.SETTINGS);
         all.addAll(List.of(IMAGE_SIZE, CHANNELS, CLASSIFIER_EPOCHS));
+        // Refinement at the final evaluation (DCD), declared once in Refinement.
+        all.addAll(Refinement.SETTINGS);
         return List.copyOf(all);
     }
 
@@ -70,6 +74,26 @@ public class RunConfig extends StrategyConfig {
                     + ", whose evaluation classifier takes its 28x28 grayscale images as they are; expected channels and image-size only with images: or idx: data");
         }
         super.validate();
+        refinement();
+    }
+
+    /** The refinement of the final evaluation (validated: the message names the setting). */
+    public Refinement refinement() {
+        return new Refinement(get(Refinement.REFINE), get(Refinement.STEPS), get(Refinement.STEP_SIZE), get(Refinement.NOISE), get(Refinement.ENERGY));
+    }
+
+    /**
+     * Checks that the refinement's energy exists in a model of this run's strategy ({@code worker:K}
+     * needs K below its number of discriminators).
+     *
+     * @throws UsageException naming the choices there are
+     */
+    void checkEnergy() {
+        try {
+            refinement().check(Strategies.byName(getStrategy()).discriminators(this));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage() + (getStrategy().equals("mdgan") ? "" : " (a " + getStrategy() + " model has one discriminator)"));
+        }
     }
 
     private <T> void check(Setting<T> s) {

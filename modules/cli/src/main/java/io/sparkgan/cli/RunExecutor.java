@@ -65,10 +65,29 @@ final class RunExecutor {
         Map<String, Double> last = !model.summary().metrics().isEmpty() || evaluator == null
                 ? model.summary().metrics()
                 : evaluator.score(g, c, model.summary().iterations());
-        writeFinal(run, c, model.summary(), rows.isEmpty() ? null : rows.get(rows.size() - 1), last);
+        Map<String, Double> refined = refined(run, c, evaluator, g, model.summary().iterations());
+        writeFinal(run, c, model.summary(), rows.isEmpty() ? null : rows.get(rows.size() - 1), last, refined);
         model.write().overwrite().save(run.file("model").toUri().toString());
         data.writeSamples(run.file("samples.png"), c.getStrategy() + " on " + c.getDataset() + ", iteration " + model.summary().iterations(), g, c);
-        return new Outcome(model.summary(), last);
+        Map<String, Double> all = new LinkedHashMap<>(last);
+        all.putAll(refined);
+        return new Outcome(model.summary(), all);
+    }
+
+    /**
+     * With refinement configured: the final evaluation's samples (the same codes) refined with the
+     * discriminators of the final checkpoint, and their metrics ({@link Refining#PREFIX}); refining
+     * only here keeps it cheap. Empty without refinement or without an evaluator.
+     */
+    private static Map<String, Double> refined(RunFolder run, RunConfig c, Evaluator evaluator, Generator g, int iteration) {
+        io.sparkgan.core.refine.Refinement r = c.refinement();
+        if (!r.enabled() || evaluator == null || evaluator.metricNames().isEmpty()) {
+            return Map.of();
+        }
+        io.sparkgan.core.checkpoint.CheckpointStore store = new io.sparkgan.core.checkpoint.CheckpointStore(run.checkpoints().toUri().toString());
+        java.util.List<io.sparkgan.core.Discriminator> ds = Refining.discriminators(c, run.dir(), iteration, store.load(iteration));
+        org.nd4j.linalg.api.ndarray.INDArray x = g.sample(g.latent(io.sparkgan.core.GanRandom.stream(c.getSeed(), "eval", iteration), c.getEvalSamples()));
+        return Refining.refinedMetrics(evaluator, x, r, ds, Refining.stream(c.getSeed(), iteration));
     }
 
     /** Adds the split (mode, rows and class histogram per worker) to run.json once the shards exist. */
@@ -93,7 +112,8 @@ final class RunExecutor {
         run.writeJson(RunFolder.RUN_JSON, runJson);
     }
 
-    private static void writeFinal(RunFolder run, RunConfig c, Summary summary, IterationRecord end, Map<String, Double> metrics) {
+    private static void writeFinal(RunFolder run, RunConfig c, Summary summary, IterationRecord end, Map<String, Double> metrics,
+            Map<String, Double> refined) {
         Map<String, Object> f = new LinkedHashMap<>();
         f.put("strategy", c.getStrategy());
         f.put("dataset", c.getDataset());
@@ -105,6 +125,10 @@ final class RunExecutor {
             f.put("g_loss", finite(end.gLoss()));
         }
         metrics.forEach((k, v) -> f.put(k, finite(v)));
+        if (!refined.isEmpty()) {
+            f.put("refinement", c.refinement().asMap());
+            refined.forEach((k, v) -> f.put(k, finite(v)));
+        }
         f.put("bytes_to_workers", summary.bytesToWorkers());
         f.put("bytes_from_workers", summary.bytesFromWorkers());
         f.put("bytes_between_workers", summary.bytesBetweenWorkers());

@@ -33,7 +33,9 @@ final class TrainCommand implements Callable<Integer> {
 
     /** The configuration: flags over the file over the defaults, or for --resume over the run's stored one. */
     RunConfig resolve(RunConfig stored) {
-        return stored == null ? options.resolve(x -> {}) : options.resolveOnto(stored);
+        RunConfig c = stored == null ? options.resolve(x -> {}) : options.resolveOnto(stored);
+        c.checkEnergy();
+        return c;
     }
 
     @Override

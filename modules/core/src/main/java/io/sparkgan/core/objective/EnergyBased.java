@@ -104,6 +104,18 @@ public final class EnergyBased implements Objective {
         throw new UnsupportedOperationException("ebgan reads the samples as well as D's outputs");
     }
 
+    /**
+     * The energy DCD refinement descends: the reconstruction error ‖out − x‖²/d itself, which reads
+     * the samples directly as well as through the autoencoder.
+     */
+    @Override
+    public SampleEnergy energy(INDArray out, INDArray x) {
+        INDArray diff = out.sub(x);
+        double d = diff.columns();
+        return new SampleEnergy(diff.castTo(DataType.DOUBLE).mul(diff.castTo(DataType.DOUBLE)).sum(1).div(d).toDoubleVector(),
+                diff.mul(2 / d), diff.mul(-2 / d));
+    }
+
     /** Per-sample energies ‖out - x‖² / d. */
     static double[] energies(Pass p) {
         INDArray diff = p.output().sub(p.input()).castTo(DataType.DOUBLE);

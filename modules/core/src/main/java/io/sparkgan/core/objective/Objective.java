@@ -4,6 +4,7 @@ import io.sparkgan.core.nn.Backprop;
 import java.io.Serializable;
 import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * A GAN objective: the discriminator and generator losses and their gradients with respect to the
@@ -73,6 +74,42 @@ public interface Objective extends Serializable {
     default Loss generatorLoss(INDArray fakeOut) {
         return generatorLoss(fakeOut, null);
     }
+
+    /**
+     * The energy the discriminator assigns to samples {@code x} from its outputs {@code out} on
+     * them: low where the discriminator believes the data lies. Langevin refinement (Discriminator
+     * Contrastive Divergence, Song and Ermon-style sampling with the critic's energy; Song et al.,
+     * "Discriminator Contrastive Divergence", 2020) moves generated samples down this energy.
+     *
+     * <p>By default the energy is the critic's negative score: minus the logit in column 0, which is
+     * the real/fake score of every current objective (for the non-saturating GAN, {@code -logit} is
+     * {@code -log(D/(1-D))}, the negative log density ratio the discriminator estimates). An
+     * objective whose discriminator scores differently overrides this (EBGAN: the reconstruction
+     * error {@code ‖out − x‖²/d}, which also depends on {@code x} directly).
+     *
+     * @param out discriminator outputs on {@code x}, [n, outputs]
+     * @param x the samples, [n, d]
+     */
+    default SampleEnergy energy(INDArray out, INDArray x) {
+        long n = out.rows();
+        double[] e = new double[(int) n];
+        INDArray grad = Nd4j.zeros(out.dataType(), out.shape());
+        for (int i = 0; i < n; i++) {
+            e[i] = -out.getDouble(i, 0);
+            grad.putScalar(i, 0, -1.0);
+        }
+        return new SampleEnergy(e, grad, null);
+    }
+
+    /**
+     * Per-sample energies and the gradients of their sum.
+     *
+     * @param values E(x_i) for every row
+     * @param outGrad d Σ_i E(x_i) / d out, same shape as the outputs
+     * @param inputGrad d Σ_i E(x_i) / d x through {@code x} directly (not through the network), or
+     *     null when the energy reads {@code x} only through the outputs
+     */
+    record SampleEnergy(double[] values, INDArray outGrad, INDArray inputGrad) {}
 
     /**
      * What an objective sees of one training-mode pass of D over a batch.

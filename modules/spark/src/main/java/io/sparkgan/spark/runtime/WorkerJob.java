@@ -44,6 +44,11 @@ public record WorkerJob(String runId, StrategyConfig config, String checkpointUr
 
     /** Worker {@code worker}'s checkpoint folder: {@code <checkpoints>/workers/worker-NNNNN/}. */
     public CheckpointStore workerStore(int worker) {
-        return new CheckpointStore(checkpointUri + "/workers/" + String.format("worker-%05d", worker), hadoopConf());
+        return new CheckpointStore(workerStoreUri(checkpointUri, worker), hadoopConf());
+    }
+
+    /** Worker {@code worker}'s checkpoint folder below a run's checkpoint folder {@code checkpointUri}. */
+    public static String workerStoreUri(String checkpointUri, int worker) {
+        return checkpointUri + "/workers/" + String.format("worker-%05d", worker);
     }
 }

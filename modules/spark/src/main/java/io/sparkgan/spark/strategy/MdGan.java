@@ -15,6 +15,7 @@ import io.sparkgan.spark.Shards;
 import io.sparkgan.spark.StrategyConfig;
 import io.sparkgan.spark.runtime.ModelState;
 import io.sparkgan.spark.runtime.WorkerContext;
+import io.sparkgan.spark.runtime.WorkerJob;
 import io.sparkgan.spark.runtime.WorkerSide;
 import io.sparkgan.spark.runtime.Workers;
 import java.io.DataInputStream;
@@ -52,6 +53,30 @@ public final class MdGan implements Strategy {
     @Override
     public TrainingLoop.Step step(StrategyContext ctx) {
         return new Driver(ctx);
+    }
+
+    @Override
+    public int discriminators(StrategyConfig config) {
+        return config.getWorkers();
+    }
+
+    /**
+     * Every worker's discriminator at checkpoint {@code iteration}: each worker checkpoints its own
+     * (after a swap, the one that arrived) at every driver checkpoint, so a run's final checkpoint
+     * holds all of them. Worker K's is the one worker K held then.
+     */
+    @Override
+    public List<org.deeplearning4j.nn.multilayer.MultiLayerNetwork> discriminators(StrategyConfig config, Map<String, byte[]> driverParts,
+            String checkpointUri, int iteration, org.apache.hadoop.conf.Configuration hadoop) {
+        List<org.deeplearning4j.nn.multilayer.MultiLayerNetwork> out = new java.util.ArrayList<>();
+        for (int w = 0; w < config.getWorkers(); w++) {
+            CheckpointStore store = new CheckpointStore(WorkerJob.workerStoreUri(checkpointUri, w), hadoop);
+            if (!store.iterations().contains(iteration)) {
+                throw new IllegalStateException("worker " + w + " has no checkpoint at iteration " + iteration + " in " + store.uri());
+            }
+            out.add(ModelState.readNetwork(store.load(iteration), ModelParts.DISCRIMINATOR));
+        }
+        return out;
     }
 
     /** What a worker keeps in executor memory between iterations. */

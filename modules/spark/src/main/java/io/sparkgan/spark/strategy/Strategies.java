@@ -25,6 +25,28 @@ public final class Strategies {
         return List.copyOf(REGISTRY.keySet());
     }
 
+    /**
+     * The trained discriminators of a run at its checkpoint {@code iteration}, in worker order, with
+     * the run's objective. A conditional objective's class count is read off the networks' outputs
+     * (a configuration may have left it to the data).
+     *
+     * @param driverParts the driver's checkpoint at {@code iteration}
+     */
+    public static List<io.sparkgan.core.Discriminator> discriminators(io.sparkgan.spark.StrategyConfig config, Map<String, byte[]> driverParts,
+            String checkpointUri, int iteration, org.apache.hadoop.conf.Configuration hadoop) {
+        List<io.sparkgan.core.Discriminator> out = new java.util.ArrayList<>();
+        for (org.deeplearning4j.nn.multilayer.MultiLayerNetwork net : byName(config.getStrategy())
+                .discriminators(config, driverParts, checkpointUri, iteration, hadoop)) {
+            int classes = config.getClasses();
+            if (io.sparkgan.core.objective.Objectives.conditional(config.getObjective())
+                    && net.getLayerWiseConfigurations().getConf(net.getnLayers() - 1).getLayer() instanceof org.deeplearning4j.nn.conf.layers.FeedForwardLayer last) {
+                classes = (int) last.getNOut() - 1; // ACGAN's head: the real/fake logit, then one logit per class
+            }
+            out.add(new io.sparkgan.core.Discriminator(net, io.sparkgan.core.objective.Objectives.byName(config.getObjective(), classes)));
+        }
+        return out;
+    }
+
     public static Strategy byName(String name) {
         Supplier<Strategy> s = REGISTRY.get(name);
         if (s == null) {
