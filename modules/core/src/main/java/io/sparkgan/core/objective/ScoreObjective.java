@@ -1,6 +1,5 @@
 package io.sparkgan.core.objective;
 
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -37,7 +36,7 @@ abstract class ScoreObjective implements Objective {
     }
 
     private double mean(INDArray out, double[] grad, int which) {
-        double[] f = out.getColumn(0).castTo(DataType.DOUBLE).toDoubleVector();
+        double[] f = (out.columns() == 1 ? out : out.getColumn(0)).toDoubleVector();
         int n = f.length;
         double[] d = new double[1];
         double loss = 0;
@@ -50,6 +49,9 @@ abstract class ScoreObjective implements Objective {
 
     /** Gradients in column 0 of an array shaped like {@code like}. */
     private static INDArray column(double[] values, INDArray like) {
+        if (like.columns() == 1) {
+            return Nd4j.create(values, like.shape(), like.dataType());
+        }
         INDArray g = Nd4j.zeros(like.dataType(), like.shape());
         g.putColumn(0, Nd4j.create(values, new long[] {values.length, 1}, like.dataType()));
         return g;
