@@ -45,6 +45,10 @@ final class ConfigOptions {
                         @Override
                         @SuppressWarnings("unchecked")
                         public <T> T set(T value) {
+                            // picocli resets every option to its initial value (null) before parsing: that is "not given".
+                            if (value == null) {
+                                return (T) target.given.remove(s);
+                            }
                             return (T) target.given.put(s, value);
                         }
                     });

@@ -48,8 +48,7 @@ public final class Main implements Runnable {
         // A later flag overrides an earlier one, as it overrides the config file.
         CommandLine cl = new CommandLine(main).setOverwrittenOptionsAllowed(true);
         // One flag per configuration setting, derived from the settings' declarations.
-        // One run, one seed: a seed list is compare's (train refuses the key in a config file too).
-        ConfigOptions.addSettingFlags(cl.getSubcommands().get("train").getCommandSpec(), java.util.Set.of(RunConfig.SEEDS));
+        ConfigOptions.addSettingFlags(cl.getSubcommands().get("train").getCommandSpec(), java.util.Set.of());
         ConfigOptions.addSettingFlags(cl.getSubcommands().get("compare").getCommandSpec(), java.util.Set.of(io.sparkgan.spark.StrategyConfig.STRATEGY));
         cl.setParameterExceptionHandler((ex, a) -> {
             PrintWriter err = ex.getCommandLine().getErr();

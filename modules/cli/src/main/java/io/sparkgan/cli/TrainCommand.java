@@ -45,7 +45,7 @@ final class TrainCommand implements Callable<Integer> {
         RunConfig stored = resume ? Resume.stored(out) : null;
         RunConfig c = resolve(stored);
         if (!c.getSeeds().isEmpty()) {
-            throw new UsageException("seeds '" + c.getSeeds() + "' is for compare; train runs one seed: expected --seed N and no seeds key");
+            throw new UsageException("seeds '" + c.getSeeds() + "' is for compare; train runs one seed: expected --seed N (and no --seeds or seeds key)");
         }
         if (resume) {
             Resume.compare(stored, c);

@@ -90,7 +90,7 @@ class SeedsTest {
         Files.writeString(cfg, "seeds: 1,2\n");
         CliTest.Result train = CliTest.run("train", "--config", cfg.toString(), "--out", out.toString());
         assertEquals(2, train.code(), train.err());
-        assertEquals("train: seeds '1,2' is for compare; train runs one seed: expected --seed N and no seeds key", errorLine(train, "train"));
+        assertEquals("train: seeds '1,2' is for compare; train runs one seed: expected --seed N (and no --seeds or seeds key)", errorLine(train, "train"));
         assertFalse(Files.exists(out));
     }
 }
