@@ -8,7 +8,9 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
@@ -20,9 +22,12 @@ import picocli.CommandLine.ParentCommand;
 /**
  * {@code sparkgan compare}: every chosen strategy on the same data, shards, seed and number of
  * generator updates, each into its own run folder, then {@code report.html} and {@code summary.csv}.
+ * With several seeds ({@code --seeds}, YAML key {@code seeds}) every strategy runs once per seed into
+ * {@code DIR/<strategy>/seed-<s>/}, the data of each seed read once and shared by the strategies, and
+ * the report gives mean and spread over seeds.
  */
 @Command(name = "compare", sortOptions = false, mixinStandardHelpOptions = true,
-        description = "Run several strategies on the same data and budget; write DIR/<strategy>/ run folders, DIR/report.html and DIR/summary.csv.")
+        description = "Run several strategies on the same data and budget; write DIR/<strategy>/ run folders (DIR/<strategy>/seed-<s>/ with several --seeds), DIR/report.html and DIR/summary.csv.")
 final class CompareCommand implements Callable<Integer> {
     /** Generator updates of the default comparison: sized to finish in about five minutes on 2 cores. */
     static final int DEFAULT_ITERATIONS = 2000;
@@ -42,6 +47,13 @@ final class CompareCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         RunConfig base = options.resolve(c -> c.setIterations(DEFAULT_ITERATIONS));
+        // "" is the setting's default (just --seed), but given as a flag it is a mistake.
+        Object flagged = options.given(RunConfig.SEEDS);
+        if (flagged != null && String.valueOf(flagged).replace(",", "").isBlank()) {
+            throw new UsageException("--seeds '" + flagged + "' is empty; expected " + RunConfig.SEEDS_EXPECTED);
+        }
+        List<Long> seedList = base.seedList();
+        boolean several = seedList.size() > 1;
         List<String> chosen = new ArrayList<>(new LinkedHashSet<>(List.of(strategies.toLowerCase(Locale.ROOT).split("\\s*,\\s*"))));
         if (chosen.isEmpty() || chosen.contains("")) {
             throw new UsageException("--strategies '" + strategies + "' is empty; expected a comma-separated list of " + StrategyConfig.STRATEGIES);
@@ -62,31 +74,54 @@ final class CompareCommand implements Callable<Integer> {
             throw new UsageException("--out '" + dir + "' exists and is not empty; choose a new folder or pass --overwrite to replace it");
         }
         Masters.check(options.master);
-        RunData.preflight(base);
+        // One configuration per seed; each run folder records its own seed and no seed list.
+        Map<Long, RunConfig> perSeed = new LinkedHashMap<>();
+        for (long seed : seedList) {
+            RunConfig c = Configs.fromMap(Configs.toMap(base));
+            c.setSeed(seed);
+            c.setSeeds("");
+            perSeed.put(seed, c);
+        }
+        for (RunConfig c : perSeed.values()) {
+            RunData.preflight(c);
+        }
         try (OutFolder folder = OutFolder.open(dir, overwrite)) {
             SparkSession spark = SparkSessions.getOrCreate("sparkgan-compare", options.master, folder.scratch().resolve("spark"));
             try {
-                // Every strategy gets the same data, read and checked once.
-                RunData data = RunData.read(spark, base);
-                data.prepareScorer(spark, base);
-                folder.commit();
-                for (String s : chosen) {
-                    RunConfig c = Configs.fromMap(Configs.toMap(base));
-                    c.setStrategy(s);
-                    RunFolder run = RunFolder.create(dir.resolve(s), false);
-                    TrainCommand.writeRunJson(run, c, spark, main.args);
-                    System.err.println("compare: training " + s + " (" + c.getIterations() + " iterations, " + c.getWorkers() + " workers)");
-                    RunExecutor.Outcome o;
-                    try {
-                        o = RunExecutor.run(spark, c, data, run.dir(), false, s);
-                    } catch (io.sparkgan.core.train.RunInterruptedException e) {
-                        throw new Main.Stopped("stopped at iteration " + e.iteration() + " of " + s + " (SIG" + io.sparkgan.core.train.StopSignal.cause()
-                                + "); " + s + "'s run folder can be continued with: sparkgan train --resume --out " + run.dir(), e);
-                    }
-                    System.out.println(String.format(Locale.ROOT, "%-10s %s  wall_s=%.1f  bytes=%d", s, RunExecutor.summary(o.metrics()),
-                            o.summary().wallSeconds(), o.summary().totalBytes()));
+                // Every strategy gets the same data for a seed, read and checked once, and every seed is
+                // checked before anything is kept. All seeds are scored by the first seed's evaluation
+                // classifier, so the spread over seeds is the GANs', not the classifiers'.
+                RunConfig scoring = perSeed.values().iterator().next();
+                Map<Long, RunData> data = new LinkedHashMap<>();
+                for (Map.Entry<Long, RunConfig> e : perSeed.entrySet()) {
+                    RunData d = RunData.read(spark, e.getValue());
+                    d.prepareScorer(spark, scoring);
+                    data.put(e.getKey(), d);
                 }
-                Report.write(dir, chosen, "sparkgan " + String.join(" ", main.args));
+                folder.commit();
+                for (Map.Entry<Long, RunConfig> e : perSeed.entrySet()) {
+                    long seed = e.getKey();
+                    for (String s : chosen) {
+                        RunConfig c = Configs.fromMap(Configs.toMap(e.getValue()));
+                        c.setStrategy(s);
+                        String label = several ? s + " seed " + seed : s;
+                        RunFolder run = RunFolder.create(Report.runDir(dir, s, seed, several), false);
+                        TrainCommand.writeRunJson(run, c, spark, main.args);
+                        System.err.println("compare: training " + label + " (" + c.getIterations() + " iterations, " + c.getWorkers() + " workers)");
+                        RunExecutor.Outcome o;
+                        try {
+                            o = RunExecutor.run(spark, c, data.get(seed), run.dir(), false, label);
+                        } catch (io.sparkgan.core.train.RunInterruptedException ex) {
+                            throw new Main.Stopped("stopped at iteration " + ex.iteration() + " of " + label + " (SIG" + io.sparkgan.core.train.StopSignal.cause()
+                                    + "); " + label + "'s run folder can be continued with: sparkgan train --resume --out " + run.dir(), ex);
+                        }
+                        System.out.println(String.format(Locale.ROOT, "%-10s %s%s  wall_s=%.1f  bytes=%d", s, several ? "seed=" + seed + "  " : "",
+                                RunExecutor.summary(o.metrics()), o.summary().wallSeconds(), o.summary().totalBytes()));
+                    }
+                }
+                Map<String, List<Long>> layout = new LinkedHashMap<>();
+                chosen.forEach(s -> layout.put(s, several ? seedList : List.of()));
+                Report.write(dir, layout, "sparkgan " + String.join(" ", main.args));
                 System.out.println("report: " + dir.resolve("report.html"));
                 return 0;
             } finally {

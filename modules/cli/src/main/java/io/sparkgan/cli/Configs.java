@@ -83,6 +83,10 @@ public final class Configs {
             if (e.getValue().isNull() && (e.getKey().equals("preset") || toMap(new RunConfig()).containsKey(e.getKey()))) {
                 throw new UsageException("config file '" + file + "': key '" + e.getKey() + "' has no value; expected " + expected(e.getKey()));
             }
+            // An empty seed list is a mistake, not a way to ask for the default (leave the key out for that).
+            if (e.getKey().equals(RunConfig.SEEDS.name()) && e.getValue().isTextual() && e.getValue().asText().replace(",", "").isBlank()) {
+                throw new UsageException("config file '" + file + "': key 'seeds' has value '" + e.getValue().asText() + "'; expected " + expected(e.getKey()));
+            }
         });
         JsonNode filePreset = keys.remove("preset");
         String name = null;
@@ -140,6 +144,9 @@ public final class Configs {
             }
             case "objective" -> {
                 return "one of " + io.sparkgan.core.objective.Objectives.NAMES;
+            }
+            case "seeds" -> {
+                return RunConfig.SEEDS_EXPECTED;
             }
             case "shards" -> {
                 return io.sparkgan.spark.ShardPlan.MODES;

@@ -10,6 +10,7 @@ import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /** PNG renderings of samples: scatter plots for 2-D data, grids for square grayscale images. */
@@ -20,24 +21,74 @@ public final class Plots {
 
     private Plots() {}
 
-    /** A scatter plot of real (grey) and generated (blue) 2-D points; either may be null. */
+    /** A scatter plot of real and generated 2-D points, each axis fitted to the points; either set may be null. */
     public static void scatter(Path png, String title, double[][] real, double[][] generated) {
-        XYChart chart = new XYChartBuilder().width(640).height(640).title(title).xAxisTitle("x").yAxisTitle("y").build();
+        scatter(png, title, real, generated, null, null);
+    }
+
+    /**
+     * A scatter plot of real points (grey circles) and generated points (red crosses, drawn on top),
+     * with a legend below the plot so that no point is hidden.
+     *
+     * @param xRange {min, max} of the x axis, or null to fit the points (the same for {@code yRange});
+     *               comparisons pass one range for every strategy so their pictures can be compared
+     */
+    public static void scatter(Path png, String title, double[][] real, double[][] generated, double[] xRange, double[] yRange) {
+        XYChart chart = new XYChartBuilder().width(640).height(680).title(title).xAxisTitle("x").yAxisTitle("y").build();
         chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
-        chart.getStyler().setMarkerSize(4);
+        chart.getStyler().setMarkerSize(5);
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
-        chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNE);
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+        chart.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
+        if (xRange != null) {
+            chart.getStyler().setXAxisMin(xRange[0]).setXAxisMax(xRange[1]);
+        }
+        if (yRange != null) {
+            chart.getStyler().setYAxisMin(yRange[0]).setYAxisMax(yRange[1]);
+        }
         if (real != null) {
-            XYSeries s = chart.addSeries("real", column(real, 0), column(real, 1));
+            XYSeries s = chart.addSeries("real data (" + real.length + ")", column(real, 0), column(real, 1));
             s.setMarker(SeriesMarkers.CIRCLE);
-            s.setMarkerColor(new Color(150, 150, 150, 120));
+            s.setMarkerColor(REAL);
         }
         if (generated != null) {
-            XYSeries s = chart.addSeries("generated", column(generated, 0), column(generated, 1));
-            s.setMarker(SeriesMarkers.CIRCLE);
-            s.setMarkerColor(new Color(31, 119, 180, 110));
+            XYSeries s = chart.addSeries("generated (" + generated.length + ")", column(generated, 0), column(generated, 1));
+            s.setMarker(SeriesMarkers.CROSS);
+            s.setMarkerColor(GENERATED);
         }
         RunFolder.writeAtomically(png, tmp -> ImageIO.write(BitmapEncoder.getBufferedImage(chart), "png", tmp.toFile()));
+    }
+
+    /** Colour of real points: light grey, so the generated points drawn over them stand out. */
+    static final Color REAL = new Color(140, 140, 140, 110);
+    /** Colour of generated points. */
+    static final Color GENERATED = new Color(214, 39, 40, 150);
+
+    /** Writes 2-D points as {@code kind,x,y} rows (kind {@code real} or {@code generated}). */
+    static void writePoints(Path csv, double[][] real, double[][] generated) {
+        StringBuilder b = new StringBuilder("kind,x,y\n");
+        for (double[] p : real) {
+            b.append("real,").append(p[0]).append(',').append(p[1]).append('\n');
+        }
+        for (double[] p : generated) {
+            b.append("generated,").append(p[0]).append(',').append(p[1]).append('\n');
+        }
+        RunFolder.writeAtomically(csv, tmp -> java.nio.file.Files.writeString(tmp, b, java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** Points written by {@link #writePoints}: [0] real, [1] generated. */
+    static double[][][] readPoints(Path csv) throws java.io.IOException {
+        java.util.List<double[]> real = new java.util.ArrayList<>();
+        java.util.List<double[]> generated = new java.util.ArrayList<>();
+        for (String line : java.nio.file.Files.readAllLines(csv)) {
+            String[] f = line.split(",");
+            if (f.length != 3 || f[0].equals("kind")) {
+                continue;
+            }
+            double[] p = {Double.parseDouble(f[1]), Double.parseDouble(f[2])};
+            (f[0].equals("real") ? real : generated).add(p);
+        }
+        return new double[][][] {real.toArray(new double[0][]), generated.toArray(new double[0][])};
     }
 
     /** Square grayscale images (values in [-1, 1]) tiled in a grid of {@code columns} columns. */

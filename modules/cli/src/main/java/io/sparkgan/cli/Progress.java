@@ -35,9 +35,20 @@ final class Progress implements TrainingListener {
         this.log = log;
     }
 
-    /** True when stdout and stdin are attached to a terminal. */
+    /**
+     * True when the progress output (stderr) is a terminal: stdin and stdout are (System.console), and
+     * on Linux stderr itself is, so that {@code train ... 2> run.log} gets lines, not a redrawn bar.
+     */
     static boolean isTerminal() {
-        return System.console() != null;
+        if (System.console() == null) {
+            return false;
+        }
+        try {
+            String target = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/2")).toString();
+            return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
+        } catch (java.io.IOException | UnsupportedOperationException | SecurityException e) {
+            return true; // no /proc: trust the console
+        }
     }
 
     @Override

@@ -28,11 +28,31 @@ public class RunConfig extends StrategyConfig {
             .check((n, v) -> v.isEmpty() || v.matches("[1-9][0-9]*x[1-9][0-9]*") ? null : "image-size '" + v + "' is not valid; expected HxW, e.g. 28x28");
     public static final Setting<Integer> CHANNELS = Setting.integer("channels", 1, "images: datasets: 1 (grayscale) or 3 (RGB).")
             .check((n, v) -> v == 1 || v == 3 ? null : "channels must be 1 (grayscale) or 3 (RGB), got " + v);
+    /** What {@link #SEEDS} accepts, in words. */
+    static final String SEEDS_EXPECTED = "comma-separated distinct whole numbers such as 1,2,3";
+    /**
+     * {@code compare} runs every strategy once per seed, so a comparison is judged on mean and spread
+     * rather than on one draw; "" runs {@code seed} alone. A run folder's own configuration has "" here
+     * and its seed in {@code seed}; {@code train} refuses a list.
+     */
+    public static final Setting<String> SEEDS = Setting.text("seeds", "",
+            "compare: run every strategy once per seed, e.g. 1,2,3, each into DIR/<strategy>/seed-<s>/, and report mean and spread over seeds (\"\": just --seed).")
+            .check((n, v) -> {
+                if (v.isEmpty()) {
+                    return null;
+                }
+                try {
+                    parseSeeds(v);
+                    return null;
+                } catch (IllegalArgumentException e) {
+                    return e.getMessage();
+                }
+            });
     public static final Setting<Integer> CLASSIFIER_EPOCHS = Setting.integer("classifier-epochs", 0,
             "Epochs of the evaluation classifier (mnist, fashion-mnist) when it is not cached yet (0: its default).").nonNegative("the default");
 
     /** Settings listed first in run.json and tables; then the rest in declaration order. */
-    private static final List<Setting<?>> FIRST = List.of(PRESET, STRATEGY, DATASET, DATASET_SIZE, DATA_DIR, SHARDS, WORKERS, SEED, ITERATIONS, BATCH_SIZE);
+    private static final List<Setting<?>> FIRST = List.of(PRESET, STRATEGY, DATASET, DATASET_SIZE, DATA_DIR, SHARDS, WORKERS, SEED, SEEDS, ITERATIONS, BATCH_SIZE);
     public static final List<Setting<?>> SETTINGS = ordered();
 
     private static List<Setting<?>> ordered() {
@@ -63,7 +83,7 @@ public class RunConfig extends StrategyConfig {
                         : "dataset '" + dataset + "' is not understood; expected " + String.join(", ", Datasets.NAMES) + " (embedded), " + DataSources.SPECS);
             }
         }
-        for (Setting<?> s : List.of(DATA_DIR, DATASET_SIZE, CLASSIFIER_EPOCHS, CHANNELS, IMAGE_SIZE)) {
+        for (Setting<?> s : List.of(DATA_DIR, DATASET_SIZE, CLASSIFIER_EPOCHS, CHANNELS, IMAGE_SIZE, SEEDS)) {
             check(s);
         }
         int channels = getChannels();
@@ -100,6 +120,40 @@ public class RunConfig extends StrategyConfig {
         s.validate(get(s));
     }
 
+    /**
+     * The seeds a comparison runs, in the order given: {@code seeds} parsed, or {@code seed} alone
+     * when it is empty.
+     *
+     * @throws IllegalArgumentException naming the bad entry and what is expected
+     */
+    public List<Long> seedList() {
+        return getSeeds().isBlank() ? List.of(getSeed()) : parseSeeds(getSeeds());
+    }
+
+    /** Parses a non-empty list of {@link #SEEDS}; the message names the bad entry. */
+    static List<Long> parseSeeds(String text) {
+        if (text.replace(",", "").isBlank()) {
+            throw new IllegalArgumentException("seeds '" + text + "' is empty; expected " + SEEDS_EXPECTED);
+        }
+        java.util.Set<Long> seen = new java.util.LinkedHashSet<>();
+        for (String part : text.split(",", -1)) {
+            String t = part.trim();
+            if (t.isEmpty()) {
+                throw new IllegalArgumentException("seeds '" + text + "' has an empty entry; expected " + SEEDS_EXPECTED);
+            }
+            long v;
+            try {
+                v = Long.parseLong(t);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("seeds '" + text + "': '" + t + "' is not a whole number; expected " + SEEDS_EXPECTED);
+            }
+            if (!seen.add(v)) {
+                throw new IllegalArgumentException("seeds '" + text + "': " + v + " appears twice; expected " + SEEDS_EXPECTED);
+            }
+        }
+        return List.copyOf(seen);
+    }
+
     /** Whether the dataset is one of the embedded 2-D mixtures (generated, scored by mode coverage). */
     public boolean synthetic() {
         return Datasets.NAMES.contains(getDataset());
@@ -115,6 +169,8 @@ public class RunConfig extends StrategyConfig {
     public RunConfig setClassifierEpochs(int v) { set(CLASSIFIER_EPOCHS, v); return this; }
     public int getChannels() { return get(CHANNELS); }
     public RunConfig setChannels(int v) { set(CHANNELS, v); return this; }
+    public String getSeeds() { return get(SEEDS); }
+    public RunConfig setSeeds(String v) { set(SEEDS, v); return this; }
     public String getDataset() { return get(DATASET); }
     public RunConfig setDataset(String v) { set(DATASET, v); return this; }
     public int getDatasetSize() { return get(DATASET_SIZE); }

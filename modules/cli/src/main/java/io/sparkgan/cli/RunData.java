@@ -30,6 +30,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 final class RunData {
     /** Rows of the real data drawn in scatter plots. */
     static final int PLOT_ROWS = 2500;
+    /** The points of a 2-D run's samples.png: {@code kind,x,y} with kind {@code real} or {@code generated}. */
+    static final String SAMPLES_CSV = "samples.csv";
 
     final Dataset<Row> frame;
     /** Image layout, or null for vectors. */
@@ -151,12 +153,19 @@ final class RunData {
         return c.getDataDir() + "/classifiers";
     }
 
-    /** The final picture of a run: a scatter against real points, or an image grid. */
+    /**
+     * The final picture of a run: a scatter against real points, or an image grid. For 2-D data the
+     * points are also written to {@link #SAMPLES_CSV} beside the picture, so a comparison's report can
+     * draw every strategy's samples on the same axes.
+     */
     void writeSamples(Path png, String title, Generator g, GanConfig c) {
         if (shape == null) {
             double[][] real = toDouble(VectorFrames.collect(frame.limit(PLOT_ROWS)).features());
             double[][] generated = g.sample(g.latent(GanRandom.stream(c.getSeed(), "plot", 0), PLOT_ROWS)).toDoubleMatrix();
             Plots.samples(png, title, real, generated);
+            if (generated[0].length == 2) {
+                Plots.writePoints(png.resolveSibling(SAMPLES_CSV), real, generated);
+            }
         } else {
             ImageEvaluator.writeGrid(png, g, c, shape);
         }

@@ -46,6 +46,9 @@ final class TrainCommand implements Callable<Integer> {
         OutFolder.checkPath(out);
         RunConfig stored = resume ? Resume.stored(out) : null;
         RunConfig c = resolve(stored);
+        if (!c.getSeeds().isEmpty()) {
+            throw new UsageException("seeds '" + c.getSeeds() + "' is for compare; train runs one seed: expected --seed N (and no --seeds or seeds key)");
+        }
         if (resume) {
             Resume.compare(stored, c);
             Resume.checkFolder(out);
@@ -77,12 +80,19 @@ final class TrainCommand implements Callable<Integer> {
                             ? "stopped at iteration " + e.iteration() + " (SIG" + StopSignal.cause() + "); checkpoint written; resume with: sparkgan train --resume --out " + out
                             : "stopped at iteration " + e.iteration() + " (SIG" + StopSignal.cause() + "); the run kept no checkpoints, so it cannot be resumed", e);
                 }
-                System.out.println(RunExecutor.summary(o.metrics()) + "  ->  " + out);
+                System.out.println(finalLine(c.getStrategy(), o, out));
                 return 0;
             } finally {
                 spark.stop();
             }
         }
+    }
+
+    /** The last line of a run: strategy, iterations, wall time, final metrics and the run folder. */
+    static String finalLine(String strategy, RunExecutor.Outcome o, Path out) {
+        String metrics = RunExecutor.summary(o.metrics());
+        return String.format(Locale.ROOT, "train %s: %d iterations in %.1f s wall%s  ->  %s", strategy, o.summary().iterations(),
+                o.summary().wallSeconds(), metrics.isEmpty() ? "" : ", " + metrics, out);
     }
 
     static void writeRunJson(RunFolder run, RunConfig c, SparkSession spark, String[] args) {

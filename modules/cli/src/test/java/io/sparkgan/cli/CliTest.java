@@ -222,7 +222,8 @@ class CliTest {
             assertEquals(List.of("3", "6", "9", "12"), rows.stream().map(m -> m.get("iteration")).toList(), s);
         }
         String html = Files.readString(out.resolve("report.html"));
-        for (String img : new String[] {"mdgan/samples.png", "flgan/samples.png", "standalone/samples.png",
+        // 2-D samples are drawn again on one pair of axes for all strategies (each run keeps its own samples.png).
+        for (String img : new String[] {"plots/samples_mdgan.png", "plots/samples_flgan.png", "plots/samples_standalone.png",
                 "plots/modes_covered_vs_iteration.png", "plots/high_quality_pct_vs_wall_s.png", "plots/reverse_kl_vs_bytes_moved.png"}) {
             assertTrue(html.contains("src=\"" + img + "\""), img);
             assertTrue(Files.size(out.resolve(img)) > 1000, img);
