@@ -1,6 +1,7 @@
 package io.sparkgan.core;
 
 import io.sparkgan.core.nn.Networks;
+import io.sparkgan.core.nn.SpectralNorm;
 import io.sparkgan.core.objective.Objective;
 import io.sparkgan.core.objective.Objectives;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -57,9 +58,15 @@ public final class Gan {
     /**
      * The discriminator of worker {@code worker} around network {@code net} (a restored one, say). The
      * regularizers' draws are seeded by the run seed and the worker, and vary with the network's
-     * update count, so a resumed run draws what an uninterrupted one would.
+     * update count, so a resumed run draws what an uninterrupted one would. With
+     * {@link SpectralNorm#SETTING} the network is spectrally normalised, its u vectors drawn from the
+     * run seed and the worker; a restore then overwrites them with the checkpointed ones
+     * ({@link io.sparkgan.core.checkpoint.ModelParts#restoreExtras}).
      */
     public static Discriminator discriminator(GanConfig c, org.deeplearning4j.nn.multilayer.MultiLayerNetwork net, int worker) {
+        if (c.get(SpectralNorm.SETTING)) {
+            SpectralNorm.attach(net, GanRandom.derive(c.getSeed(), "spectral-norm", worker));
+        }
         return new Discriminator(net, objective(c), GanRandom.derive(c.getSeed(), "regularizers", worker));
     }
 
