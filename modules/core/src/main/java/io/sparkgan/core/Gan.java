@@ -1,9 +1,11 @@
 package io.sparkgan.core;
 
+import io.sparkgan.core.checkpoint.ModelParts;
 import io.sparkgan.core.nn.Networks;
 import io.sparkgan.core.nn.SpectralNorm;
 import io.sparkgan.core.objective.Objective;
 import io.sparkgan.core.objective.Objectives;
+import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
@@ -68,6 +70,20 @@ public final class Gan {
             SpectralNorm.attach(net, GanRandom.derive(c.getSeed(), "spectral-norm", worker));
         }
         return new Discriminator(net, objective(c), GanRandom.derive(c.getSeed(), "regularizers", worker));
+    }
+
+    /**
+     * The discriminator network checkpointed as part {@code name} ({@link ModelParts#putNetwork}), set
+     * up as this configuration's (spectral normalisation attached) with its extra state restored:
+     * what a reader of trained discriminators (refinement's energies) wraps in a {@link Discriminator}.
+     */
+    public static org.deeplearning4j.nn.multilayer.MultiLayerNetwork readDiscriminator(GanConfig c, Map<String, byte[]> parts, String name) {
+        org.deeplearning4j.nn.multilayer.MultiLayerNetwork net = ModelParts.network(parts, name);
+        if (c.get(SpectralNorm.SETTING)) {
+            SpectralNorm.attach(net, 0); // the checkpointed u vectors replace these
+        }
+        ModelParts.restoreExtras(parts, name, net);
+        return net;
     }
 
     private static IUpdater adam(double lr, GanConfig c) {

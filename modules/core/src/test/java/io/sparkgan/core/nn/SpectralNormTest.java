@@ -135,6 +135,23 @@ class SpectralNormTest {
         assertNotEquals(u0, sn.extraState(), "a training step iterates");
     }
 
+    @Test
+    void refinementEnergiesReadTheNormalisedDiscriminator() {
+        MultiLayerNetwork net = net("mlp");
+        MultiLayerNetwork plainNet = net.clone();
+        SpectralNorm.attach(net, 5);
+        Discriminator d = new Discriminator(net, new NonSaturating(), 1);
+        INDArray x = gaussian(8, 4, 3, 1.0);
+        double[] energy = new io.sparkgan.core.refine.DiscriminatorEnergy(d).values(x);
+        double[] plainEnergy = new io.sparkgan.core.refine.DiscriminatorEnergy(new Discriminator(plainNet, new NonSaturating(), 1)).values(x);
+        INDArray logits = d.output(x);
+        for (int i = 0; i < energy.length; i++) {
+            assertEquals(-logits.getDouble(i, 0), energy[i], 1e-12, "energy = minus the normalised D's logit");
+            assertNotEquals(plainEnergy[i], energy[i], 1e-9);
+        }
+        assertEquals(plainNet.params(), net.params(), "the raw weights are back after the energy pass");
+    }
+
     /** A copy of layer {@code l}'s weight as the matrix σ is taken of, [out, in] (any orientation has the same σ). */
     static INDArray matrix(MultiLayerNetwork net, int l) {
         INDArray w = net.getLayer(l).getParam(DefaultParamInitializer.WEIGHT_KEY);

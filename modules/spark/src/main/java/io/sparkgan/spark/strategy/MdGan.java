@@ -74,7 +74,7 @@ public final class MdGan implements Strategy {
             if (!store.iterations().contains(iteration)) {
                 throw new IllegalStateException("worker " + w + " has no checkpoint at iteration " + iteration + " in " + store.uri());
             }
-            out.add(ModelState.readNetwork(store.load(iteration), ModelParts.DISCRIMINATOR));
+            out.add(Gan.readDiscriminator(config, store.load(iteration), ModelParts.DISCRIMINATOR));
         }
         return out;
     }
