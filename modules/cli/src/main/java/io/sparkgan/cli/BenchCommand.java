@@ -30,6 +30,10 @@ final class BenchCommand implements Callable<Integer> {
     int iterations;
     @Option(names = "--warmup", defaultValue = "15", description = "Untimed iterations first (default ${DEFAULT-VALUE}).")
     int warmup;
+    @Option(names = "--model", defaultValue = "mnist-mlp", description = "Networks of the standalone bench: mnist-mlp (the paper's MNIST MLP) or grid25 (the default 2-D networks, b from --batch-size; no GEMM table) (default ${DEFAULT-VALUE}).")
+    String model;
+    @Option(names = "--spectral-norm", description = "Standalone bench with a spectrally normalised discriminator (its cost shows in the D step and feedback phases).")
+    boolean spectralNorm;
     @Option(names = "--strategy", description = "Benchmark strategies on Spark instead: standalone, mdgan, flgan, or a comma-separated list run in alternation.")
     String strategy;
     @Option(names = "--rounds", defaultValue = "1", description = "With --strategy: alternating rounds; medians are reported (default ${DEFAULT-VALUE}).")
@@ -104,22 +108,31 @@ final class BenchCommand implements Callable<Integer> {
                 Nd4j.getEnvironment().maxThreads(), System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"),
                 System.getenv().getOrDefault("OMP_WAIT_POLICY", "unset"), Runtime.getRuntime().availableProcessors());
 
-        List<Gemm> gemms = iterationGemms(batch);
+        boolean grid25 = switch (model) {
+            case "mnist-mlp" -> false;
+            case "grid25" -> true;
+            default -> throw new UsageException("--model '" + model + "' is unknown; expected mnist-mlp or grid25");
+        };
         double gemmSeconds = 0;
         double flops = 0;
-        System.out.println("GEMMs of one iteration (float32):");
-        for (Gemm g : gemms) {
-            double t = timeGemm(g.m(), g.k(), g.n());
-            gemmSeconds += t * g.count();
-            flops += g.flops();
-            System.out.printf(Locale.ROOT, "  %-24s %5d x %5d x %5d  %8.3f ms  %7.2f GFLOP/s%n", g.what(), g.m(), g.k(), g.n(), t * 1e3, 2.0 * g.m() * g.k() * g.n() / t / 1e9);
+        if (!grid25) {
+            System.out.println("GEMMs of one iteration (float32):");
+            for (Gemm g : iterationGemms(batch)) {
+                double t = timeGemm(g.m(), g.k(), g.n());
+                gemmSeconds += t * g.count();
+                flops += g.flops();
+                System.out.printf(Locale.ROOT, "  %-24s %5d x %5d x %5d  %8.3f ms  %7.2f GFLOP/s%n", g.what(), g.m(), g.k(), g.n(), t * 1e3, 2.0 * g.m() * g.k() * g.n() / t / 1e9);
+            }
         }
         double gemmRate = flops / gemmSeconds;
 
-        GanConfig c = new GanConfig().setSeed(1).setIterations(Integer.MAX_VALUE).setBatchSize(batch).setLatentDim(LATENT)
-                .setGenerator(NetworkSpec.mlp("relu", "tanh", 512, 512))
-                .setDiscriminator(NetworkSpec.mlp("leakyrelu", "identity", 512, 512));
-        float[][] data = new float[2000][784];
+        // grid25: the defaults of GanConfig (2-D data, MLP 128-128-128 on both sides, latent 2).
+        GanConfig c = grid25 ? new GanConfig().setSeed(1).setIterations(Integer.MAX_VALUE).setBatchSize(batch)
+                : new GanConfig().setSeed(1).setIterations(Integer.MAX_VALUE).setBatchSize(batch).setLatentDim(LATENT)
+                        .setGenerator(NetworkSpec.mlp("relu", "tanh", 512, 512))
+                        .setDiscriminator(NetworkSpec.mlp("leakyrelu", "identity", 512, 512));
+        c.set(io.sparkgan.core.nn.SpectralNorm.SETTING, spectralNorm);
+        float[][] data = new float[2000][grid25 ? 2 : 784];
         GanRandom r = new GanRandom(2);
         for (float[] row : data) {
             for (int j = 0; j < row.length; j++) {
@@ -137,9 +150,13 @@ final class BenchCommand implements Callable<Integer> {
         double iterSeconds = (System.nanoTime() - t0) / 1e9 / iterations;
         double[] phases = phaseBreakdown(c, data);
         double iterRate = flops / iterSeconds;
-        System.out.printf(Locale.ROOT, "GEMM throughput on these shapes : %8.2f GFLOP/s (%.2f ms of GEMM per iteration)%n", gemmRate / 1e9, gemmSeconds * 1e3);
-        System.out.printf(Locale.ROOT, "standalone iteration (b=%d, L=1): %8.2f ms, %.3f GFLOP -> %.2f GFLOP/s%n", batch, iterSeconds * 1e3, flops / 1e9, iterRate / 1e9);
-        System.out.printf(Locale.ROOT, "ratio achieved / measured GEMM  : %8.1f %%%n", 100 * iterRate / gemmRate);
+        if (grid25) {
+            System.out.printf(Locale.ROOT, "standalone iteration (grid25, b=%d, L=1, spectral-norm %s): %8.2f ms%n", batch, spectralNorm, iterSeconds * 1e3);
+        } else {
+            System.out.printf(Locale.ROOT, "GEMM throughput on these shapes : %8.2f GFLOP/s (%.2f ms of GEMM per iteration)%n", gemmRate / 1e9, gemmSeconds * 1e3);
+            System.out.printf(Locale.ROOT, "standalone iteration (b=%d, L=1): %8.2f ms, %.3f GFLOP -> %.2f GFLOP/s%n", batch, iterSeconds * 1e3, flops / 1e9, iterRate / 1e9);
+            System.out.printf(Locale.ROOT, "ratio achieved / measured GEMM  : %8.1f %%%n", 100 * iterRate / gemmRate);
+        }
         System.out.printf(Locale.ROOT, "phases (ms): generate %.2f | real batch %.2f | D step %.2f | feedback %.2f | G step %.2f%n",
                 phases[0], phases[1], phases[2], phases[3], phases[4]);
         return 0;
@@ -206,8 +223,8 @@ final class BenchCommand implements Callable<Integer> {
      * @return mean milliseconds of: generate, real batch, D step, feedback, G step
      */
     double[] phaseBreakdown(GanConfig c, float[][] data) {
-        io.sparkgan.core.Generator g = io.sparkgan.core.Gan.generator(c, 784, DataType.FLOAT);
-        io.sparkgan.core.Discriminator d = io.sparkgan.core.Gan.discriminator(c, 784, 0, DataType.FLOAT);
+        io.sparkgan.core.Generator g = io.sparkgan.core.Gan.generator(c, data[0].length, DataType.FLOAT);
+        io.sparkgan.core.Discriminator d = io.sparkgan.core.Gan.discriminator(c, data[0].length, 0, DataType.FLOAT);
         io.sparkgan.core.BatchSampler sampler = new io.sparkgan.core.BatchSampler(data, new GanRandom(3));
         GanRandom rng = new GanRandom(4);
         double[] total = new double[5];

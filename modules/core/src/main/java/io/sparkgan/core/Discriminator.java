@@ -1,9 +1,11 @@
 package io.sparkgan.core;
 
 import io.sparkgan.core.nn.Backprop;
+import io.sparkgan.core.nn.SpectralNorm;
 import io.sparkgan.core.objective.Objective;
 import io.sparkgan.core.objective.Regularizer;
 import java.util.List;
+import java.util.function.Supplier;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.common.primitives.Pair;
@@ -24,6 +26,11 @@ import static org.nd4j.linalg.indexing.NDArrayIndex.interval;
  * <p>This is the one discriminator step of the framework: the standalone trainer, every MD-GAN worker
  * and every FL-GAN worker call {@link #train}, into which the objective and its
  * {@linkplain Regularizer regularizers} plug.
+ *
+ * <p>A network with {@linkplain SpectralNorm spectral normalisation} attached is used normalised by
+ * every pass here: a step runs one power iteration, then all its passes (objective and
+ * regularizers) on W/σ, and maps the gradient to the raw weights, which the optimizer updates; the
+ * feedback and {@link #inference} passes use W/σ without iterating.
  */
 public final class Discriminator {
     private final MultiLayerNetwork net;
@@ -31,6 +38,8 @@ public final class Discriminator {
     private final List<Regularizer> regularizers;
     /** Seed of the regularizers' random draws; with the update count it fixes each step's draws. */
     private final long noiseSeed;
+    /** The network's spectral normalisation, or null. */
+    private final SpectralNorm spectralNorm;
 
     public Discriminator(MultiLayerNetwork net, Objective objective) {
         this(net, objective, 0);
@@ -42,6 +51,7 @@ public final class Discriminator {
         this.objective = objective;
         this.regularizers = objective.regularizers();
         this.noiseSeed = noiseSeed;
+        this.spectralNorm = SpectralNorm.of(net);
     }
 
     public MultiLayerNetwork network() {
@@ -76,19 +86,37 @@ public final class Discriminator {
      * is the objective's plus its regularizers'.
      */
     public double step(Batch real, Batch fake) {
-        Pair<Objective.Loss, Gradient> lg = lossAndGradient(real, fake);
-        double value = lg.getFirst().value();
-        if (!regularizers.isEmpty()) {
-            // A regularizer runs passes of its own, which overwrite the gradient buffer: sum elsewhere.
-            INDArray total = lg.getSecond().gradient().dup();
-            GanRandom rng = GanRandom.stream(noiseSeed, "regularizers", net.getLayerWiseConfigurations().getIterationCount());
-            for (Regularizer r : regularizers) {
-                value += r.addGradient(net, real, fake, total, rng);
-            }
-            lg.getSecond().gradient().assign(total);
+        if (spectralNorm != null) {
+            spectralNorm.powerIteration(net);
         }
+        Pair<Double, Gradient> lg = stepGradient(real, fake);
         Backprop.apply(net, lg.getSecond(), real.rows() + fake.rows());
-        return value;
+        return lg.getFirst();
+    }
+
+    /**
+     * The loss a {@link #step} minimises (the objective's plus its regularizers') and its gradient with
+     * respect to the parameters, without any update and, with spectral normalisation, without the
+     * step's power iteration. The gradient is the network's gradient buffer, which the next pass
+     * overwrites.
+     */
+    public Pair<Double, Gradient> stepGradient(Batch real, Batch fake) {
+        Pair<Double, Gradient> lg = normalised(() -> {
+            Pair<Objective.Loss, Gradient> o = passes(real, fake);
+            double value = o.getFirst().value();
+            if (!regularizers.isEmpty()) {
+                // A regularizer runs passes of its own, which overwrite the gradient buffer: sum elsewhere.
+                INDArray total = o.getSecond().gradient().dup();
+                GanRandom rng = GanRandom.stream(noiseSeed, "regularizers", net.getLayerWiseConfigurations().getIterationCount());
+                for (Regularizer r : regularizers) {
+                    value += r.addGradient(net, real, fake, total, rng);
+                }
+                o.getSecond().gradient().assign(total);
+            }
+            return Pair.of(value, o.getSecond());
+        });
+        mapGradient(lg.getSecond());
+        return lg;
     }
 
     /** The objective's discriminator loss and its parameter gradient (a view that the next call overwrites). */
@@ -98,6 +126,13 @@ public final class Discriminator {
 
     /** As {@link #lossAndGradient(INDArray, INDArray)} with labels. */
     public Pair<Objective.Loss, Gradient> lossAndGradient(Batch real, Batch fake) {
+        Pair<Objective.Loss, Gradient> lg = normalised(() -> passes(real, fake));
+        mapGradient(lg.getSecond());
+        return lg;
+    }
+
+    /** The objective's passes: its loss and the gradient with respect to the parameters as they are now. */
+    private Pair<Objective.Loss, Gradient> passes(Batch real, Batch fake) {
         // One pass over [real; fake]: the networks hold no batch statistics, so this equals two passes.
         int m = real.rows();
         Backprop.Forward f = Backprop.forward(net, Nd4j.vstack(real.x(), fake.x()));
@@ -109,6 +144,39 @@ public final class Discriminator {
         // The input gradient of real and generated samples is not needed for a discriminator step.
         Gradient g = Backprop.backward(f, Nd4j.vstack(loss.realGrad(), loss.fakeGrad()), true, false).getFirst();
         return Pair.of(loss, g);
+    }
+
+    /**
+     * Runs {@code pass} on the network as the discriminator uses it: with spectral normalisation, on
+     * the normalised weights W/σ (no power iteration), restored afterwards. Inference passes that
+     * read D (energies for sampling, evaluation) go through here.
+     */
+    public <T> T inference(Supplier<T> pass) {
+        return normalised(pass);
+    }
+
+    /** D's outputs for {@code x} in inference mode, as the discriminator sees them (normalised weights). */
+    public INDArray output(INDArray x) {
+        return normalised(() -> net.output(x, false));
+    }
+
+    private <T> T normalised(Supplier<T> pass) {
+        if (spectralNorm == null) {
+            return pass.get();
+        }
+        spectralNorm.normalise(net);
+        try {
+            return pass.get();
+        } finally {
+            spectralNorm.restore(net);
+        }
+    }
+
+    /** Turns a gradient with respect to the normalised weights into one with respect to the raw weights. */
+    private void mapGradient(Gradient g) {
+        if (spectralNorm != null) {
+            spectralNorm.mapGradient(net, g.gradient());
+        }
     }
 
     /** The objective's discriminator loss without any update. */
@@ -127,14 +195,16 @@ public final class Discriminator {
 
     /** As {@link #feedback(INDArray)}; a conditional objective reads the classes the batch was generated for. */
     public Feedback feedback(Batch fake) {
-        Backprop.Forward f = Backprop.forward(net, fake.x());
-        Objective.Loss loss = objective.generatorLoss(new Objective.Pass(fake.x(), f.output(), fake.labels(), f, 0));
-        // Only the input gradient: the discriminator is not updated by its own feedback.
-        INDArray grad = Backprop.backward(f, loss.fakeGrad(), loss.hiddenLayer(), loss.fakeHiddenGrad(), false, true).getSecond();
-        if (loss.fakeInputGrad() != null) {
-            grad.addi(loss.fakeInputGrad());
-        }
-        return new Feedback(grad, loss.value());
+        return normalised(() -> {
+            Backprop.Forward f = Backprop.forward(net, fake.x());
+            Objective.Loss loss = objective.generatorLoss(new Objective.Pass(fake.x(), f.output(), fake.labels(), f, 0));
+            // Only the input gradient: the discriminator is not updated by its own feedback.
+            INDArray grad = Backprop.backward(f, loss.fakeGrad(), loss.hiddenLayer(), loss.fakeHiddenGrad(), false, true).getSecond();
+            if (loss.fakeInputGrad() != null) {
+                grad.addi(loss.fakeInputGrad());
+            }
+            return new Feedback(grad, loss.value());
+        });
     }
 
     /**

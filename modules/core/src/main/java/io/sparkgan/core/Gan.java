@@ -1,8 +1,11 @@
 package io.sparkgan.core;
 
+import io.sparkgan.core.checkpoint.ModelParts;
 import io.sparkgan.core.nn.Networks;
+import io.sparkgan.core.nn.SpectralNorm;
 import io.sparkgan.core.objective.Objective;
 import io.sparkgan.core.objective.Objectives;
+import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
@@ -57,10 +60,30 @@ public final class Gan {
     /**
      * The discriminator of worker {@code worker} around network {@code net} (a restored one, say). The
      * regularizers' draws are seeded by the run seed and the worker, and vary with the network's
-     * update count, so a resumed run draws what an uninterrupted one would.
+     * update count, so a resumed run draws what an uninterrupted one would. With
+     * {@link SpectralNorm#SETTING} the network is spectrally normalised, its u vectors drawn from the
+     * run seed and the worker; a restore then overwrites them with the checkpointed ones
+     * ({@link io.sparkgan.core.checkpoint.ModelParts#restoreExtras}).
      */
     public static Discriminator discriminator(GanConfig c, org.deeplearning4j.nn.multilayer.MultiLayerNetwork net, int worker) {
+        if (c.get(SpectralNorm.SETTING)) {
+            SpectralNorm.attach(net, GanRandom.derive(c.getSeed(), "spectral-norm", worker));
+        }
         return new Discriminator(net, objective(c), GanRandom.derive(c.getSeed(), "regularizers", worker));
+    }
+
+    /**
+     * The discriminator network checkpointed as part {@code name} ({@link ModelParts#putNetwork}), set
+     * up as this configuration's (spectral normalisation attached) with its extra state restored:
+     * what a reader of trained discriminators (refinement's energies) wraps in a {@link Discriminator}.
+     */
+    public static org.deeplearning4j.nn.multilayer.MultiLayerNetwork readDiscriminator(GanConfig c, Map<String, byte[]> parts, String name) {
+        org.deeplearning4j.nn.multilayer.MultiLayerNetwork net = ModelParts.network(parts, name);
+        if (c.get(SpectralNorm.SETTING)) {
+            SpectralNorm.attach(net, 0); // the checkpointed u vectors replace these
+        }
+        ModelParts.restoreExtras(parts, name, net);
+        return net;
     }
 
     private static IUpdater adam(double lr, GanConfig c) {

@@ -13,6 +13,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.zip.Deflater;
@@ -21,7 +22,9 @@ import java.util.zip.ZipException;
 import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import io.sparkgan.core.nn.ExtraState;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -83,6 +86,97 @@ public final class ModelParts {
             zip.finish();
             zip.flush();
         };
+    }
+
+    /**
+     * Adds {@code net} to checkpoint {@code parts} as a model zip named {@code name} ({@link #network}),
+     * and its {@linkplain ExtraState extra state} (spectral normalisation's vectors) beside it as part
+     * {@link #extrasPart extrasPart(name)} when it has any. Read back with {@link #network(Map, String)}
+     * and, once the network is set up to hold its extra state, {@link #restoreExtras}.
+     */
+    public static void putNetwork(Map<String, CheckpointStore.PartWriter> parts, String name, MultiLayerNetwork net) {
+        parts.put(name, network(net));
+        Map<String, INDArray> extras = ExtraState.of(net);
+        if (!extras.isEmpty()) {
+            // Copied now: the checkpoint is written later, by which time the network may have moved on.
+            Map<String, INDArray> copy = new LinkedHashMap<>();
+            try (MemoryWorkspace none = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
+                extras.forEach((k, v) -> copy.put(k, v.dup()));
+            }
+            parts.put(extrasPart(name), out -> writeExtras(new DataOutputStream(out), copy));
+        }
+    }
+
+    /** The part name under which a network's extra state is checkpointed next to its model zip. */
+    public static String extrasPart(String networkPart) {
+        return networkPart + ".extra";
+    }
+
+    /**
+     * Writes the extra state checkpointed beside network part {@code networkPart} into {@code net}'s
+     * live extra arrays. The names must match: a checkpoint without the part for a network that has
+     * extra state (or the reverse) is an error, not a silent fresh start.
+     */
+    public static void restoreExtras(Map<String, byte[]> parts, String networkPart, MultiLayerNetwork net) {
+        byte[] b = parts.get(extrasPart(networkPart));
+        Map<String, INDArray> live = ExtraState.of(net);
+        if (b == null) {
+            if (!live.isEmpty()) {
+                throw new IllegalStateException("checkpoint has no part '" + extrasPart(networkPart) + "' for the network's extra state " + live.keySet());
+            }
+            return;
+        }
+        String source = "checkpoint part " + extrasPart(networkPart);
+        Map<String, INDArray> values;
+        try {
+            values = readExtras(new DataInputStream(new ByteArrayInputStream(b)), source);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + source + ": " + firstLine(e), e);
+        }
+        if (!live.keySet().equals(values.keySet())) {
+            throw new IllegalStateException(source + " holds extra state " + values.keySet() + " but the network has " + live.keySet());
+        }
+        live.forEach((k, target) -> {
+            INDArray v = values.get(k);
+            if (v.length() != target.length()) {
+                throw new IllegalStateException(source + " holds " + v.length() + " values of '" + k + "' but the network has " + target.length());
+            }
+            target.assign(v.reshape(target.shape()).castTo(target.dataType()));
+        });
+    }
+
+    /** {@code count:int}, then {@code (name:UTF, array)} entries in ND4J's binary array format. */
+    private static void writeExtras(DataOutputStream out, Map<String, INDArray> extras) throws IOException {
+        out.writeInt(extras.size());
+        for (Map.Entry<String, INDArray> e : extras.entrySet()) {
+            out.writeUTF(e.getKey());
+            Nd4j.write(e.getValue(), out);
+        }
+        out.flush();
+    }
+
+    private static Map<String, INDArray> readExtras(DataInputStream in, String source) throws IOException {
+        int n = in.readInt();
+        if (n < 0 || n > 4096) {
+            throw new IOException(source + " declares " + n + " extra arrays; expected 0 to 4096");
+        }
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        for (int i = 0; i < n; i++) {
+            String name = in.readUTF();
+            INDArray a;
+            try {
+                a = Nd4j.read(in);
+            } catch (Exception e) { // ND4J may throw IOException without declaring it
+                throw new IOException("'" + name + "' is not an ND4J array (" + firstLine(e) + ")", e);
+            }
+            if (a.isCompressed() || !a.dataType().isFPType()) {
+                throw new IOException("'" + name + "' is not an array of floating-point numbers");
+            }
+            if (out.put(name, a) != null) {
+                throw new IOException("'" + name + "' appears twice");
+            }
+        }
+        return out;
     }
 
     /** The network part {@code name} of a checkpoint, with its updater state and step count ({@link #readNetwork}). */

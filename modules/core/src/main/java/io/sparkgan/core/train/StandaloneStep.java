@@ -61,8 +61,8 @@ public final class StandaloneStep implements TrainingLoop.Step {
     @Override
     public Map<String, CheckpointStore.PartWriter> checkpoint() {
         Map<String, CheckpointStore.PartWriter> parts = new LinkedHashMap<>();
-        parts.put(ModelParts.GENERATOR, ModelParts.network(generator.network()));
-        parts.put(ModelParts.DISCRIMINATOR, ModelParts.network(discriminator.network()));
+        ModelParts.putNetwork(parts, ModelParts.GENERATOR, generator.network());
+        ModelParts.putNetwork(parts, ModelParts.DISCRIMINATOR, discriminator.network());
         parts.put(STATE, ModelParts.json(new State(latentRng.state(), sampler.state())));
         return parts;
     }
@@ -76,6 +76,7 @@ public final class StandaloneStep implements TrainingLoop.Step {
         TrainingLoop.checkShape("discriminator", discriminator.network(), dn, config.getObjective());
         Generator g = Gan.generator(config, gn);
         Discriminator d = Gan.discriminator(config, dn, 0);
+        ModelParts.restoreExtras(parts, ModelParts.DISCRIMINATOR, dn);
         try {
             sampler.restore(s.sampler());
         } catch (IllegalStateException e) {

@@ -8,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.sparkgan.core.GanConfig;
 import io.sparkgan.core.GanRandom;
 import io.sparkgan.core.checkpoint.CheckpointStore;
+import io.sparkgan.core.checkpoint.ModelParts;
+import io.sparkgan.core.nn.ExtraState;
+import io.sparkgan.core.nn.SpectralNorm;
 import io.sparkgan.core.nn.NetworkSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -74,6 +77,34 @@ class StandaloneTrainerTest {
         assertEquals(whole.generator().network().params(), resumed.generator().network().params());
         assertEquals(whole.discriminator().network().params(), resumed.discriminator().network().params());
         assertEquals(List.of(10, 20, 30), new CheckpointStore(ckpt).iterations());
+    }
+
+    @Test
+    void withSpectralNormTheUVectorsAreCheckpointedAndAResumedRunEndsBitIdentically() {
+        GanConfig whole = tiny(30);
+        whole.set(SpectralNorm.SETTING, true);
+        StandaloneTrainer uninterrupted = new StandaloneTrainer(whole, blobs(50), DataType.FLOAT, null, null);
+        uninterrupted.train(new TrainingListener() {});
+
+        String ckpt = dir.resolve("checkpoints").toUri().toString();
+        GanConfig first = tiny(20);
+        first.set(SpectralNorm.SETTING, true);
+        new StandaloneTrainer(first, blobs(50), DataType.FLOAT, null, new CheckpointStore(ckpt)).train(new TrainingListener() {});
+        assertTrue(Files.exists(dir.resolve("checkpoints/iter-000000020/" + ModelParts.extrasPart(ModelParts.DISCRIMINATOR))), "the u vectors are a part");
+        StandaloneTrainer resumed = new StandaloneTrainer(whole, blobs(50), DataType.FLOAT, null, new CheckpointStore(ckpt));
+        assertEquals(20, resumed.resume().orElseThrow());
+        resumed.train(new TrainingListener() {});
+
+        assertEquals(uninterrupted.generator().network().params(), resumed.generator().network().params());
+        assertEquals(uninterrupted.discriminator().network().params(), resumed.discriminator().network().params());
+        Map<String, INDArray> u = ExtraState.of(uninterrupted.discriminator().network());
+        assertEquals(List.of("0/spectral-u", "1/spectral-u"), List.copyOf(u.keySet()));
+        assertEquals(u, ExtraState.of(resumed.discriminator().network()));
+        // Without the u vectors a restore would start them afresh: the run would differ.
+        GanConfig plain = tiny(30);
+        StandaloneTrainer unnormalised = new StandaloneTrainer(plain, blobs(50), DataType.FLOAT, null, null);
+        unnormalised.train(new TrainingListener() {});
+        assertNotEquals(unnormalised.discriminator().network().params(), uninterrupted.discriminator().network().params(), "spectral-norm changes training");
     }
 
     @Test

@@ -1,17 +1,14 @@
 package io.sparkgan.spark.runtime;
 
-import io.sparkgan.core.checkpoint.CheckpointStore;
 import io.sparkgan.core.nn.ExtraState;
 import io.sparkgan.core.train.DivergenceException;
 import io.sparkgan.spark.Payloads;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -19,8 +16,8 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * Everything a network is besides its architecture, as one unit that MD-GAN's swaps, FL-GAN's
  * averaging and checkpoints move whole: the parameters, the optimizer state (Adam's moments), the
- * optimizer's step and epoch counters, and the extra arrays of layers that implement
- * {@link ExtraState} (keyed {@code <layer index>/<name>}).
+ * optimizer's step and epoch counters, and the network's {@link ExtraState} (spectral
+ * normalisation's u vectors, keyed {@code <layer index>/<name>}).
  *
  * <p>Every network of a role has the same architecture, so arriving values are written into the
  * receiving network in place ({@link #applyTo}); a model file would add its JSON configuration and
@@ -30,7 +27,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@code iterationCount:int, epochCount:int, params:matrix(1,|θ|), optimizer:matrix(1,s), extras}
  * where {@code extras} is {@code count:int} followed by {@code (name:UTF, values:matrix)} entries.
  * The shared part that FL-GAN averages is {@code params:matrix, extras}: parameters and extra
- * arrays are averaged, optimizer state stays with its worker.
+ * arrays are averaged, optimizer state stays with its worker. Averaging spectral normalisation's
+ * u vectors is how they move with an averaged discriminator: the averaged u is normalised where it
+ * is used ({@link io.sparkgan.core.nn.SpectralNorm}), and the workers' vectors agree in sign since
+ * every worker's discriminator starts from the same one.
  */
 public record ModelState(int iterationCount, int epochCount, float[] params, float[] optimizer, Map<String, float[]> extras) {
     /** Bytes before the matrices of a full state: the two counters. */
@@ -147,50 +147,8 @@ public record ModelState(int iterationCount, int epochCount, float[] params, flo
     }
 
     // ---- checkpoints ----
-
-    /** The part name under which a network's extra arrays are checkpointed next to its DL4J zip. */
-    public static String extrasPart(String networkPart) {
-        return networkPart + ".extra";
-    }
-
-    /** The extra arrays of {@code net} as a checkpoint part, or null when it has none (nothing is written then). */
-    public static CheckpointStore.PartWriter extrasPartWriter(MultiLayerNetwork net) {
-        Map<String, float[]> e = extrasOf(net);
-        return e.isEmpty() ? null : out -> writeExtras(new DataOutputStream(out), e);
-    }
-
-    /** Adds {@code net} to checkpoint {@code parts} as a DL4J model zip named {@code name}, and its extra arrays beside it. */
-    public static void putNetwork(Map<String, CheckpointStore.PartWriter> parts, String name, MultiLayerNetwork net) {
-        parts.put(name, io.sparkgan.core.checkpoint.ModelParts.network(net));
-        CheckpointStore.PartWriter extras = extrasPartWriter(net);
-        if (extras != null) {
-            parts.put(extrasPart(name), extras);
-        }
-    }
-
-    /** The network {@link #putNetwork} checkpointed as {@code name}, with its extra arrays. */
-    public static MultiLayerNetwork readNetwork(Map<String, byte[]> parts, String name) {
-        MultiLayerNetwork net = io.sparkgan.core.checkpoint.ModelParts.network(parts, name);
-        restoreExtras(parts, name, net);
-        return net;
-    }
-
-    /** Restores the extra arrays checkpointed beside network part {@code networkPart}, if any. */
-    public static void restoreExtras(Map<String, byte[]> parts, String networkPart, MultiLayerNetwork net) {
-        byte[] b = parts.get(extrasPart(networkPart));
-        Map<String, INDArray> live = liveExtras(net);
-        if (b == null) {
-            if (!live.isEmpty()) {
-                throw new IllegalStateException("checkpoint has no part '" + extrasPart(networkPart) + "' for the network's extra state " + live.keySet());
-            }
-            return;
-        }
-        try {
-            applyExtras(net, readExtras(Payloads.decode(b)), "checkpoint part " + extrasPart(networkPart));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + extrasPart(networkPart) + ": " + e.getMessage(), e);
-        }
-    }
+    // A network's extra state is checkpointed beside its model zip by ModelParts.putNetwork and
+    // restored by ModelParts.restoreExtras, in core, so standalone checkpoints hold it too.
 
     // ---- helpers ----
 
@@ -200,15 +158,7 @@ public record ModelState(int iterationCount, int epochCount, float[] params, flo
     }
 
     static Map<String, INDArray> liveExtras(MultiLayerNetwork net) {
-        Map<String, INDArray> out = new LinkedHashMap<>();
-        Layer[] layers = net.getLayers();
-        for (int i = 0; i < layers.length; i++) {
-            if (layers[i] instanceof ExtraState s) {
-                int index = i;
-                s.extraState().forEach((k, v) -> out.put(index + "/" + k, v));
-            }
-        }
-        return out;
+        return ExtraState.of(net);
     }
 
     private static Map<String, float[]> extrasOf(MultiLayerNetwork net) {

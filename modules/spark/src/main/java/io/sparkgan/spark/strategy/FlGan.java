@@ -79,8 +79,8 @@ public final class FlGan implements Strategy {
         @Override
         public Map<String, CheckpointStore.PartWriter> checkpoint(WorkerState s) {
             Map<String, CheckpointStore.PartWriter> parts = new LinkedHashMap<>();
-            ModelState.putNetwork(parts, ModelParts.GENERATOR, s.generator.network());
-            ModelState.putNetwork(parts, ModelParts.DISCRIMINATOR, s.discriminator.network());
+            ModelParts.putNetwork(parts, ModelParts.GENERATOR, s.generator.network());
+            ModelParts.putNetwork(parts, ModelParts.DISCRIMINATOR, s.discriminator.network());
             parts.put(WORKER_META, ModelParts.json(new WorkerMeta(s.sampler.state(), s.latentRng.state())));
             return parts;
         }
@@ -89,9 +89,10 @@ public final class FlGan implements Strategy {
         public WorkerState restore(WorkerContext<WorkerState> ctx, Map<String, byte[]> parts) {
             StrategyConfig c = ctx.config();
             WorkerMeta meta = ModelParts.json(parts, WORKER_META, WorkerMeta.class);
-            WorkerState s = new WorkerState(Gan.generator(c, ModelState.readNetwork(parts, ModelParts.GENERATOR)),
-                    Gan.discriminator(c, ModelState.readNetwork(parts, ModelParts.DISCRIMINATOR), ctx.worker()),
+            WorkerState s = new WorkerState(Gan.generator(c, ModelParts.network(parts, ModelParts.GENERATOR)),
+                    Gan.discriminator(c, ModelParts.network(parts, ModelParts.DISCRIMINATOR), ctx.worker()),
                     Shards.sampler(ctx.shard(), GanRandom.stream(c.getSeed(), "worker", ctx.worker())), GanRandom.fromState(meta.latentRng()));
+            ModelParts.restoreExtras(parts, ModelParts.DISCRIMINATOR, s.discriminator.network());
             s.sampler.restore(meta.sampler());
             return s;
         }
@@ -167,19 +168,20 @@ public final class FlGan implements Strategy {
         @Override
         public Map<String, CheckpointStore.PartWriter> checkpoint() {
             Map<String, CheckpointStore.PartWriter> parts = new LinkedHashMap<>();
-            ModelState.putNetwork(parts, ModelParts.GENERATOR, g.network());
-            ModelState.putNetwork(parts, ModelParts.DISCRIMINATOR, d.network());
+            ModelParts.putNetwork(parts, ModelParts.GENERATOR, g.network());
+            ModelParts.putNetwork(parts, ModelParts.DISCRIMINATOR, d.network());
             return parts;
         }
 
         @Override
         public void restore(Map<String, byte[]> parts) {
-            org.deeplearning4j.nn.multilayer.MultiLayerNetwork gn = ModelState.readNetwork(parts, ModelParts.GENERATOR);
-            org.deeplearning4j.nn.multilayer.MultiLayerNetwork dn = ModelState.readNetwork(parts, ModelParts.DISCRIMINATOR);
+            org.deeplearning4j.nn.multilayer.MultiLayerNetwork gn = ModelParts.network(parts, ModelParts.GENERATOR);
+            org.deeplearning4j.nn.multilayer.MultiLayerNetwork dn = ModelParts.network(parts, ModelParts.DISCRIMINATOR);
             TrainingLoop.checkShape("generator", g.network(), gn, null);
             TrainingLoop.checkShape("discriminator", d.network(), dn, c.getObjective());
             Generator rg = Gan.generator(c, gn);
             Discriminator rd = Gan.discriminator(c, dn, 0);
+            ModelParts.restoreExtras(parts, ModelParts.DISCRIMINATOR, dn);
             g = rg;
             d = rd;
         }

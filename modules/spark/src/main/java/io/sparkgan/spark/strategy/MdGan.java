@@ -74,7 +74,7 @@ public final class MdGan implements Strategy {
             if (!store.iterations().contains(iteration)) {
                 throw new IllegalStateException("worker " + w + " has no checkpoint at iteration " + iteration + " in " + store.uri());
             }
-            out.add(ModelState.readNetwork(store.load(iteration), ModelParts.DISCRIMINATOR));
+            out.add(Gan.readDiscriminator(config, store.load(iteration), ModelParts.DISCRIMINATOR));
         }
         return out;
     }
@@ -114,7 +114,7 @@ public final class MdGan implements Strategy {
         @Override
         public Map<String, CheckpointStore.PartWriter> checkpoint(WorkerState s) {
             Map<String, CheckpointStore.PartWriter> parts = new LinkedHashMap<>();
-            ModelState.putNetwork(parts, ModelParts.DISCRIMINATOR, s.discriminator.network());
+            ModelParts.putNetwork(parts, ModelParts.DISCRIMINATOR, s.discriminator.network());
             parts.put(WORKER_META, ModelParts.json(new WorkerMeta(s.discriminatorId, s.sampler.state())));
             return parts;
         }
@@ -122,7 +122,8 @@ public final class MdGan implements Strategy {
         @Override
         public WorkerState restore(WorkerContext<WorkerState> ctx, Map<String, byte[]> parts) {
             WorkerMeta meta = ModelParts.json(parts, WORKER_META, WorkerMeta.class);
-            Discriminator d = Gan.discriminator(ctx.config(), ModelState.readNetwork(parts, ModelParts.DISCRIMINATOR), ctx.worker());
+            Discriminator d = Gan.discriminator(ctx.config(), ModelParts.network(parts, ModelParts.DISCRIMINATOR), ctx.worker());
+            ModelParts.restoreExtras(parts, ModelParts.DISCRIMINATOR, d.network());
             BatchSampler sampler = Shards.sampler(ctx.shard(), GanRandom.stream(ctx.config().getSeed(), "worker", ctx.worker()));
             sampler.restore(meta.sampler());
             return new WorkerState(d, meta.discriminatorId(), sampler);
@@ -270,7 +271,7 @@ public final class MdGan implements Strategy {
         @Override
         public Map<String, CheckpointStore.PartWriter> checkpoint() {
             Map<String, CheckpointStore.PartWriter> parts = new LinkedHashMap<>();
-            ModelState.putNetwork(parts, ModelParts.GENERATOR, g.network());
+            ModelParts.putNetwork(parts, ModelParts.GENERATOR, g.network());
             parts.put(DRIVER_STATE, ModelParts.json(new DriverState(latentRng.state(), swapRng.state(), discriminatorOf.clone())));
             return parts;
         }
@@ -282,7 +283,7 @@ public final class MdGan implements Strategy {
                 throw new IllegalStateException("the checkpoint is of a run with " + (s.discriminatorOf() == null ? 0 : s.discriminatorOf().length)
                         + " workers, this run has " + n);
             }
-            org.deeplearning4j.nn.multilayer.MultiLayerNetwork net = ModelState.readNetwork(parts, ModelParts.GENERATOR);
+            org.deeplearning4j.nn.multilayer.MultiLayerNetwork net = ModelParts.network(parts, ModelParts.GENERATOR);
             TrainingLoop.checkShape("generator", g.network(), net, null);
             Generator restored = Gan.generator(c, net);
             g = restored;

@@ -3,7 +3,6 @@ package io.sparkgan.spark.strategy;
 import io.sparkgan.core.checkpoint.ModelParts;
 import io.sparkgan.core.train.TrainingLoop;
 import io.sparkgan.spark.StrategyConfig;
-import io.sparkgan.spark.runtime.ModelState;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
@@ -40,7 +39,7 @@ public interface Strategy {
      */
     default List<MultiLayerNetwork> discriminators(StrategyConfig config, Map<String, byte[]> driverParts, String checkpointUri, int iteration,
             Configuration hadoop) {
-        return List.of(ModelState.readNetwork(driverParts, ModelParts.DISCRIMINATOR));
+        return List.of(io.sparkgan.core.Gan.readDiscriminator(config, driverParts, ModelParts.DISCRIMINATOR));
     }
 
     /** Trains with {@code context}'s data, budget and listener. */

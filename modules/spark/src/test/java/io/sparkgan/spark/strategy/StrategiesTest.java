@@ -11,6 +11,7 @@ import io.sparkgan.core.Discriminator;
 import io.sparkgan.core.Gan;
 import io.sparkgan.core.GanRandom;
 import io.sparkgan.core.Generator;
+import io.sparkgan.core.nn.SpectralNorm;
 import io.sparkgan.core.objective.NonSaturating;
 import io.sparkgan.core.train.DivergenceException;
 import io.sparkgan.core.train.IterationRecord;
@@ -342,6 +343,71 @@ class StrategiesTest extends SparkTestBase {
             assertEquals(3, resumed.restores(), s + ": every worker restored its state from the checkpoint at iteration 6");
             assertEquals(uninterrupted.generator().network().params(), resumed.generator().network().params(), s);
             assertEquals(uninterrupted.traffic(), resumed.traffic(), s + ": traffic counters continue too");
+        }
+    }
+
+    private static StrategyConfig spectral(StrategyConfig c) {
+        c.set(SpectralNorm.SETTING, true);
+        return c;
+    }
+
+    @Test
+    void withSpectralNormMdganWithOneWorkerIsStillTheStandaloneTrainerStepForStep() {
+        Shards shards = Shards.iid(ring(64), 1, 9);
+        Rows standaloneRows = new Rows();
+        Rows mdganRows = new Rows();
+        Rows plainRows = new Rows();
+        StrategyResult standalone = run(spectral(tiny("standalone", 1, 12)), shards, null, standaloneRows);
+        StrategyResult mdgan = run(spectral(tiny("mdgan", 1, 12).setK(1).setSwapEveryEpochs(0)), shards, null, mdganRows);
+        run(tiny("standalone", 1, 12), shards, null, plainRows);
+        for (int i = 0; i < 12; i++) {
+            assertEquals(standaloneRows.rows.get(i).dLoss(), mdganRows.rows.get(i).dLoss(), 0.0, "D loss at iteration " + (i + 1));
+            assertEquals(standaloneRows.rows.get(i).gLoss(), mdganRows.rows.get(i).gLoss(), 0.0, "G loss at iteration " + (i + 1));
+        }
+        assertEquals(standalone.generator().network().params(), mdgan.generator().network().params());
+        assertNotEquals(plainRows.rows.get(0).dLoss(), standaloneRows.rows.get(0).dLoss(), "spectral-norm is in effect");
+    }
+
+    @Test
+    void withSpectralNormAResumedRunWithSwapsEndsExactlyWhereAnUninterruptedRunEnds() {
+        Shards shards = Shards.iid(ring(96), 3, 9);
+        for (String s : new String[] {"mdgan", "flgan"}) {
+            // 32 samples per shard at b = 8: a local epoch is 4 iterations, so MD-GAN swaps at 4 and 8;
+            // the run is cut at 6, between two swaps, so the restored u vectors travel on at 8.
+            StrategyConfig whole = spectral(tiny(s, 3, 9).setK(2).setAverageEveryIterations(3));
+            whole.setCheckpointEvery(3);
+            Rows wholeRows = new Rows();
+            StrategyResult uninterrupted = run(whole, shards, tmp.resolve("sn-" + s + "-whole").toUri().toString(), wholeRows);
+
+            String ckpt = tmp.resolve("sn-" + s + "-split").toUri().toString();
+            StrategyConfig first = spectral(tiny(s, 3, 6).setK(2).setAverageEveryIterations(3));
+            first.setCheckpointEvery(3);
+            run(first, shards, ckpt, new TrainingListener() {});
+            whole.validate();
+            Rows resumedRows = new Rows();
+            StrategyResult resumed = Strategies.byName(s).train(new StrategyContext(whole, shards, sc, null, resumedRows, ckpt, true, DataType.FLOAT));
+            assertEquals(3, resumed.restores(), s + ": every worker restored its state, u vectors included, from the checkpoint at iteration 6");
+            assertEquals(uninterrupted.generator().network().params(), resumed.generator().network().params(), s);
+            IterationRecord last = resumedRows.rows.get(resumedRows.rows.size() - 1);
+            assertEquals(wholeRows.rows.get(wholeRows.rows.size() - 1).dLoss(), last.dLoss(), 0.0, s + ": the last D loss");
+        }
+    }
+
+    @Test
+    void withSpectralNormEveryObjectiveTrainsUnderEveryStrategy() {
+        Shards shards = Shards.iid(ring(64), 2, 9);
+        for (String objective : io.sparkgan.core.objective.Objectives.NAMES) {
+            for (String s : new String[] {"standalone", "mdgan", "flgan"}) {
+                StrategyConfig c = spectral(tiny(s, s.equals("standalone") ? 1 : 2, 3).setK(1).setAverageEveryIterations(1));
+                c.setObjective(objective).setLocalSteps(1);
+                if (io.sparkgan.core.objective.Objectives.conditional(objective)) {
+                    c.setClasses(8);
+                }
+                Rows rows = new Rows();
+                StrategyResult r = run(c, s.equals("standalone") ? Shards.iid(ring(64), 1, 9) : shards, null, rows);
+                assertEquals(3, r.iteration(), objective + " under " + s);
+                assertTrue(rows.rows.stream().allMatch(x -> Double.isFinite(x.dLoss()) && Double.isFinite(x.gLoss())), objective + " under " + s + ": finite losses");
+            }
         }
     }
 
