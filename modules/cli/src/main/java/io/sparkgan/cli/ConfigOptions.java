@@ -62,6 +62,11 @@ final class ConfigOptions {
         return this;
     }
 
+    /** The value given to {@code s}'s flag, or null when the flag was not given. */
+    Object given(Setting<?> s) {
+        return given.get(s);
+    }
+
     /** Numbers as people write them: 10, 0.0001, not 10.0 or 1.0E-4. */
     private static String shown(Object v) {
         return v instanceof Double d ? java.math.BigDecimal.valueOf(d).stripTrailingZeros().toPlainString() : String.valueOf(v);
