@@ -2,6 +2,7 @@ package io.sparkgan.cli;
 
 import io.sparkgan.core.config.Setting;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import picocli.CommandLine;
@@ -53,6 +54,21 @@ final class ConfigOptions {
                 b.arity("0..1").fallbackValue("true");
             }
             command.addOption(b.build());
+        }
+    }
+
+    /**
+     * Gives the options of {@code command} that set one of {@code settings} (found by the setting's
+     * flag; other names such as {@code sample --steps} stay) the setting's doc and default as their
+     * description, so a command with its own fields still shows what the declaration says.
+     */
+    static void describeFromSettings(CommandSpec command, List<Setting<?>> settings) {
+        for (Setting<?> s : settings) {
+            OptionSpec o = command.findOption(s.flag());
+            if (o != null) {
+                command.remove(o);
+                command.addOption(o.toBuilder().description(s.doc() + " Default: " + defaultText(s) + ".").build());
+            }
         }
     }
 

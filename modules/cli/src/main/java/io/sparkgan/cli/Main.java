@@ -50,6 +50,7 @@ public final class Main implements Runnable {
         // One flag per configuration setting, derived from the settings' declarations.
         ConfigOptions.addSettingFlags(cl.getSubcommands().get("train").getCommandSpec(), java.util.Set.of());
         ConfigOptions.addSettingFlags(cl.getSubcommands().get("compare").getCommandSpec(), java.util.Set.of(io.sparkgan.spark.StrategyConfig.STRATEGY));
+        ConfigOptions.describeFromSettings(cl.getSubcommands().get("sample").getCommandSpec(), io.sparkgan.core.refine.Refinement.SETTINGS);
         cl.setParameterExceptionHandler((ex, a) -> {
             PrintWriter err = ex.getCommandLine().getErr();
             err.println(ex.getCommandLine().getCommandName() + ": " + ex.getMessage().lines().findFirst().orElse("")

@@ -43,15 +43,15 @@ final class SampleCommand implements Callable<Integer> {
     Long seed;
     @Option(names = "--overwrite", description = "Replace an existing FILE.")
     boolean overwrite;
-    @Option(names = "--refine", paramLabel = "METHOD", description = "none (default) or langevin: x ← x − (ε/2)∇E(x) + σξ from G's samples, E the discriminators' energy (minus the logit).")
+    @Option(names = "--refine", paramLabel = "METHOD", description = "(from the setting's declaration)")
     String refine;
-    @Option(names = {"--steps", "--refine-steps"}, paramLabel = "S", description = "Langevin steps (default 50).")
+    @Option(names = {"--steps", "--refine-steps"}, paramLabel = "S", description = "(from the setting's declaration)")
     Integer steps;
-    @Option(names = {"--step-size", "--refine-step-size"}, paramLabel = "EPS", description = "Langevin step size ε > 0 (default 0.03).")
+    @Option(names = {"--step-size", "--refine-step-size"}, paramLabel = "EPS", description = "(from the setting's declaration)")
     Double stepSize;
-    @Option(names = {"--noise", "--refine-noise"}, paramLabel = "SIGMA", description = "Langevin noise σ ≥ 0 (default 0; sqrt(ε) is exact Langevin dynamics).")
+    @Option(names = {"--noise", "--refine-noise"}, paramLabel = "SIGMA", description = "(from the setting's declaration)")
     Double noise;
-    @Option(names = "--energy", paramLabel = "CHOICE", description = "ensemble (mean energy of every worker's discriminator; default) or worker:K (worker K's discriminator).")
+    @Option(names = "--energy", paramLabel = "CHOICE", description = "(from the setting's declaration)")
     String energy;
 
     /** What a checkpoint gives the sampler: the generator and, when refining, every discriminator. */
