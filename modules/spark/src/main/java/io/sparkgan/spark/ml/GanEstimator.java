@@ -158,7 +158,7 @@ public final class GanEstimator extends Estimator<GanModel> {
     /**
      * Sets the configuration setting called {@code key} (its YAML key, e.g. {@code beta2} or
      * {@code gp-weight}, or its param name, e.g. {@code gpWeight}); every setting is reachable this
-     * way, as by Spark ML's own {@code set(paramName, value)}.
+     * way; the value is checked by the setting's validator, with its one-line message.
      */
     @SuppressWarnings({"unchecked", "rawtypes"})
     public GanEstimator setSetting(String key, Object value) {
