@@ -4,7 +4,6 @@ import io.sparkgan.core.GanConfig;
 import io.sparkgan.core.config.Setting;
 import io.sparkgan.core.config.SettingValues;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -31,9 +30,15 @@ public final class Objectives {
      * @param doc one line for tables and {@code --help}
      * @param settings the settings only this objective reads
      * @param conditional whether the generator is conditioned on a class (needs labelled data)
+     * @param defaults what it recommends for the run's other settings, used where the run sets none;
+     *     a supplier because those settings are declared in {@link GanConfig}, which reads this class
      */
     public record Kind(String name, List<String> variants, String defaultVariant, String doc, List<Setting<?>> settings,
-            boolean conditional, Factory factory) {}
+            boolean conditional, Factory factory, java.util.function.Supplier<Map<Setting<?>, Object>> defaults) {
+        Kind(String name, List<String> variants, String defaultVariant, String doc, List<Setting<?>> settings, boolean conditional, Factory factory) {
+            this(name, variants, defaultVariant, doc, settings, conditional, factory, Map::of);
+        }
+    }
 
     public static final List<Kind> KINDS = List.of(
             new Kind("nonsaturating", List.of(), null, "Goodfellow et al. 2014, non-saturating generator loss", List.of(), false,
@@ -45,7 +50,10 @@ public final class Objectives {
             new Kind("least-squares", List.of(), null, "Mao et al. 2017, least-squares GAN (a=0, b=c=1)", List.of(), false,
                     (v, classes, c) -> new LeastSquares()),
             new Kind("wgan-gp", List.of(), null, "Gulrajani et al. 2017, Wasserstein critic with gradient penalty",
-                    List.of(Wasserstein.LAMBDA), false, (v, classes, c) -> new Wasserstein(c.get(Wasserstein.LAMBDA))),
+                    List.of(Wasserstein.LAMBDA), false, (v, classes, c) -> new Wasserstein(c.get(Wasserstein.LAMBDA)),
+                    // Gulrajani et al. 2017, Algorithm 1: 5 critic steps, Adam 1e-4 with betas (0.5, 0.9).
+                    () -> Map.of(GanConfig.LOCAL_STEPS, 5, GanConfig.GENERATOR_LR, 1e-4, GanConfig.DISCRIMINATOR_LR, 1e-4,
+                            GanConfig.BETA1, 0.5, GanConfig.BETA2, 0.9)),
             new Kind("lgan", Lipschitz.PHIS, "exp", "Zhou et al. 2019, Lipschitz GAN with the max gradient penalty",
                     List.of(Lipschitz.LAMBDA), false, (v, classes, c) -> new Lipschitz(v, c.get(Lipschitz.LAMBDA))),
             new Kind("ebgan", List.of(), null, "Zhao, Mathieu & LeCun 2017, energy-based GAN (autoencoder D, pull-away term)",
@@ -104,21 +112,15 @@ public final class Objectives {
         split(name);
     }
 
+    /** {@link #defaults} by objective name as given: looked up once per name, since every read of an unset setting asks. */
+    private static final Map<String, Map<Setting<?>, Object>> DEFAULTS = new java.util.concurrent.ConcurrentHashMap<>();
+
     /**
-     * The defaults objective {@code name} recommends for the run's other settings, used where the run
-     * sets none (Gulrajani et al. 2017, Algorithm 1: 5 critic steps, Adam 1e-4 with betas (0.5, 0.9)).
+     * The defaults objective {@code name} recommends for the run's other settings ({@link Kind#defaults});
+     * none for a name that is not an objective's (it is refused by validation).
      */
     public static Map<Setting<?>, Object> defaults(String name) {
-        Map<Setting<?>, Object> d = new LinkedHashMap<>();
-        String kind = problem(name) == null ? split(name)[0] : "";
-        if (kind.equals("wgan-gp")) {
-            d.put(GanConfig.LOCAL_STEPS, 5);
-            d.put(GanConfig.GENERATOR_LR, 1e-4);
-            d.put(GanConfig.DISCRIMINATOR_LR, 1e-4);
-            d.put(GanConfig.BETA1, 0.5);
-            d.put(GanConfig.BETA2, 0.9);
-        }
-        return d;
+        return DEFAULTS.computeIfAbsent(name == null ? "" : name, n -> problem(n) == null ? Map.copyOf(kind(split(n)[0]).defaults().get()) : Map.of());
     }
 
     private static Kind kind(String name) {

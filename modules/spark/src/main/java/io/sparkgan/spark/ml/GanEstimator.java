@@ -162,14 +162,12 @@ public final class GanEstimator extends Estimator<GanModel> {
      */
     @SuppressWarnings({"unchecked", "rawtypes"})
     public GanEstimator setSetting(String key, Object value) {
-        Setting<?> s = new StrategyConfig().setting(key);
-        Param p = s != null ? settingParams.get(key) : settingParams.values().stream().filter(q -> q.name().equals(key)).findFirst().orElse(null);
-        if (p == null) {
-            throw new IllegalArgumentException("unknown setting '" + key + "'; expected one of " + new StrategyConfig().keys());
-        }
+        Setting<?> s = StrategyConfig.SETTINGS.stream().filter(x -> x.name().equals(key) || x.camelName().equals(key)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("unknown setting '" + key + "'; expected one of " + new StrategyConfig().keys()));
+        Param p = settingParams.get(s.name());
         Object v = value instanceof Number || value instanceof Boolean ? value : String.valueOf(value);
         // The setting's own one-line message, rather than Spark's "given invalid value".
-        String problem = SettingCheck.problem(new StrategyConfig().setting(camelToKey(p.name())), v);
+        String problem = SettingCheck.problem(s, v);
         if (problem != null) {
             throw new IllegalArgumentException(problem);
         }
@@ -182,15 +180,6 @@ public final class GanEstimator extends Estimator<GanModel> {
         }
         set(p, v);
         return this;
-    }
-
-    private String camelToKey(String camel) {
-        for (Map.Entry<String, Param<?>> e : settingParams.entrySet()) {
-            if (e.getValue().name().equals(camel)) {
-                return e.getKey();
-            }
-        }
-        return camel;
     }
 
     /** The params as a validated configuration; the message names the first bad value. */
