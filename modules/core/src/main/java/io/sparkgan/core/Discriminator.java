@@ -1,6 +1,7 @@
 package io.sparkgan.core;
 
 import io.sparkgan.core.nn.Backprop;
+import io.sparkgan.core.nn.LearningRateDecay;
 import io.sparkgan.core.nn.SpectralNorm;
 import io.sparkgan.core.objective.Objective;
 import io.sparkgan.core.objective.Regularizer;
@@ -40,6 +41,8 @@ public final class Discriminator {
     private final long noiseSeed;
     /** The network's spectral normalisation, or null. */
     private final SpectralNorm spectralNorm;
+    /** The rate of each step, or null for the configured constant one. */
+    private final LearningRateDecay decay;
 
     public Discriminator(MultiLayerNetwork net, Objective objective) {
         this(net, objective, 0);
@@ -47,7 +50,13 @@ public final class Discriminator {
 
     /** @param noiseSeed seed of the regularizers' draws (interpolation weights of a gradient penalty) */
     public Discriminator(MultiLayerNetwork net, Objective objective, long noiseSeed) {
+        this(net, objective, noiseSeed, null);
+    }
+
+    /** @param decay the learning rate of each step (null: the network's configured rate) */
+    public Discriminator(MultiLayerNetwork net, Objective objective, long noiseSeed, LearningRateDecay decay) {
         this.net = Backprop.prepare(net);
+        this.decay = decay;
         this.objective = objective;
         this.regularizers = objective.regularizers();
         this.noiseSeed = noiseSeed;
@@ -90,7 +99,7 @@ public final class Discriminator {
             spectralNorm.powerIteration(net);
         }
         Pair<Double, Gradient> lg = stepGradient(real, fake);
-        Backprop.apply(net, lg.getSecond(), real.rows() + fake.rows());
+        Backprop.apply(net, lg.getSecond(), real.rows() + fake.rows(), decay);
         return lg.getFirst();
     }
 

@@ -1,6 +1,7 @@
 package io.sparkgan.core;
 
 import io.sparkgan.core.checkpoint.ModelParts;
+import io.sparkgan.core.nn.LearningRateDecay;
 import io.sparkgan.core.nn.Networks;
 import io.sparkgan.core.nn.SpectralNorm;
 import io.sparkgan.core.objective.Objective;
@@ -28,7 +29,7 @@ public final class Gan {
         return new Generator(
                 Networks.generator(c.getGenerator(), c.getLatentDim() + classes, dataDim,
                         adam(c.getGeneratorLr(), c), GanRandom.derive(c.getSeed(), "generator", 0), dtype),
-                c.getLatentDim(), classes);
+                c.getLatentDim(), classes, generatorDecay(c));
     }
 
     /**
@@ -42,7 +43,7 @@ public final class Gan {
             long in = ((org.deeplearning4j.nn.conf.layers.FeedForwardLayer) net.getLayerWiseConfigurations().getConf(0).getLayer()).getNIn();
             classes = (int) in - c.getLatentDim();
         }
-        return new Generator(net, c.getLatentDim(), classes);
+        return new Generator(net, c.getLatentDim(), classes, generatorDecay(c));
     }
 
     /** The run's objective, with the class count of its configuration. */
@@ -69,7 +70,7 @@ public final class Gan {
         if (c.get(SpectralNorm.SETTING)) {
             SpectralNorm.attach(net, GanRandom.derive(c.getSeed(), "spectral-norm", worker));
         }
-        return new Discriminator(net, objective(c), GanRandom.derive(c.getSeed(), "regularizers", worker));
+        return new Discriminator(net, objective(c), GanRandom.derive(c.getSeed(), "regularizers", worker), discriminatorDecay(c));
     }
 
     /**
@@ -84,6 +85,16 @@ public final class Gan {
         }
         ModelParts.restoreExtras(parts, name, net);
         return net;
+    }
+
+    /** The generator's learning rate over its planned updates, one per iteration; null for a constant rate. */
+    public static LearningRateDecay generatorDecay(GanConfig c) {
+        return LearningRateDecay.of(c.get(LearningRateDecay.SETTING), c.getGeneratorLr(), c.getIterations());
+    }
+
+    /** A discriminator's learning rate over its planned updates, L per iteration under every strategy; null for a constant rate. */
+    public static LearningRateDecay discriminatorDecay(GanConfig c) {
+        return LearningRateDecay.of(c.get(LearningRateDecay.SETTING), c.getDiscriminatorLr(), (long) c.getIterations() * c.getLocalSteps());
     }
 
     private static IUpdater adam(double lr, GanConfig c) {

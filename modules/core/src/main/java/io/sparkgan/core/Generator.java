@@ -1,6 +1,7 @@
 package io.sparkgan.core;
 
 import io.sparkgan.core.nn.Backprop;
+import io.sparkgan.core.nn.LearningRateDecay;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -20,6 +21,8 @@ public final class Generator {
     private final MultiLayerNetwork net;
     private final int latentDim;
     private final int classes;
+    /** The rate of each step, or null for the configured constant one. */
+    private final LearningRateDecay decay;
     /** The codes of the last training-mode forward pass, and that pass. */
     private INDArray forwardOf;
     private Backprop.Forward forward;
@@ -33,7 +36,13 @@ public final class Generator {
      *     by a one-hot class of this many classes (Odena et al., ICML 2017)
      */
     public Generator(MultiLayerNetwork net, int latentDim, int classes) {
+        this(net, latentDim, classes, null);
+    }
+
+    /** @param decay the learning rate of each step (null: the network's configured rate) */
+    public Generator(MultiLayerNetwork net, int latentDim, int classes, LearningRateDecay decay) {
         this.net = Backprop.prepare(net);
+        this.decay = decay;
         this.latentDim = latentDim;
         this.classes = classes;
     }
@@ -142,6 +151,6 @@ public final class Generator {
 
     /** One optimizer step of the generator from the feedback on G(z). */
     public void step(INDArray z, INDArray feedback) {
-        Backprop.apply(net, gradient(z, feedback), z.rows());
+        Backprop.apply(net, gradient(z, feedback), z.rows(), decay);
     }
 }

@@ -229,6 +229,14 @@ public final class Backprop {
      * gradient's values are unspecified (DL4J's updater turns them into the update).
      */
     public static void apply(MultiLayerNetwork net, Gradient gradient, int batchSize) {
+        apply(net, gradient, batchSize, null);
+    }
+
+    /** As {@link #apply(MultiLayerNetwork, Gradient, int)} at the rate {@code decay} gives this update (null: the configured rate). */
+    public static void apply(MultiLayerNetwork net, Gradient gradient, int batchSize, LearningRateDecay decay) {
+        if (decay != null) {
+            decay.setFor(net);
+        }
         MultiLayerConfiguration conf = net.getLayerWiseConfigurations();
         int step = conf.getIterationCount();
         if (!FusedAdam.step(net, gradient.gradient(), step, conf.getEpochCount())) {

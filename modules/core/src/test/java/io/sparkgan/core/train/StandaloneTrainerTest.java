@@ -10,6 +10,7 @@ import io.sparkgan.core.GanRandom;
 import io.sparkgan.core.checkpoint.CheckpointStore;
 import io.sparkgan.core.checkpoint.ModelParts;
 import io.sparkgan.core.nn.ExtraState;
+import io.sparkgan.core.nn.LearningRateDecay;
 import io.sparkgan.core.nn.SpectralNorm;
 import io.sparkgan.core.nn.NetworkSpec;
 import java.nio.file.Files;
@@ -77,6 +78,40 @@ class StandaloneTrainerTest {
         assertEquals(whole.generator().network().params(), resumed.generator().network().params());
         assertEquals(whole.discriminator().network().params(), resumed.discriminator().network().params());
         assertEquals(List.of(10, 20, 30), new CheckpointStore(ckpt).iterations());
+    }
+
+    @Test
+    void withLearningRateDecayARunStoppedAndResumedEndsBitIdenticallyAndDecayDiffersFromAConstantRate() {
+        GanConfig decaying = tiny(30);
+        decaying.set(LearningRateDecay.SETTING, "linear");
+        decaying.setLocalSteps(2);
+        StandaloneTrainer uninterrupted = new StandaloneTrainer(decaying, blobs(50), DataType.FLOAT, null, null);
+        uninterrupted.train(new TrainingListener() {});
+
+        // The same run, stopped at iteration 25 (after the checkpoint at 20), then resumed.
+        String ckpt = dir.resolve("checkpoints").toUri().toString();
+        StandaloneTrainer stopped = new StandaloneTrainer(decaying, blobs(50), DataType.FLOAT, null, new CheckpointStore(ckpt));
+        RuntimeException stop = new RuntimeException("stop");
+        assertEquals(stop, assertThrows(RuntimeException.class, () -> stopped.train(new TrainingListener() {
+            @Override
+            public void onProgress(int iteration, double dLoss, double gLoss) {
+                if (iteration == 25) {
+                    throw stop;
+                }
+            }
+        })));
+        StandaloneTrainer resumed = new StandaloneTrainer(decaying, blobs(50), DataType.FLOAT, null, new CheckpointStore(ckpt));
+        assertEquals(20, resumed.resume().orElseThrow());
+        resumed.train(new TrainingListener() {});
+        assertEquals(uninterrupted.generator().network().params(), resumed.generator().network().params());
+        assertEquals(uninterrupted.discriminator().network().params(), resumed.discriminator().network().params());
+        // L = 2: the discriminator took 60 steps, its rate decaying over 60.
+        assertEquals(60, uninterrupted.discriminator().network().getLayerWiseConfigurations().getIterationCount());
+
+        GanConfig constant = tiny(30).setLocalSteps(2);
+        StandaloneTrainer plain = new StandaloneTrainer(constant, blobs(50), DataType.FLOAT, null, null);
+        plain.train(new TrainingListener() {});
+        assertNotEquals(plain.generator().network().params(), uninterrupted.generator().network().params(), "lr-decay changes training");
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.sparkgan.spark.strategy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sparkgan.core.nn.LearningRateDecay;
 import io.sparkgan.core.objective.Objectives;
 import io.sparkgan.spark.Shards;
 import io.sparkgan.spark.SparkTestBase;
@@ -10,6 +11,7 @@ import io.sparkgan.spark.StrategyConfig;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
@@ -29,21 +31,37 @@ class ObjectivesUnderStrategiesTest extends SparkTestBase {
     }
 
     private static StrategyConfig config(String strategy, String objective, int workers) {
+        return config(strategy, objective, workers, "none");
+    }
+
+    private static StrategyConfig config(String strategy, String objective, int workers, String decay) {
         StrategyConfig c = tiny(strategy, workers, 6);
         c.setObjective(objective);
+        c.set(LearningRateDecay.SETTING, decay);
         return c;
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("objectives")
     void withOneWorkerMdganAndFlganAreTheStandaloneTrainerStepForStep(String objective) {
+        oneWorkerEqualsStandalone(objective, "none");
+    }
+
+    /** The learning-rate decay counts updates alike everywhere: the generator's per iteration, a discriminator's L per iteration. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"nonsaturating", "wgan-gp"})
+    void withLearningRateDecayOneWorkerMdganAndFlganAreStillTheStandaloneTrainer(String objective) {
+        oneWorkerEqualsStandalone(objective, "linear");
+    }
+
+    private void oneWorkerEqualsStandalone(String objective, String decay) {
         Shards shards = Shards.iid(ring(64), 1, 9);
         Rows standaloneRows = new Rows();
         Rows mdganRows = new Rows();
         Rows flRows = new Rows();
-        StrategyResult standalone = run(config("standalone", objective, 1), shards, standaloneRows);
-        StrategyResult mdgan = run(config("mdgan", objective, 1).setK(1).setSwapEveryEpochs(0), shards, mdganRows);
-        StrategyResult fl = run(config("flgan", objective, 1).setAverageEveryIterations(2), shards, flRows);
+        StrategyResult standalone = run(config("standalone", objective, 1, decay), shards, standaloneRows);
+        StrategyResult mdgan = run(config("mdgan", objective, 1, decay).setK(1).setSwapEveryEpochs(0), shards, mdganRows);
+        StrategyResult fl = run(config("flgan", objective, 1, decay).setAverageEveryIterations(2), shards, flRows);
         for (int i = 0; i < 6; i++) {
             assertEquals(standaloneRows.rows.get(i).dLoss(), mdganRows.rows.get(i).dLoss(), 0.0, objective + ": D loss at iteration " + (i + 1));
             assertEquals(standaloneRows.rows.get(i).gLoss(), mdganRows.rows.get(i).gLoss(), 0.0, objective + ": G loss at iteration " + (i + 1));
