@@ -20,7 +20,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -55,7 +54,8 @@ final class SampleCommand implements Callable<Integer> {
     String energy;
 
     /** What a checkpoint gives the sampler: the generator and, when refining, every discriminator. */
-    private record Parts(MultiLayerNetwork generator, List<Discriminator> discriminators) {}
+    /** What sampling reads from a checkpoint: the generator to sample (its moving average, if the run keeps one) and, to refine, the discriminators. */
+    private record Parts(Generator generator, List<Discriminator> discriminators) {}
 
     @Override
     public Integer call() throws Exception {
@@ -88,7 +88,7 @@ final class SampleCommand implements Callable<Integer> {
         CheckpointStore.Loaded<Parts> latest;
         try {
             // Everything used is read here, so a damaged checkpoint is skipped for the one before it.
-            latest = store.latestValid(Integer.MAX_VALUE, parts -> new Parts(ModelParts.network(parts, ModelParts.GENERATOR),
+            latest = store.latestValid(Integer.MAX_VALUE, parts -> new Parts(Gan.restoredGenerator(c, ModelParts.network(parts, ModelParts.GENERATOR), parts).averaged(),
                             refinement.enabled() ? Refining.discriminators(c, model, ModelParts.json(parts, TrainingLoop.PROGRESS, TrainingLoop.Progress.class).iteration(), parts) : null),
                     System.err::println)
                     .orElseThrow(() -> new UsageException("--model '" + model + "' has no checkpoint yet"));
@@ -96,7 +96,7 @@ final class SampleCommand implements Callable<Integer> {
             throw new UsageException("--model '" + model + "': " + e.getMessage());
         }
         int it = latest.iteration();
-        Generator g = Gan.generator(c, latest.value().generator());
+        Generator g = latest.value().generator();
         long s = seed != null ? seed : c.getSeed();
         INDArray samples = g.sample(g.latent(GanRandom.stream(s, "sample", 0), n));
         String what = "samples";

@@ -3,6 +3,7 @@ package io.sparkgan.core;
 import io.sparkgan.core.checkpoint.ModelParts;
 import io.sparkgan.core.nn.LearningRateDecay;
 import io.sparkgan.core.nn.Networks;
+import io.sparkgan.core.nn.ParameterEma;
 import io.sparkgan.core.nn.SpectralNorm;
 import io.sparkgan.core.objective.Objective;
 import io.sparkgan.core.objective.Objectives;
@@ -26,16 +27,27 @@ public final class Gan {
      */
     public static Generator generator(GanConfig c, int dataDim, DataType dtype) {
         int classes = objective(c).classes();
-        return new Generator(
-                Networks.generator(c.getGenerator(), c.getLatentDim() + classes, dataDim,
-                        adam(c.getGeneratorLr(), c), GanRandom.derive(c.getSeed(), "generator", 0), dtype),
-                c.getLatentDim(), classes, generatorDecay(c));
+        org.deeplearning4j.nn.multilayer.MultiLayerNetwork net = Networks.generator(c.getGenerator(), c.getLatentDim() + classes, dataDim,
+                adam(c.getGeneratorLr(), c), GanRandom.derive(c.getSeed(), "generator", 0), dtype);
+        ParameterEma.attach(net, c.get(ParameterEma.SETTING));
+        return new Generator(net, c.getLatentDim(), classes, generatorDecay(c));
+    }
+
+    /**
+     * The generator of a checkpoint, to train on: network {@code net}, read from {@code parts}, with
+     * its {@linkplain ParameterEma moving average} (when configured) restored from them.
+     */
+    public static Generator restoredGenerator(GanConfig c, org.deeplearning4j.nn.multilayer.MultiLayerNetwork net, Map<String, byte[]> parts) {
+        ParameterEma.attach(net, c.get(ParameterEma.SETTING));
+        ModelParts.restoreExtras(parts, ModelParts.GENERATOR, net);
+        return generator(c, net);
     }
 
     /**
      * A generator of this configuration around restored network {@code net}. A conditional
      * generator's class count is read off the network's input width (latent + classes), so a
-     * configuration that left {@code classes} to the data (0) still restores.
+     * configuration that left {@code classes} to the data (0) still restores. Used as it is: an
+     * exported generator (already the average, if any) or one {@link #restoredGenerator} set up.
      */
     public static Generator generator(GanConfig c, org.deeplearning4j.nn.multilayer.MultiLayerNetwork net) {
         int classes = 0;

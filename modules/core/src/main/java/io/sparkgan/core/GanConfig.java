@@ -4,6 +4,7 @@ import io.sparkgan.core.config.Setting;
 import io.sparkgan.core.config.SettingValues;
 import io.sparkgan.core.nn.LearningRateDecay;
 import io.sparkgan.core.nn.NetworkSpec;
+import io.sparkgan.core.nn.ParameterEma;
 import io.sparkgan.core.nn.SpectralNorm;
 import io.sparkgan.core.objective.Objectives;
 import java.util.ArrayList;
@@ -50,7 +51,7 @@ public class GanConfig extends SettingValues {
 
     /** The settings of this class, in declaration order, then the objectives' own. */
     public static final List<Setting<?>> SETTINGS = concat(List.of(SEED, ITERATIONS, BATCH_SIZE, LOCAL_STEPS, LATENT_DIM, GENERATOR, DISCRIMINATOR,
-            OBJECTIVE, CLASSES, SpectralNorm.SETTING, GENERATOR_LR, DISCRIMINATOR_LR, LearningRateDecay.SETTING, BETA1, BETA2, LOG_EVERY, EVAL_EVERY, EVAL_SAMPLES, CHECKPOINT_EVERY,
+            OBJECTIVE, CLASSES, SpectralNorm.SETTING, GENERATOR_LR, DISCRIMINATOR_LR, LearningRateDecay.SETTING, ParameterEma.SETTING, BETA1, BETA2, LOG_EVERY, EVAL_EVERY, EVAL_SAMPLES, CHECKPOINT_EVERY,
             KEEP_CHECKPOINTS), Objectives.SETTINGS);
 
     @Override

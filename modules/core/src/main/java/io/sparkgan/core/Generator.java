@@ -2,6 +2,7 @@ package io.sparkgan.core;
 
 import io.sparkgan.core.nn.Backprop;
 import io.sparkgan.core.nn.LearningRateDecay;
+import io.sparkgan.core.nn.ParameterEma;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -23,6 +24,8 @@ public final class Generator {
     private final int classes;
     /** The rate of each step, or null for the configured constant one. */
     private final LearningRateDecay decay;
+    /** The moving average of the parameters the steps keep, or null. */
+    private final ParameterEma ema;
     /** The codes of the last training-mode forward pass, and that pass. */
     private INDArray forwardOf;
     private Backprop.Forward forward;
@@ -43,6 +46,7 @@ public final class Generator {
     public Generator(MultiLayerNetwork net, int latentDim, int classes, LearningRateDecay decay) {
         this.net = Backprop.prepare(net);
         this.decay = decay;
+        this.ema = ParameterEma.of(net);
         this.latentDim = latentDim;
         this.classes = classes;
     }
@@ -152,5 +156,16 @@ public final class Generator {
     /** One optimizer step of the generator from the feedback on G(z). */
     public void step(INDArray z, INDArray feedback) {
         Backprop.apply(net, gradient(z, feedback), z.rows(), decay);
+        if (ema != null) {
+            ema.update(net);
+        }
+    }
+
+    /**
+     * The generator to evaluate and export: with a {@linkplain ParameterEma moving average} of the
+     * parameters, a copy holding the average (not trained further); otherwise this one.
+     */
+    public Generator averaged() {
+        return ema == null ? this : new Generator(ema.averagedCopy(net), latentDim, classes, decay);
     }
 }

@@ -74,7 +74,7 @@ public final class StandaloneStep implements TrainingLoop.Step {
         State s = ModelParts.json(parts, STATE, State.class);
         TrainingLoop.checkShape("generator", generator.network(), gn, null);
         TrainingLoop.checkShape("discriminator", discriminator.network(), dn, config.getObjective());
-        Generator g = Gan.generator(config, gn);
+        Generator g = Gan.restoredGenerator(config, gn, parts);
         Discriminator d = Gan.discriminator(config, dn, 0);
         ModelParts.restoreExtras(parts, ModelParts.DISCRIMINATOR, dn);
         try {

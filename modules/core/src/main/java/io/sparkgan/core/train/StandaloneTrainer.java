@@ -82,9 +82,12 @@ public final class StandaloneTrainer {
         return r.metrics();
     }
 
-    /** Scores {@code evalSamples} fresh samples drawn from a stream of their own (training draws are unaffected). */
+    /**
+     * Scores {@code evalSamples} fresh samples drawn from a stream of their own (training draws are
+     * unaffected), from the generator's moving average when the run keeps one.
+     */
     public Map<String, Double> evaluate() {
-        return evaluator.score(generator(), config, iteration);
+        return evaluator.score(generator().averaged(), config, iteration);
     }
 
     /** {@link #resume(Consumer)} reporting skipped checkpoints on standard error. */

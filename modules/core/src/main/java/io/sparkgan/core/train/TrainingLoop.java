@@ -124,7 +124,7 @@ public final class TrainingLoop {
         default void close() {}
     }
 
-    /** The outcome of a run. */
+    /** The outcome of a run; its generator is the one to export (the {@linkplain Generator#averaged moving average}, when the run keeps one). */
     public record Result(Generator generator, int iteration, Map<String, Double> metrics, Traffic traffic, double wallSeconds, int restores,
             long lostIterations, double workerSeconds, double driverSeconds) {}
 
@@ -202,7 +202,7 @@ public final class TrainingLoop {
                 driverSeconds += o.driverSeconds();
                 iteration = to;
                 cadence.after(from, to, o.dLoss(), o.gLoss(), traffic, restores, lost,
-                        evaluator == null ? null : () -> evaluator.score(step.generator(), config, to));
+                        evaluator == null ? null : () -> evaluator.score(step.generator().averaged(), config, to));
                 if (checkpoint) {
                     save(step, new Progress(iteration, cadence.wallSeconds(), traffic, restores, lost, cadence.window()));
                     lastCheckpoint = iteration;
@@ -222,7 +222,7 @@ public final class TrainingLoop {
             StopSignal.looping(false);
             step.close();
         }
-        return new Result(step.generator(), iteration, cadence.lastMetrics(), traffic, cadence.wallSeconds(), restores, lost,
+        return new Result(step.generator().averaged(), iteration, cadence.lastMetrics(), traffic, cadence.wallSeconds(), restores, lost,
                 workerSeconds, driverSeconds);
     }
 

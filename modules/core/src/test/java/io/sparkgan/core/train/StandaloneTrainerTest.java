@@ -11,6 +11,7 @@ import io.sparkgan.core.checkpoint.CheckpointStore;
 import io.sparkgan.core.checkpoint.ModelParts;
 import io.sparkgan.core.nn.ExtraState;
 import io.sparkgan.core.nn.LearningRateDecay;
+import io.sparkgan.core.nn.ParameterEma;
 import io.sparkgan.core.nn.SpectralNorm;
 import io.sparkgan.core.nn.NetworkSpec;
 import java.nio.file.Files;
@@ -112,6 +113,34 @@ class StandaloneTrainerTest {
         StandaloneTrainer plain = new StandaloneTrainer(constant, blobs(50), DataType.FLOAT, null, null);
         plain.train(new TrainingListener() {});
         assertNotEquals(plain.generator().network().params(), uninterrupted.generator().network().params(), "lr-decay changes training");
+    }
+
+    @Test
+    void withAGeneratorAverageTheAverageIsCheckpointedResumedBitIdenticallyAndIsWhatTheRunExports() {
+        GanConfig averaging = tiny(30);
+        averaging.set(ParameterEma.SETTING, 0.9);
+        StandaloneTrainer uninterrupted = new StandaloneTrainer(averaging, blobs(50), DataType.FLOAT, null, null);
+        uninterrupted.train(new TrainingListener() {});
+
+        String ckpt = dir.resolve("checkpoints").toUri().toString();
+        GanConfig first = tiny(20);
+        first.set(ParameterEma.SETTING, 0.9);
+        new StandaloneTrainer(first, blobs(50), DataType.FLOAT, null, new CheckpointStore(ckpt)).train(new TrainingListener() {});
+        assertTrue(Files.exists(dir.resolve("checkpoints/iter-000000020/" + ModelParts.extrasPart(ModelParts.GENERATOR))), "the average is a part");
+        StandaloneTrainer resumed = new StandaloneTrainer(averaging, blobs(50), DataType.FLOAT, null, new CheckpointStore(ckpt));
+        assertEquals(20, resumed.resume().orElseThrow());
+        resumed.train(new TrainingListener() {});
+
+        assertEquals(uninterrupted.generator().network().params(), resumed.generator().network().params());
+        INDArray average = ExtraState.of(uninterrupted.generator().network()).get("ema/params");
+        assertEquals(average, ExtraState.of(resumed.generator().network()).get("ema/params"));
+        // What evaluation (and, through the loop's result, models and refinement) uses is the average, not the last iterate.
+        assertEquals(average, uninterrupted.generator().averaged().network().params());
+        assertNotEquals(uninterrupted.generator().network().params(), uninterrupted.generator().averaged().network().params());
+        // Training itself is not changed by keeping an average.
+        StandaloneTrainer plain = new StandaloneTrainer(tiny(30), blobs(50), DataType.FLOAT, null, null);
+        plain.train(new TrainingListener() {});
+        assertEquals(plain.generator().network().params(), uninterrupted.generator().network().params());
     }
 
     @Test

@@ -89,7 +89,7 @@ public final class FlGan implements Strategy {
         public WorkerState restore(WorkerContext<WorkerState> ctx, Map<String, byte[]> parts) {
             StrategyConfig c = ctx.config();
             WorkerMeta meta = ModelParts.json(parts, WORKER_META, WorkerMeta.class);
-            WorkerState s = new WorkerState(Gan.generator(c, ModelParts.network(parts, ModelParts.GENERATOR)),
+            WorkerState s = new WorkerState(Gan.restoredGenerator(c, ModelParts.network(parts, ModelParts.GENERATOR), parts),
                     Gan.discriminator(c, ModelParts.network(parts, ModelParts.DISCRIMINATOR), ctx.worker()),
                     Shards.sampler(ctx.shard(), GanRandom.stream(c.getSeed(), "worker", ctx.worker())), GanRandom.fromState(meta.latentRng()));
             ModelParts.restoreExtras(parts, ModelParts.DISCRIMINATOR, s.discriminator.network());
@@ -179,7 +179,7 @@ public final class FlGan implements Strategy {
             org.deeplearning4j.nn.multilayer.MultiLayerNetwork dn = ModelParts.network(parts, ModelParts.DISCRIMINATOR);
             TrainingLoop.checkShape("generator", g.network(), gn, null);
             TrainingLoop.checkShape("discriminator", d.network(), dn, c.getObjective());
-            Generator rg = Gan.generator(c, gn);
+            Generator rg = Gan.restoredGenerator(c, gn, parts);
             Discriminator rd = Gan.discriminator(c, dn, 0);
             ModelParts.restoreExtras(parts, ModelParts.DISCRIMINATOR, dn);
             g = rg;

@@ -285,7 +285,7 @@ public final class MdGan implements Strategy {
             }
             org.deeplearning4j.nn.multilayer.MultiLayerNetwork net = ModelParts.network(parts, ModelParts.GENERATOR);
             TrainingLoop.checkShape("generator", g.network(), net, null);
-            Generator restored = Gan.generator(c, net);
+            Generator restored = Gan.restoredGenerator(c, net, parts);
             g = restored;
             latentRng = GanRandom.fromState(s.latentRng());
             swapRng = GanRandom.fromState(s.swapRng());

@@ -1,14 +1,17 @@
 package io.sparkgan.spark.strategy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkgan.core.nn.LearningRateDecay;
+import io.sparkgan.core.nn.ParameterEma;
 import io.sparkgan.core.objective.Objectives;
 import io.sparkgan.spark.Shards;
 import io.sparkgan.spark.SparkTestBase;
 import io.sparkgan.spark.StrategyConfig;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -52,6 +55,23 @@ class ObjectivesUnderStrategiesTest extends SparkTestBase {
     @ValueSource(strings = {"nonsaturating", "wgan-gp"})
     void withLearningRateDecayOneWorkerMdganAndFlganAreStillTheStandaloneTrainer(String objective) {
         oneWorkerEqualsStandalone(objective, "linear");
+    }
+
+    /** The generator's moving average is kept alike by every strategy, and each exports it. */
+    @Test
+    void withAGeneratorAverageOneWorkerMdganAndFlganExportTheStandaloneTrainersAverage() {
+        Shards shards = Shards.iid(ring(64), 1, 9);
+        StrategyResult[] results = new StrategyResult[3];
+        String[] strategies = {"standalone", "mdgan", "flgan"};
+        for (int i = 0; i < 3; i++) {
+            StrategyConfig c = config(strategies[i], "nonsaturating", 1).setK(1).setSwapEveryEpochs(0).setAverageEveryIterations(2);
+            c.set(ParameterEma.SETTING, 0.8);
+            results[i] = run(c, shards, new Rows());
+        }
+        assertEquals(results[0].generator().network().params(), results[1].generator().network().params(), "MD-GAN's average");
+        assertEquals(results[0].generator().network().params(), results[2].generator().network().params(), "FL-GAN's average");
+        StrategyResult plain = run(config("standalone", "nonsaturating", 1), shards, new Rows());
+        assertNotEquals(plain.generator().network().params(), results[0].generator().network().params(), "the export is the average");
     }
 
     private void oneWorkerEqualsStandalone(String objective, String decay) {
