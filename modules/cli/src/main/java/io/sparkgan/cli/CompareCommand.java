@@ -29,9 +29,6 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "compare", sortOptions = false, mixinStandardHelpOptions = true,
         description = "Run several strategies on the same data and budget; write DIR/<strategy>/ run folders (DIR/<strategy>/seed-<s>/ with several --seeds), DIR/report.html and DIR/summary.csv.")
 final class CompareCommand implements Callable<Integer> {
-    /** Generator updates of the default comparison: sized to finish in about five minutes on 2 cores. */
-    static final int DEFAULT_ITERATIONS = 2000;
-
     @ParentCommand
     Main main;
 
@@ -46,7 +43,7 @@ final class CompareCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        RunConfig base = options.resolve(c -> c.setIterations(DEFAULT_ITERATIONS));
+        RunConfig base = options.resolve(c -> {});
         // "" is the setting's default (just --seed), but given as a flag it is a mistake.
         Object flagged = options.given(RunConfig.SEEDS);
         if (flagged != null && String.valueOf(flagged).replace(",", "").isBlank()) {

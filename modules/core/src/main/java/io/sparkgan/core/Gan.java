@@ -26,21 +26,51 @@ public final class Gan {
      * followed by a one-hot class ({@link Generator#latent}).
      */
     public static Generator generator(GanConfig c, int dataDim, DataType dtype) {
+        return generator(c, dataDim, dtype, true);
+    }
+
+    /**
+     * As {@link #generator(GanConfig, int, DataType)}; {@code average} false leaves out the
+     * {@linkplain ParameterEma moving average} (FL-GAN's workers: their driver keeps it).
+     */
+    public static Generator generator(GanConfig c, int dataDim, DataType dtype, boolean average) {
         int classes = objective(c).classes();
         org.deeplearning4j.nn.multilayer.MultiLayerNetwork net = Networks.generator(c.getGenerator(), c.getLatentDim() + classes, dataDim,
                 adam(c.getGeneratorLr(), c), GanRandom.derive(c.getSeed(), "generator", 0), dtype);
-        ParameterEma.attach(net, c.get(ParameterEma.SETTING));
-        return new Generator(net, c.getLatentDim(), classes, generatorDecay(c));
+        return new Generator(net, c.getLatentDim(), classes, generatorDecay(c), average ? ParameterEma.start(net, c.get(ParameterEma.SETTING)) : null);
+    }
+
+    /** The checkpoint part of the generator's moving average. */
+    public static final String GENERATOR_AVERAGE = ModelParts.GENERATOR + ".average";
+    private static final String AVERAGE = "params";
+
+    /** Checkpoint parts of generator {@code g}: its network and, if it keeps one, its moving average. */
+    public static void putGenerator(Map<String, io.sparkgan.core.checkpoint.CheckpointStore.PartWriter> parts, Generator g) {
+        ModelParts.putNetwork(parts, ModelParts.GENERATOR, g.network());
+        if (g.ema() != null) {
+            ModelParts.putArrays(parts, GENERATOR_AVERAGE, Map.of(AVERAGE, g.ema().average()));
+        }
     }
 
     /**
      * The generator of a checkpoint, to train on: network {@code net}, read from {@code parts}, with
      * its {@linkplain ParameterEma moving average} (when configured) restored from them.
+     *
+     * @throws IllegalStateException when the configuration keeps an average the checkpoint lacks
      */
     public static Generator restoredGenerator(GanConfig c, org.deeplearning4j.nn.multilayer.MultiLayerNetwork net, Map<String, byte[]> parts) {
-        ParameterEma.attach(net, c.get(ParameterEma.SETTING));
-        ModelParts.restoreExtras(parts, ModelParts.GENERATOR, net);
-        return generator(c, net);
+        Generator g = generator(c, net);
+        ParameterEma ema = ParameterEma.start(net, c.get(ParameterEma.SETTING));
+        if (ema == null) {
+            return g;
+        }
+        Map<String, org.nd4j.linalg.api.ndarray.INDArray> saved = ModelParts.arrays(parts, GENERATOR_AVERAGE);
+        if (saved == null || !saved.containsKey(AVERAGE)) {
+            throw new IllegalStateException("checkpoint has no part '" + GENERATOR_AVERAGE + "' for the generator's moving average (generator-ema "
+                    + c.get(ParameterEma.SETTING) + ")");
+        }
+        ema.restore(saved.get(AVERAGE), "checkpoint part " + GENERATOR_AVERAGE);
+        return new Generator(g.network(), g.latentDim(), g.classes(), generatorDecay(c), ema);
     }
 
     /**

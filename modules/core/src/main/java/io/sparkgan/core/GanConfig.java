@@ -35,7 +35,7 @@ public class GanConfig extends SettingValues {
     public static final Setting<NetworkSpec> DISCRIMINATOR = Setting.parsed("discriminator", NetworkSpec.class,
             NetworkSpec.mlp("leakyrelu", "identity", 128, 128, 128), "a network such as mlp:128,128:relu", NetworkSpec::parse,
             "Discriminator network: kind:w1,w2[:activation], kind mlp or dcgan.");
-    public static final Setting<String> OBJECTIVE = Setting.text("objective", "nonsaturating", "GAN objective: " + Objectives.NAMES_TEXT + ".")
+    public static final Setting<String> OBJECTIVE = Setting.text("objective", "hinge", "GAN objective: " + Objectives.NAMES_TEXT + ".")
             .check((n, v) -> Objectives.problem(v));
     public static final Setting<Integer> CLASSES = Setting.integer("classes", 0,
             "Classes a conditional objective (acgan) conditions on (0: from the data's labels).").nonNegative("taken from the data");

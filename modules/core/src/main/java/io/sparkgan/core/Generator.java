@@ -44,9 +44,14 @@ public final class Generator {
 
     /** @param decay the learning rate of each step (null: the network's configured rate) */
     public Generator(MultiLayerNetwork net, int latentDim, int classes, LearningRateDecay decay) {
+        this(net, latentDim, classes, decay, null);
+    }
+
+    /** @param ema the moving average of the parameters that {@link #step} keeps (null: none) */
+    public Generator(MultiLayerNetwork net, int latentDim, int classes, LearningRateDecay decay, ParameterEma ema) {
         this.net = Backprop.prepare(net);
         this.decay = decay;
-        this.ema = ParameterEma.of(net);
+        this.ema = ema;
         this.latentDim = latentDim;
         this.classes = classes;
     }
@@ -159,6 +164,11 @@ public final class Generator {
         if (ema != null) {
             ema.update(net);
         }
+    }
+
+    /** The moving average of the parameters this generator keeps, or null. */
+    public ParameterEma ema() {
+        return ema;
     }
 
     /**

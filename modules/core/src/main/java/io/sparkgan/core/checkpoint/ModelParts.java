@@ -98,12 +98,32 @@ public final class ModelParts {
         parts.put(name, network(net));
         Map<String, INDArray> extras = ExtraState.of(net);
         if (!extras.isEmpty()) {
-            // Copied now: the checkpoint is written later, by which time the network may have moved on.
-            Map<String, INDArray> copy = new LinkedHashMap<>();
-            try (MemoryWorkspace none = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
-                extras.forEach((k, v) -> copy.put(k, v.dup()));
-            }
-            parts.put(extrasPart(name), out -> writeExtras(new DataOutputStream(out), copy));
+            putArrays(parts, extrasPart(name), extras);
+        }
+    }
+
+    /**
+     * Part {@code name} holding named arrays, copied now: the checkpoint is written later, by which
+     * time the arrays may have moved on. {@link #arrays} reads it.
+     */
+    public static void putArrays(Map<String, CheckpointStore.PartWriter> parts, String name, Map<String, INDArray> arrays) {
+        Map<String, INDArray> copy = new LinkedHashMap<>();
+        try (MemoryWorkspace none = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
+            arrays.forEach((k, v) -> copy.put(k, v.dup()));
+        }
+        parts.put(name, out -> writeExtras(new DataOutputStream(out), copy));
+    }
+
+    /** The named arrays of part {@code name} ({@link #putArrays}), or null when the checkpoint has no such part. */
+    public static Map<String, INDArray> arrays(Map<String, byte[]> parts, String name) {
+        byte[] b = parts.get(name);
+        if (b == null) {
+            return null;
+        }
+        try {
+            return readExtras(new DataInputStream(new ByteArrayInputStream(b)), "checkpoint part " + name);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read checkpoint part " + name + ": " + firstLine(e), e);
         }
     }
 

@@ -61,7 +61,7 @@ public final class StandaloneStep implements TrainingLoop.Step {
     @Override
     public Map<String, CheckpointStore.PartWriter> checkpoint() {
         Map<String, CheckpointStore.PartWriter> parts = new LinkedHashMap<>();
-        ModelParts.putNetwork(parts, ModelParts.GENERATOR, generator.network());
+        Gan.putGenerator(parts, generator);
         ModelParts.putNetwork(parts, ModelParts.DISCRIMINATOR, discriminator.network());
         parts.put(STATE, ModelParts.json(new State(latentRng.state(), sampler.state())));
         return parts;

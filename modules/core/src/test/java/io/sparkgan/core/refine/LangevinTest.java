@@ -64,6 +64,19 @@ class LangevinTest {
     }
 
     @Test
+    void everyRowTakesExactlyItsStepsWhenTheSamplesSpanSeveralChunks() {
+        // Gradient descent on the well: x_S = μ + (1 − ε/(2s²))^S (x₀ − μ), row by row.
+        int n = 2 * Langevin.CHUNK + 452;
+        double eps = 0.01;
+        INDArray x0 = start(n);
+        INDArray x = new Langevin(7, eps, 0).run(WELL, x0, new GanRandom(1));
+        double shrink = Math.pow(1 - eps / (2 * S * S), 7);
+        INDArray mu = Nd4j.create(MU, new long[] {1, MU.length}, DataType.DOUBLE);
+        INDArray expected = x0.subRowVector(mu).mul(shrink).addRowVector(mu);
+        assertEquals(0, x.sub(expected).amaxNumber().doubleValue(), 1e-12);
+    }
+
+    @Test
     void withoutNoiseTheSamplesCollapseOntoTheMinimum() {
         INDArray x = new Langevin(1000, 0.005, 0).run(WELL, start(200), new GanRandom(1));
         double[][] mv = meanAndVariance(x);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sparkgan.core.Gan;
 import io.sparkgan.core.GanConfig;
 import io.sparkgan.core.GanRandom;
 import io.sparkgan.core.checkpoint.CheckpointStore;
@@ -126,19 +127,21 @@ class StandaloneTrainerTest {
         GanConfig first = tiny(20);
         first.set(ParameterEma.SETTING, 0.9);
         new StandaloneTrainer(first, blobs(50), DataType.FLOAT, null, new CheckpointStore(ckpt)).train(new TrainingListener() {});
-        assertTrue(Files.exists(dir.resolve("checkpoints/iter-000000020/" + ModelParts.extrasPart(ModelParts.GENERATOR))), "the average is a part");
+        assertTrue(Files.exists(dir.resolve("checkpoints/iter-000000020/" + Gan.GENERATOR_AVERAGE)), "the average is a part");
         StandaloneTrainer resumed = new StandaloneTrainer(averaging, blobs(50), DataType.FLOAT, null, new CheckpointStore(ckpt));
         assertEquals(20, resumed.resume().orElseThrow());
         resumed.train(new TrainingListener() {});
 
         assertEquals(uninterrupted.generator().network().params(), resumed.generator().network().params());
-        INDArray average = ExtraState.of(uninterrupted.generator().network()).get("ema/params");
-        assertEquals(average, ExtraState.of(resumed.generator().network()).get("ema/params"));
+        INDArray average = uninterrupted.generator().ema().average();
+        assertEquals(average, resumed.generator().ema().average());
         // What evaluation (and, through the loop's result, models and refinement) uses is the average, not the last iterate.
         assertEquals(average, uninterrupted.generator().averaged().network().params());
         assertNotEquals(uninterrupted.generator().network().params(), uninterrupted.generator().averaged().network().params());
         // Training itself is not changed by keeping an average.
-        StandaloneTrainer plain = new StandaloneTrainer(tiny(30), blobs(50), DataType.FLOAT, null, null);
+        GanConfig noAverage = tiny(30);
+        noAverage.set(ParameterEma.SETTING, 0.0);
+        StandaloneTrainer plain = new StandaloneTrainer(noAverage, blobs(50), DataType.FLOAT, null, null);
         plain.train(new TrainingListener() {});
         assertEquals(plain.generator().network().params(), uninterrupted.generator().network().params());
     }
@@ -256,7 +259,7 @@ class StandaloneTrainerTest {
         StandaloneTrainer narrowD = new StandaloneTrainer(tiny(30).setDiscriminator(NetworkSpec.mlp("leakyrelu", "identity", 8)), blobs(50),
                 DataType.FLOAT, null, store);
         assertEquals("checkpoint " + store.uri() + "/iter-000000030 does not belong to this configuration: its discriminator is 2-16-1"
-                + " but this configuration builds 2-8-1 (objective nonsaturating)", assertThrows(IllegalArgumentException.class, () -> narrowD.resume(w -> {})).getMessage());
+                + " but this configuration builds 2-8-1 (objective hinge)", assertThrows(IllegalArgumentException.class, () -> narrowD.resume(w -> {})).getMessage());
         // A conditional objective's generator takes the one-hot class too.
         int[] labels = new int[50];
         for (int i = 0; i < 50; i++) {

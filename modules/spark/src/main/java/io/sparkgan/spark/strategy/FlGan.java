@@ -34,6 +34,8 @@ import org.nd4j.linalg.api.buffer.DataType;
  * <p>Optimizer state: each worker keeps its own Adam moments and step count across rounds (in
  * executor memory and in its checkpoints); parameters and extra layer state are averaged and
  * replaced. With one worker this makes FL-GAN identical, step for step, to the standalone trainer.
+ * The generator's moving average ({@link io.sparkgan.core.nn.ParameterEma}) is the driver's, over
+ * the averaged generator, so it adds no traffic.
  */
 public final class FlGan implements Strategy {
     @Override
@@ -72,7 +74,8 @@ public final class FlGan implements Strategy {
             StrategyConfig c = ctx.config();
             int dim = ctx.shard().dimension();
             // Every worker starts from the same networks as the driver's; the first round overwrites their parameters anyway.
-            return new WorkerState(Gan.generator(c, dim, ctx.dtype()), Gan.discriminator(c, dim, 0, ctx.dtype()),
+            // No moving average on a worker: the driver keeps it over the averaged generator.
+            return new WorkerState(Gan.generator(c, dim, ctx.dtype(), false), Gan.discriminator(c, dim, 0, ctx.dtype()),
                     Shards.sampler(ctx.shard(), GanRandom.stream(c.getSeed(), "worker", ctx.worker())), GanRandom.stream(c.getSeed(), "latent", ctx.worker()));
         }
 
@@ -89,7 +92,7 @@ public final class FlGan implements Strategy {
         public WorkerState restore(WorkerContext<WorkerState> ctx, Map<String, byte[]> parts) {
             StrategyConfig c = ctx.config();
             WorkerMeta meta = ModelParts.json(parts, WORKER_META, WorkerMeta.class);
-            WorkerState s = new WorkerState(Gan.restoredGenerator(c, ModelParts.network(parts, ModelParts.GENERATOR), parts),
+            WorkerState s = new WorkerState(Gan.generator(c, ModelParts.network(parts, ModelParts.GENERATOR)),
                     Gan.discriminator(c, ModelParts.network(parts, ModelParts.DISCRIMINATOR), ctx.worker()),
                     Shards.sampler(ctx.shard(), GanRandom.stream(c.getSeed(), "worker", ctx.worker())), GanRandom.fromState(meta.latentRng()));
             ModelParts.restoreExtras(parts, ModelParts.DISCRIMINATOR, s.discriminator.network());
@@ -158,6 +161,9 @@ public final class FlGan implements Strategy {
             FlGanMessages.average(replies, weights, gSum, dSum, to);
             gSum.applyTo(g.network());
             dSum.applyTo(d.network());
+            if (g.ema() != null) {
+                g.ema().update(g.network(), to - from);
+            }
             double driverSeconds = (System.nanoTime() - averaging) / 1e9;
             // Every worker receives the averaged models, whatever way Spark delivers them.
             return new TrainingLoop.Outcome(totals.dLoss(), totals.gLoss(), (long) n * request.length, totals.bytes(), 0, totals.restores(),
@@ -168,7 +174,7 @@ public final class FlGan implements Strategy {
         @Override
         public Map<String, CheckpointStore.PartWriter> checkpoint() {
             Map<String, CheckpointStore.PartWriter> parts = new LinkedHashMap<>();
-            ModelParts.putNetwork(parts, ModelParts.GENERATOR, g.network());
+            Gan.putGenerator(parts, g);
             ModelParts.putNetwork(parts, ModelParts.DISCRIMINATOR, d.network());
             return parts;
         }

@@ -271,7 +271,7 @@ public final class MdGan implements Strategy {
         @Override
         public Map<String, CheckpointStore.PartWriter> checkpoint() {
             Map<String, CheckpointStore.PartWriter> parts = new LinkedHashMap<>();
-            ModelParts.putNetwork(parts, ModelParts.GENERATOR, g.network());
+            Gan.putGenerator(parts, g);
             parts.put(DRIVER_STATE, ModelParts.json(new DriverState(latentRng.state(), swapRng.state(), discriminatorOf.clone())));
             return parts;
         }

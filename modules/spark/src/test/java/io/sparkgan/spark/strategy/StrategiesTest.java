@@ -10,6 +10,7 @@ import io.sparkgan.core.BatchSampler;
 import io.sparkgan.core.Discriminator;
 import io.sparkgan.core.Gan;
 import io.sparkgan.core.GanRandom;
+import io.sparkgan.core.nn.ParameterEma;
 import io.sparkgan.core.Generator;
 import io.sparkgan.core.nn.SpectralNorm;
 import io.sparkgan.core.objective.NonSaturating;
@@ -113,6 +114,7 @@ class StrategiesTest extends SparkTestBase {
         assertTrue(Math.abs(sizes[0] - sizes[1]) >= 20, "the test needs unequal shards: " + Arrays.toString(sizes));
         int rounds = 4;
         StrategyConfig c = tiny("flgan", 2, rounds).setAverageEveryIterations(rounds);
+        c.set(ParameterEma.SETTING, 0.0);
         StrategyResult fl = run(c, shards, null, new Rows());
 
         // Each worker's round, replayed in this JVM from the same start, shard and random streams.
@@ -136,6 +138,14 @@ class StrategiesTest extends SparkTestBase {
         INDArray averaged = fl.generator().network().params();
         assertTrue(averaged.equalsWithEps(weighted, 1e-6), "the driver's generator is the shard-weighted mean of the workers'");
         assertTrue(!averaged.equalsWithEps(unweighted, 1e-4), "and not the plain mean (the shards differ in size)");
+
+        // With a moving average, the driver folds the round's 4 updates into it: β⁴·θ₀ + (1 − β⁴)·mean.
+        StrategyConfig withAverage = tiny("flgan", 2, rounds).setAverageEveryIterations(rounds);
+        withAverage.set(ParameterEma.SETTING, 0.5);
+        INDArray theta0 = Gan.generator(withAverage, 2, DataType.FLOAT).network().params();
+        INDArray expected = theta0.mul(0.0625).addi(weighted.mul(0.9375));
+        assertTrue(run(withAverage, shards, null, new Rows()).generator().network().params().equalsWithEps(expected, 1e-6),
+                "the exported generator is the driver's average over the round");
     }
 
     @Test
@@ -144,7 +154,7 @@ class StrategiesTest extends SparkTestBase {
         int k = 2;
         int b = 4;
         StrategyConfig c = tiny("mdgan", n, 1).setK(k);
-        c.setBatchSize(b);
+        c.setBatchSize(b).setObjective("nonsaturating");
         Shards shards = Shards.iid(ring(60), n, 9);
         try (Workers<MdGan.WorkerState> workers = new Workers<>(sc, shards, job(c, shards, null), MdGan.WORKER, false)) {
             workers.initialise("test");

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The issue-11 tables: every objective under every strategy (compare: MD-GAN, FL-GAN, standalone on
+# the same data, shards, budget and seed), with and without spectral normalisation, scored before
+# and after DCD refinement. One compare per row into runs/table-<dataset>-<row>/ with its console
+# log beside it; a row whose summary.csv exists is skipped, so the script can be stopped and rerun.
+# docs/results.md records the figures.
+# Usage: src/experiments/objectives-table.sh grid25|mnist [ITERATIONS] [ROW...]
+#   grid25: 4 workers, the defaults otherwise, default 2000 updates (the table of docs/results.md also had --generator-ema 0);
+#   mnist:  the MD-GAN paper's MLP preset (N = 10), default 1000 updates (needs `bin/sparkgan data fetch mnist`).
+#   ROW: an objective name, optionally with +sn (default: all of them, the most used first).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+dataset="${1:?usage: $0 grid25|mnist [ITERATIONS] [ROW...]}"
+case "$dataset" in
+  grid25) flags=(); iterations="${2:-2000}" ;;
+  mnist) flags=(--preset mdgan-mnist-mlp); iterations="${2:-1000}" ;;
+  *) echo "objectives-table: dataset '$dataset' is unknown; expected grid25 or mnist" >&2; exit 2 ;;
+esac
+shift $(( $# >= 2 ? 2 : 1 ))
+rows=("$@")
+if [[ ${#rows[@]} -eq 0 ]]; then
+  first=(); [[ "$dataset" == mnist ]] && first=(acgan)
+  rows=("${first[@]}" nonsaturating hinge least-squares ebgan wgan-gp lgan:exp "${first[@]/%/+sn}" hinge+sn nonsaturating+sn
+        lgan:logsigmoid lgan:sqrt lgan:linear lgan:hinge)
+fi
+mkdir -p runs
+for row in "${rows[@]}"; do
+  objective="${row%+sn}"
+  sn=(); [[ "$row" == *+sn ]] && sn=(--spectral-norm)
+  out="runs/table-$dataset-${row//:/-}"
+  if [[ -f "$out/summary.csv" ]]; then
+    echo "== $row: done before ($out/summary.csv)"
+    continue
+  fi
+  echo "== $row -> $out ($(date -u +%H:%M:%S))"
+  bin/sparkgan compare "${flags[@]}" --objective "$objective" "${sn[@]}" --iterations "$iterations" --eval-every "$iterations" \
+    --refine langevin --out "$out" </dev/null > "$out.log" 2>&1 || { echo "   failed: see $out.log"; continue; }
+  cat "$out/summary.csv"
+done
