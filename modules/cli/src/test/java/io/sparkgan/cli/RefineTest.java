@@ -169,7 +169,9 @@ class RefineTest {
         // Replayed here: the final evaluation's codes, refined with the final checkpoint's discriminators, scored.
         RunConfig c = Resume.stored(run, "--model");
         Map<String, byte[]> parts = new CheckpointStore(run.resolve(RunFolder.CHECKPOINTS).toUri().toString()).load(20);
-        io.sparkgan.core.Generator g = io.sparkgan.core.Gan.generator(c, io.sparkgan.core.checkpoint.ModelParts.network(parts, "generator.zip"));
+        // The generator evaluation uses: the moving average of the final checkpoint's.
+        io.sparkgan.core.Generator g = io.sparkgan.core.Gan.restoredGenerator(c,
+                io.sparkgan.core.checkpoint.ModelParts.network(parts, "generator.zip"), parts).averaged();
         INDArray x = g.sample(g.latent(io.sparkgan.core.GanRandom.stream(c.getSeed(), "eval", 20), c.getEvalSamples()));
         io.sparkgan.data.GaussianMixture m = io.sparkgan.data.Datasets.mixture("grid25");
         io.sparkgan.metrics.ModeCoverage cover = new io.sparkgan.metrics.ModeCoverage(m.centres(), m.std());

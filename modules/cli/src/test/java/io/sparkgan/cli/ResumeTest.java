@@ -65,6 +65,24 @@ class ResumeTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void aRunRecordedBeforeTheGeneratorAverageExistedResumesAndSamplesWithoutOne() throws Exception {
+        Path out = tmp.resolve("old");
+        assertEquals(0, run(tiny(out, "--iterations", "10", "--generator-ema", "0")).code());
+        // Its run.json as a run of an earlier version wrote it: no generator-ema key.
+        Path runJson = out.resolve("run.json");
+        Map<String, Object> json = Configs.JSON.readValue(runJson.toFile(), Map.class);
+        assertEquals(0.0, ((Map<String, Object>) json.get("config")).remove("generator-ema"));
+        Configs.JSON.writeValue(runJson.toFile(), json);
+
+        CliTest.Result longer = run("train", "--resume", "--out", out.toString(), "--iterations", "15", "--master", "local[2]");
+        assertEquals(0, longer.code(), longer.err());
+        assertEquals(List.of("5", "10", "15"), iterations(out));
+        CliTest.Result sample = run("sample", "--model", out.toString(), "--n", "20", "--out", tmp.resolve("s.csv").toString());
+        assertEquals(0, sample.code(), sample.err());
+    }
+
+    @Test
     void aDamagedLatestCheckpointIsSkippedForThePreviousOneWithoutLosingOrRepeatingRows() throws Exception {
         Path out = tmp.resolve("d");
         assertEquals(0, run(tiny(out, "--iterations", "30")).code());
@@ -97,7 +115,7 @@ class ResumeTest {
         assertTrue(errorLine(shape).matches("train: --resume: checkpoint file:.*/u/checkpoints/iter-000000020 does not belong to this run's configuration"
                 + " and data \\(grid25 \\(500 rows, 25 classes\\)\\): its generator is 2-16-16-2 but this configuration builds 2-32-16-2"), errorLine(shape));
         // Another objective: ACGAN's discriminator has a class head, its generator a class input.
-        Files.writeString(runJson, stored.replace("\"objective\" : \"nonsaturating\"", "\"objective\" : \"acgan\""));
+        Files.writeString(runJson, stored.replace("\"objective\" : \"hinge\"", "\"objective\" : \"acgan\""));
         CliTest.Result objective = run("train", "--resume", "--out", out.toString(), "--master", "local[2]");
         assertEquals(2, objective.code(), objective.err());
         assertTrue(errorLine(objective).endsWith("its generator is 2-16-16-2 but this configuration builds 27-16-16-2"), errorLine(objective));
