@@ -42,7 +42,8 @@ fi
 image_dir="$root/target/ci-notebook-images"
 rm -rf "$run_dir" "$image_dir"
 echo "run-notebooks: small compare run into $run_dir"
-bin/sparkgan compare --iterations 40 --eval-every 20 --log-every 10 --out "$run_dir" </dev/null
+# Two seeds, so the per-seed runs and the spread over seeds are read too.
+bin/sparkgan compare --seeds 1,2 --iterations 40 --eval-every 20 --log-every 10 --out "$run_dir" </dev/null
 # An image run too, so the notebook's sample-grid and shard-histogram cells run: MNIST's test
 # split read as plain IDX files (no evaluation classifier, so it stays fast), label-skewed shards.
 bin/sparkgan data fetch mnist --data-dir target/ci-data </dev/null
