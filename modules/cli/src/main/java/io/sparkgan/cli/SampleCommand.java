@@ -53,7 +53,6 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--energy", paramLabel = "CHOICE", description = "(from the setting's declaration)")
     String energy;
 
-    /** What a checkpoint gives the sampler: the generator and, when refining, every discriminator. */
     /** What sampling reads from a checkpoint: the generator to sample (its moving average, if the run keeps one) and, to refine, the discriminators. */
     private record Parts(Generator generator, List<Discriminator> discriminators) {}
 
