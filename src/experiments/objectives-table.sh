@@ -32,8 +32,10 @@ for row in "${rows[@]}"; do
     echo "== $row: done before ($out/summary.csv)"
     continue
   fi
+  # A folder without summary.csv is a row stopped part-way: it starts again.
+  again=(); [[ -d "$out" ]] && again=(--overwrite)
   echo "== $row -> $out ($(date -u +%H:%M:%S))"
   bin/sparkgan compare "${flags[@]}" --objective "$objective" "${sn[@]}" --iterations "$iterations" --eval-every "$iterations" \
-    --refine langevin --out "$out" </dev/null > "$out.log" 2>&1 || { echo "   failed: see $out.log"; continue; }
+    --refine langevin "${again[@]}" --out "$out" </dev/null > "$out.log" 2>&1 || { echo "   failed: see $out.log"; continue; }
   cat "$out/summary.csv"
 done
