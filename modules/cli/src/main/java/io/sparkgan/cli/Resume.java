@@ -4,8 +4,6 @@ import io.sparkgan.core.Gan;
 import io.sparkgan.core.checkpoint.CheckpointStore;
 import io.sparkgan.core.checkpoint.ModelParts;
 import io.sparkgan.core.checkpoint.NetworkShape;
-import io.sparkgan.core.config.Setting;
-import io.sparkgan.core.nn.ParameterEma;
 import io.sparkgan.core.objective.Objectives;
 import io.sparkgan.core.run.RunFolder;
 import java.nio.file.Files;
@@ -30,13 +28,6 @@ final class Resume {
         return stored(out, "--resume");
     }
 
-    /**
-     * Settings declared after runs were made, with a default that differs from what those runs did:
-     * a stored configuration without the key ran with the value here (no moving average before
-     * generator-ema existed), so resuming or sampling such a run keeps doing what it did.
-     */
-    static final Map<Setting<?>, Object> BEFORE_DECLARED = Map.of(ParameterEma.SETTING, 0.0);
-
     /** @param flag the option that named the run, for messages */
     static RunConfig stored(Path out, String flag) {
         Path runJson = out.resolve(RunFolder.RUN_JSON);
@@ -49,9 +40,10 @@ final class Resume {
             if (!(config instanceof Map<?, ?> m)) {
                 throw new IllegalArgumentException("it has no 'config' object");
             }
-            Map<Object, Object> keys = new java.util.LinkedHashMap<>(m);
-            BEFORE_DECLARED.forEach((setting, value) -> keys.putIfAbsent(setting.name(), value));
-            return Configs.fromMap(keys);
+            // A setting declared after the run was stored reads as what its absence meant then.
+            RunConfig c = new RunConfig();
+            c.fromStored(m);
+            return c;
         } catch (RuntimeException e) {
             String m = String.valueOf(e.getMessage());
             throw new UsageException(flag + ": " + runJson + " cannot be read (" + m.lines().findFirst().orElse(m) + "); expected the run.json of a sparkgan run");

@@ -59,18 +59,16 @@ public final class Gan {
      * @throws IllegalStateException when the configuration keeps an average the checkpoint lacks
      */
     public static Generator restoredGenerator(GanConfig c, org.deeplearning4j.nn.multilayer.MultiLayerNetwork net, Map<String, byte[]> parts) {
-        Generator g = generator(c, net);
         ParameterEma ema = ParameterEma.start(net, c.get(ParameterEma.SETTING));
-        if (ema == null) {
-            return g;
+        if (ema != null) {
+            Map<String, org.nd4j.linalg.api.ndarray.INDArray> saved = ModelParts.arrays(parts, GENERATOR_AVERAGE);
+            if (saved == null || !saved.containsKey(AVERAGE)) {
+                throw new IllegalStateException("checkpoint has no part '" + GENERATOR_AVERAGE + "' for the generator's moving average (generator-ema "
+                        + c.get(ParameterEma.SETTING) + ")");
+            }
+            ema.restore(saved.get(AVERAGE), "checkpoint part " + GENERATOR_AVERAGE);
         }
-        Map<String, org.nd4j.linalg.api.ndarray.INDArray> saved = ModelParts.arrays(parts, GENERATOR_AVERAGE);
-        if (saved == null || !saved.containsKey(AVERAGE)) {
-            throw new IllegalStateException("checkpoint has no part '" + GENERATOR_AVERAGE + "' for the generator's moving average (generator-ema "
-                    + c.get(ParameterEma.SETTING) + ")");
-        }
-        ema.restore(saved.get(AVERAGE), "checkpoint part " + GENERATOR_AVERAGE);
-        return new Generator(g.network(), g.latentDim(), g.classes(), generatorDecay(c), ema);
+        return new Generator(net, c.getLatentDim(), classesOf(c, net), generatorDecay(c), ema);
     }
 
     /**
@@ -80,12 +78,16 @@ public final class Gan {
      * exported generator (already the average, if any) or one {@link #restoredGenerator} set up.
      */
     public static Generator generator(GanConfig c, org.deeplearning4j.nn.multilayer.MultiLayerNetwork net) {
-        int classes = 0;
-        if (Objectives.conditional(c.getObjective())) {
-            long in = ((org.deeplearning4j.nn.conf.layers.FeedForwardLayer) net.getLayerWiseConfigurations().getConf(0).getLayer()).getNIn();
-            classes = (int) in - c.getLatentDim();
+        return new Generator(net, c.getLatentDim(), classesOf(c, net), generatorDecay(c));
+    }
+
+    /** The classes restored generator {@code net} is conditioned on: its input width less the latent code's. */
+    private static int classesOf(GanConfig c, org.deeplearning4j.nn.multilayer.MultiLayerNetwork net) {
+        if (!Objectives.conditional(c.getObjective())) {
+            return 0;
         }
-        return new Generator(net, c.getLatentDim(), classes, generatorDecay(c));
+        long in = ((org.deeplearning4j.nn.conf.layers.FeedForwardLayer) net.getLayerWiseConfigurations().getConf(0).getLayer()).getNIn();
+        return (int) in - c.getLatentDim();
     }
 
     /** The run's objective, with the class count of its configuration. */

@@ -40,8 +40,15 @@ public final class Setting<T> implements Serializable {
     private final String kind;
     private final Parser<T> parser;
     private final Validator<T> validator;
+    /** What a configuration stored before this setting existed meant by leaving it out; null: the default. */
+    private final T absentMeans;
 
     private Setting(String name, Class<T> type, T defaultValue, String doc, String scope, String kind, Parser<T> parser, Validator<T> validator) {
+        this(name, type, defaultValue, doc, scope, kind, parser, validator, null);
+    }
+
+    private Setting(String name, Class<T> type, T defaultValue, String doc, String scope, String kind, Parser<T> parser, Validator<T> validator,
+            T absentMeans) {
         if (!name.matches("[a-z][a-z0-9]*(-[a-z0-9]+)*")) {
             throw new IllegalArgumentException("setting name '" + name + "' must be kebab-case");
         }
@@ -53,6 +60,7 @@ public final class Setting<T> implements Serializable {
         this.kind = kind;
         this.parser = parser;
         this.validator = validator;
+        this.absentMeans = absentMeans;
     }
 
     public static Setting<Integer> integer(String name, int defaultValue, String doc) {
@@ -97,12 +105,26 @@ public final class Setting<T> implements Serializable {
         return new Setting<>(name, type, defaultValue, doc, scope, kind, parser, (n, v) -> {
             String p = before.problem(n, v);
             return p != null ? p : validator.problem(n, v);
-        });
+        }, absentMeans);
     }
 
     /** The same setting read by component {@code scope}. */
     public Setting<T> scope(String scope) {
-        return new Setting<>(name, type, defaultValue, doc, scope, kind, parser, validator);
+        return new Setting<>(name, type, defaultValue, doc, scope, kind, parser, validator, absentMeans);
+    }
+
+    /**
+     * The same setting, declared after runs were stored with a default that changes what they did:
+     * a stored configuration (run.json) without its key ran with {@code value}, and is read so
+     * ({@link SettingValues#fromStored}).
+     */
+    public Setting<T> absentFromOlderRunsMeans(T value) {
+        return new Setting<>(name, type, defaultValue, doc, scope, kind, parser, validator, value);
+    }
+
+    /** What a stored configuration without this setting's key meant (null: the default). */
+    public T absentMeans() {
+        return absentMeans;
     }
 
     /** Only values {@code > 0}: "NAME must be positive, got V". */

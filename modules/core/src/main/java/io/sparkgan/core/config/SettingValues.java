@@ -95,6 +95,20 @@ public abstract class SettingValues implements Serializable {
         putValue(s, raw);
     }
 
+    /**
+     * Sets this configuration from {@code stored}, a configuration written earlier (run.json's
+     * {@code config}): every key as {@link #put}, and each setting the stored one predates to the
+     * value its absence meant ({@link Setting#absentMeans}).
+     */
+    public final void fromStored(Map<?, ?> stored) {
+        stored.forEach((k, v) -> put(String.valueOf(k), v));
+        for (Setting<?> s : settings()) {
+            if (!stored.containsKey(s.name()) && s.absentMeans() != null) {
+                putValue(s, s.absentMeans());
+            }
+        }
+    }
+
     private <T> void putValue(Setting<T> s, Object raw) {
         set(s, s.fromValue(raw));
     }

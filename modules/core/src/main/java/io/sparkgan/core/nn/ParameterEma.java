@@ -25,7 +25,7 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class ParameterEma {
     public static final Setting<Double> SETTING = Setting.number("generator-ema", 0.99,
             "beta of an exponential moving average of G's parameters, which evaluation and the saved model use (0: off).")
-            .inRange(0, 1);
+            .inRange(0, 1).absentFromOlderRunsMeans(0.0); // runs stored before the average existed had none
 
     private final double beta;
     private final INDArray average;
@@ -58,7 +58,9 @@ public final class ParameterEma {
     /** After {@code updates} updates that ended at {@code net}'s parameters (an FL-GAN round): θ̄ ← β^n·θ̄ + (1 − β^n)·θ. */
     public void update(MultiLayerNetwork net, int updates) {
         double b = Math.pow(beta, updates);
-        average.muli(b).addi(net.params().mul(1 - b));
+        // In place (scale, then axpy): no temporary the size of G on every generator step.
+        average.muli(b);
+        Nd4j.getBlasWrapper().level1().axpy(average.length(), 1 - b, net.params(), average);
     }
 
     /** Replaces the average with {@code values} (a checkpoint's). */
