@@ -2,10 +2,10 @@ package io.sparkgan.cli;
 
 import io.sparkgan.core.GanConfig;
 import io.sparkgan.core.GanRandom;
+import io.sparkgan.core.nn.FastPathGemms;
 import io.sparkgan.core.nn.NetworkSpec;
 import io.sparkgan.core.train.StandaloneTrainer;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -30,13 +30,16 @@ final class BenchCommand implements Callable<Integer> {
     int iterations;
     @Option(names = "--warmup", defaultValue = "15", description = "Untimed iterations first (default ${DEFAULT-VALUE}).")
     int warmup;
-    @Option(names = "--model", defaultValue = "mnist-mlp", description = "Networks of the standalone bench: mnist-mlp (the paper's MNIST MLP) or grid25 (the default 2-D networks, b from --batch-size; no GEMM table) (default ${DEFAULT-VALUE}).")
+    @Option(names = {"--preset", "--model"}, paramLabel = "NAME", defaultValue = "mnist-mlp",
+            description = "Networks of the standalone bench: mnist-mlp (the paper's MNIST MLP, non-saturating), dcgan-mnist (the dcgan-mnist preset's convolutional pair) or grid25 (the default 2-D networks) (default ${DEFAULT-VALUE}).")
     String model;
+    @Option(names = "--dl4j-convolutions", description = "Also time the iteration with DL4J's own convolution layers instead of the fast path, in alternating rounds (--rounds), and print the ratio.")
+    boolean dl4jConvolutions;
     @Option(names = "--spectral-norm", description = "Standalone bench with a spectrally normalised discriminator (its cost shows in the D step and feedback phases).")
     boolean spectralNorm;
     @Option(names = "--strategy", description = "Benchmark strategies on Spark instead: standalone, mdgan, flgan, or a comma-separated list run in alternation.")
     String strategy;
-    @Option(names = "--rounds", defaultValue = "1", description = "With --strategy: alternating rounds; medians are reported (default ${DEFAULT-VALUE}).")
+    @Option(names = "--rounds", defaultValue = "1", description = "With --strategy or --dl4j-convolutions: alternating rounds; medians are reported (default ${DEFAULT-VALUE}).")
     int rounds;
     @Option(names = "--workers", defaultValue = "4", description = "Workers for --strategy (default ${DEFAULT-VALUE}).")
     int workers;
@@ -53,48 +56,30 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--exchange", defaultValue = "session", description = "MD-GAN exchange for --strategy: session or job (default ${DEFAULT-VALUE}).")
     String exchange;
 
-    /** One GEMM shape C[m×n] = A[m×k]·B[k×n] and how often an iteration performs it. */
-    record Gemm(String what, int m, int k, int n, int count) {
-        double flops() {
-            return 2.0 * m * k * n * count;
-        }
-    }
-
     static final int LATENT = 100;
-    static final int[] G_SIZES = {LATENT, 512, 512, 784};
-    static final int[] D_SIZES = {784, 512, 512, 1};
 
     /**
-     * The GEMMs of one standalone iteration with L = 1: G forward on b; D forward and backward on the
-     * 2b rows of [real; fake]; D forward and backward on b (feedback); G backward on b. A backward
-     * pass through a dense layer is two GEMMs: dW = xᵀ·δ and dx = δ·Wᵀ.
+     * The GEMMs of one standalone iteration with L = 1, as the fast path performs them: G forward on
+     * b rows; D forward and backward (parameter gradients) on the 2b rows of [real; fake]; D forward
+     * and backward (input gradient only) on b rows for the feedback; G backward (parameter gradients).
      */
-    static List<Gemm> iterationGemms(int b) {
-        List<Gemm> g = new ArrayList<>();
-        for (int l = 0; l + 1 < G_SIZES.length; l++) {
-            int in = G_SIZES[l];
-            int out = G_SIZES[l + 1];
-            g.add(new Gemm("G fwd " + in + "x" + out, b, in, out, 1));
-            g.add(new Gemm("G dW " + in + "x" + out, in, b, out, 1));
-            g.add(new Gemm("G dx " + in + "x" + out, b, out, in, 1));
-        }
-        for (int l = 0; l + 1 < D_SIZES.length; l++) {
-            int in = D_SIZES[l];
-            int out = D_SIZES[l + 1];
-            for (int rows : new int[] {2 * b, b}) {
-                g.add(new Gemm("D fwd " + in + "x" + out + " m=" + rows, rows, in, out, 1));
-                g.add(new Gemm("D dW " + in + "x" + out + " m=" + rows, in, rows, out, 1));
-                g.add(new Gemm("D dx " + in + "x" + out + " m=" + rows, rows, out, in, 1));
-            }
-        }
-        return g;
+    static List<FastPathGemms.Product> iterationGemms(io.sparkgan.core.Generator g, io.sparkgan.core.Discriminator d, int dataDim, int b) {
+        DataType t = g.dataType();
+        List<FastPathGemms.Product> products = new ArrayList<>();
+        products.addAll(FastPathGemms.pass("G", g.network(), Nd4j.zeros(t, 1, g.network().layerInputSize(0)), b, true, false));
+        products.addAll(FastPathGemms.pass("D step", d.network(), Nd4j.zeros(t, 1, dataDim), 2L * b, true, false));
+        products.addAll(FastPathGemms.pass("D feedback", d.network(), Nd4j.zeros(t, 1, dataDim), b, false, true));
+        return products;
     }
 
     @Override
     public Integer call() {
-        if (batch <= 0 || iterations <= 0 || warmup < 0) {
-            throw new UsageException("--batch-size and --iterations must be positive and --warmup non-negative");
+        if (batch <= 0 || iterations <= 0 || warmup < 0 || rounds <= 0) {
+            throw new UsageException("--batch-size, --iterations and --rounds must be positive and --warmup non-negative, got "
+                    + batch + ", " + iterations + ", " + rounds + " and " + warmup);
         }
+        // Refuse an unknown preset before ND4J starts.
+        GanConfig c = strategy == null && objectives == null ? benchConfig() : null;
         Nd4j.setDefaultDataTypes(DataType.FLOAT, DataType.FLOAT);
         if (strategy != null) {
             return benchStrategy();
@@ -108,43 +93,60 @@ final class BenchCommand implements Callable<Integer> {
                 Nd4j.getEnvironment().maxThreads(), System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"),
                 System.getenv().getOrDefault("OMP_WAIT_POLICY", "unset"), Runtime.getRuntime().availableProcessors());
 
-        boolean grid25 = switch (model) {
-            case "mnist-mlp" -> false;
-            case "grid25" -> true;
-            default -> throw new UsageException("--model '" + model + "' is unknown; expected mnist-mlp or grid25");
-        };
-        double gemmSeconds = 0;
-        double flops = 0;
-        if (!grid25) {
-            System.out.println("GEMMs of one iteration (float32):");
-            for (Gemm g : iterationGemms(batch)) {
-                double t = timeGemm(g.m(), g.k(), g.n());
-                gemmSeconds += t * g.count();
-                flops += g.flops();
-                System.out.printf(Locale.ROOT, "  %-24s %5d x %5d x %5d  %8.3f ms  %7.2f GFLOP/s%n", g.what(), g.m(), g.k(), g.n(), t * 1e3, 2.0 * g.m() * g.k() * g.n() / t / 1e9);
-            }
-        }
-        double gemmRate = flops / gemmSeconds;
-
-        // grid25: the defaults of GanConfig (2-D data, MLP 128-128-128 on both sides, latent 2, hinge, G's average);
-        // the MNIST shapes: the paper's networks with the non-saturating objective and no average, as measured since issue 4.
-        GanConfig c = grid25 ? new GanConfig().setSeed(1).setIterations(Integer.MAX_VALUE).setBatchSize(batch)
-                : new GanConfig().setSeed(1).setIterations(Integer.MAX_VALUE).setBatchSize(batch).setLatentDim(LATENT)
-                        .setObjective("nonsaturating")
-                        .setGenerator(NetworkSpec.mlp("relu", "tanh", 512, 512))
-                        .setDiscriminator(NetworkSpec.mlp("leakyrelu", "identity", 512, 512));
-        if (!grid25) {
-            c.set(io.sparkgan.core.nn.ParameterEma.SETTING, 0.0);
-        }
         c.set(io.sparkgan.core.nn.SpectralNorm.SETTING, spectralNorm);
-        float[][] data = new float[2000][grid25 ? 2 : 784];
+        int dim = model.equals("grid25") ? 2 : 784;
+        float[][] data = new float[2000][dim];
         GanRandom r = new GanRandom(2);
         for (float[] row : data) {
             for (int j = 0; j < row.length; j++) {
                 row[j] = (float) (2 * r.nextDouble() - 1);
             }
         }
+        List<FastPathGemms.Product> products = iterationGemms(io.sparkgan.core.Gan.generator(c, dim, DataType.FLOAT),
+                io.sparkgan.core.Gan.discriminator(c, dim, 0, DataType.FLOAT), dim, batch);
+        double gemmSeconds = 0;
+        double flops = 0;
+        System.out.println("GEMMs of one iteration (float32), as the fast path performs them:");
+        for (FastPathGemms.Product g : products) {
+            double t = timeGemm((int) g.m(), (int) g.k(), (int) g.n());
+            gemmSeconds += t;
+            flops += g.flops();
+            System.out.printf(Locale.ROOT, "  %-28s %6d x %6d x %6d  %8.3f ms  %7.2f GFLOP/s%n", g.what(), g.m(), g.k(), g.n(), t * 1e3, g.flops() / t / 1e9);
+        }
+        double gemmRate = flops / gemmSeconds;
+
         StandaloneTrainer trainer = new StandaloneTrainer(c, data, DataType.FLOAT, null, null);
+        double iterSeconds;
+        if (dl4jConvolutions) {
+            // Alternating rounds in one JVM, so the ratio is measured under the same conditions.
+            double[] fast = new double[rounds];
+            double[] dl4j = new double[rounds];
+            for (int round = 0; round < rounds; round++) {
+                io.sparkgan.core.nn.Backprop.useConvolutionFastPath(false);
+                dl4j[round] = timeIterations(trainer);
+                io.sparkgan.core.nn.Backprop.useConvolutionFastPath(true);
+                fast[round] = timeIterations(trainer);
+                System.out.printf(Locale.ROOT, "round %d: iteration with DL4J's convolutions %.2f ms, with the fast path %.2f ms%n", round + 1, dl4j[round] * 1e3, fast[round] * 1e3);
+            }
+            iterSeconds = median(fast);
+            System.out.printf(Locale.ROOT, "DL4J's convolutions / fast path, medians of %d rounds: %.2f / %.2f ms = %.2fx%n",
+                    rounds, median(dl4j) * 1e3, iterSeconds * 1e3, median(dl4j) / iterSeconds);
+        } else {
+            iterSeconds = timeIterations(trainer);
+        }
+        double[] phases = phaseBreakdown(c, data);
+        double iterRate = flops / iterSeconds;
+        System.out.printf(Locale.ROOT, "GEMM throughput on these shapes : %8.2f GFLOP/s (%.2f ms of GEMM per iteration)%n", gemmRate / 1e9, gemmSeconds * 1e3);
+        System.out.printf(Locale.ROOT, "standalone iteration (%s, b=%d, L=1, spectral-norm %s): %8.2f ms, %.3f GFLOP -> %.2f GFLOP/s%n",
+                model, batch, spectralNorm, iterSeconds * 1e3, flops / 1e9, iterRate / 1e9);
+        System.out.printf(Locale.ROOT, "ratio achieved / measured GEMM  : %8.1f %%%n", 100 * iterRate / gemmRate);
+        System.out.printf(Locale.ROOT, "phases (ms): generate %.2f | real batch %.2f | D step %.2f | feedback %.2f | G step %.2f%n",
+                phases[0], phases[1], phases[2], phases[3], phases[4]);
+        return 0;
+    }
+
+    /** Mean seconds of {@code --iterations} standalone iterations after {@code --warmup} untimed ones. */
+    private double timeIterations(StandaloneTrainer trainer) {
         for (int i = 0; i < warmup; i++) {
             trainer.iterate();
         }
@@ -152,19 +154,32 @@ final class BenchCommand implements Callable<Integer> {
         for (int i = 0; i < iterations; i++) {
             trainer.iterate();
         }
-        double iterSeconds = (System.nanoTime() - t0) / 1e9 / iterations;
-        double[] phases = phaseBreakdown(c, data);
-        double iterRate = flops / iterSeconds;
-        if (grid25) {
-            System.out.printf(Locale.ROOT, "standalone iteration (grid25, b=%d, L=1, spectral-norm %s): %8.2f ms%n", batch, spectralNorm, iterSeconds * 1e3);
-        } else {
-            System.out.printf(Locale.ROOT, "GEMM throughput on these shapes : %8.2f GFLOP/s (%.2f ms of GEMM per iteration)%n", gemmRate / 1e9, gemmSeconds * 1e3);
-            System.out.printf(Locale.ROOT, "standalone iteration (b=%d, L=1): %8.2f ms, %.3f GFLOP -> %.2f GFLOP/s%n", batch, iterSeconds * 1e3, flops / 1e9, iterRate / 1e9);
-            System.out.printf(Locale.ROOT, "ratio achieved / measured GEMM  : %8.1f %%%n", 100 * iterRate / gemmRate);
-        }
-        System.out.printf(Locale.ROOT, "phases (ms): generate %.2f | real batch %.2f | D step %.2f | feedback %.2f | G step %.2f%n",
-                phases[0], phases[1], phases[2], phases[3], phases[4]);
-        return 0;
+        return (System.nanoTime() - t0) / 1e9 / iterations;
+    }
+
+    /**
+     * The bench's networks. mnist-mlp: the paper's MNIST networks with the non-saturating objective
+     * and no average, as measured since issue 4; dcgan-mnist: the preset itself; grid25: GanConfig's
+     * defaults (2-D data, MLP 128-128-128 on both sides, latent 2, hinge, G's average).
+     */
+    GanConfig benchConfig() {
+        GanConfig c = switch (model) {
+            case "mnist-mlp" -> {
+                GanConfig m = new GanConfig().setLatentDim(LATENT).setObjective("nonsaturating")
+                        .setGenerator(NetworkSpec.mlp("relu", "tanh", 512, 512))
+                        .setDiscriminator(NetworkSpec.mlp("leakyrelu", "identity", 512, 512));
+                m.set(io.sparkgan.core.nn.ParameterEma.SETTING, 0.0);
+                yield m;
+            }
+            case "dcgan-mnist" -> {
+                RunConfig rc = new RunConfig();
+                Presets.apply(model, rc);
+                yield rc;
+            }
+            case "grid25" -> new GanConfig();
+            default -> throw new UsageException("--preset '" + model + "' is unknown; expected mnist-mlp, dcgan-mnist or grid25");
+        };
+        return c.setSeed(1).setIterations(Integer.MAX_VALUE).setBatchSize(batch);
     }
 
     /**

@@ -30,11 +30,23 @@ import org.nd4j.linalg.factory.Nd4j;
  * backward pass recomputes the pre-activation (one more GEMM), and always computes weight gradients,
  * which a feedback pass throws away; here the forward pass keeps the pre-activation, and the
  * backward pass computes only what is asked for. Its activations are {@link DenseActivations},
- * which avoid DL4J's slow element-wise kernels. Other layers (convolutions, batch normalisation)
- * use DL4J's own implementation. Outside any workspace the same code allocates plainly.
+ * which avoid DL4J's slow element-wise kernels. Convolutions and transposed convolutions take
+ * {@link Convolutions}, which keeps the unfolded input for the weight gradient. Other layers (batch
+ * normalisation, pooling, activation layers) use DL4J's own implementation. Outside any workspace the same code allocates plainly.
  */
 public final class Backprop {
+    /** Whether convolutions take {@link Convolutions}; off only to measure DL4J's own path against it. */
+    private static volatile boolean convolutionFastPath = true;
+
     private Backprop() {}
+
+    /**
+     * Routes convolutions through DL4J's own layers ({@code false}) or the fast path ({@code true},
+     * the default), for {@code sparkgan bench} to time both in one run. Affects passes started afterwards.
+     */
+    public static void useConvolutionFastPath(boolean on) {
+        convolutionFastPath = on;
+    }
 
     /**
      * What a forward pass leaves for the backward pass: each layer's input (after its
@@ -45,13 +57,16 @@ public final class Backprop {
         final INDArray[] inputs;
         final INDArray[] preActivations;
         final INDArray[] activations;
+        final Convolutions.Kept[] convolutions;
         final INDArray output;
 
-        Forward(MultiLayerNetwork net, INDArray[] inputs, INDArray[] preActivations, INDArray[] activations, INDArray output) {
+        Forward(MultiLayerNetwork net, INDArray[] inputs, INDArray[] preActivations, INDArray[] activations,
+                Convolutions.Kept[] convolutions, INDArray output) {
             this.net = net;
             this.inputs = inputs;
             this.preActivations = preActivations;
             this.activations = activations;
+            this.convolutions = convolutions;
             this.output = output;
         }
 
@@ -118,6 +133,7 @@ public final class Backprop {
         INDArray[] inputs = new INDArray[n];
         INDArray[] pre = new INDArray[n];
         INDArray[] act = new INDArray[n];
+        Convolutions.Kept[] conv = new Convolutions.Kept[n];
         long batch = x.size(0);
         INDArray cur = x;
         for (int i = 0; i < n; i++) {
@@ -135,6 +151,11 @@ public final class Backprop {
                 pre[i] = z;
                 act[i] = DenseActivations.forward(activation(layer), z);
                 cur = act[i];
+            } else if (convolutionFastPath && cur.rank() == 4 && Convolutions.handles(layer)) {
+                conv[i] = Convolutions.forward(layer, cur);
+                pre[i] = conv[i].preActivation();
+                act[i] = DenseActivations.forward(activation(layer), pre[i]);
+                cur = act[i];
             } else {
                 layer.setInput(cur, mgr);
                 cur = layer.activate(true, mgr);
@@ -142,7 +163,7 @@ public final class Backprop {
         }
         // The output is the caller's to change (noise added to generated samples, say); the backward
         // pass of tanh and sigmoid reads the kept activation, so the caller gets a copy.
-        return new Forward(net, inputs, pre, act, act[n - 1] != null ? cur.dup() : cur);
+        return new Forward(net, inputs, pre, act, conv, act[n - 1] != null ? cur.dup() : cur);
     }
 
     /**
@@ -177,7 +198,15 @@ public final class Backprop {
             if (i == hiddenLayer && layerGrad != null) {
                 eps = eps.add(layerGrad);
             }
-            if (f.preActivations[i] != null) {
+            if (f.convolutions[i] != null) {
+                INDArray delta = DenseActivations.backward(activation(layer), f.preActivations[i], f.activations[i], eps);
+                Map<String, INDArray> g = paramGradients
+                        ? layer.conf().getLayer().initializer().getGradientsFromFlattened(layer.conf(), layer.getGradientsViewArray()) : null;
+                eps = Convolutions.backward(layer, f.convolutions[i], delta, g, needEps);
+                if (g != null) {
+                    addLayerGradients(entries, i, g);
+                }
+            } else if (f.preActivations[i] != null) {
                 INDArray delta = DenseActivations.backward(activation(layer), f.preActivations[i], f.activations[i], eps);
                 INDArray w = layer.getParam(DefaultParamInitializer.WEIGHT_KEY);
                 if (paramGradients) {
@@ -197,13 +226,7 @@ public final class Backprop {
             } else {
                 // DL4J computes parameter gradients here whether or not they are wanted.
                 Pair<Gradient, INDArray> p = layer.backpropGradient(eps, mgr);
-                Deque<Object[]> layerEntries = new ArrayDeque<>();
-                for (Map.Entry<String, INDArray> e : p.getFirst().gradientForVariable().entrySet()) {
-                    layerEntries.addLast(new Object[] {i + "_" + e.getKey(), e.getValue()});
-                }
-                while (!layerEntries.isEmpty()) {
-                    entries.addFirst(layerEntries.removeLast());
-                }
+                addLayerGradients(entries, i, p.getFirst().gradientForVariable());
                 eps = p.getSecond();
             }
             InputPreProcessor p = conf.getInputPreProcess(i);
@@ -220,6 +243,17 @@ public final class Backprop {
             }
         }
         return Pair.of(gradient, inputGradient ? eps : null);
+    }
+
+    /** Puts layer {@code i}'s gradients in front of the later layers', keeping the layer's own order. */
+    private static void addLayerGradients(Deque<Object[]> entries, int i, Map<String, INDArray> layerGradients) {
+        Deque<Object[]> layerEntries = new ArrayDeque<>();
+        for (Map.Entry<String, INDArray> e : layerGradients.entrySet()) {
+            layerEntries.addLast(new Object[] {i + "_" + e.getKey(), e.getValue()});
+        }
+        while (!layerEntries.isEmpty()) {
+            entries.addFirst(layerEntries.removeLast());
+        }
     }
 
     /**
