@@ -6,6 +6,7 @@ import io.sparkgan.core.nn.FastPathGemms;
 import io.sparkgan.core.nn.NetworkSpec;
 import io.sparkgan.core.train.StandaloneTrainer;
 import java.util.ArrayList;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -24,14 +25,14 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", sortOptions = false, mixinStandardHelpOptions = true,
         description = "Measure GEMM throughput on the model's shapes and the standalone iteration time, in one run.")
 final class BenchCommand implements Callable<Integer> {
-    @Option(names = "--batch-size", defaultValue = "100", description = "b (default ${DEFAULT-VALUE}).")
-    int batch;
+    @Option(names = "--batch-size", description = "b (default 100; 64 for the classifier, as it trains).")
+    Integer batch;
     @Option(names = "--iterations", defaultValue = "60", description = "Timed iterations (default ${DEFAULT-VALUE}).")
     int iterations;
     @Option(names = "--warmup", defaultValue = "15", description = "Untimed iterations first (default ${DEFAULT-VALUE}).")
     int warmup;
     @Option(names = {"--preset", "--model"}, paramLabel = "NAME", defaultValue = "mnist-mlp",
-            description = "Networks of the standalone bench: mnist-mlp (the paper's MNIST MLP, non-saturating), dcgan-mnist (the dcgan-mnist preset's convolutional pair) or grid25 (the default 2-D networks) (default ${DEFAULT-VALUE}).")
+            description = "What the standalone bench times: mnist-mlp (the paper's MNIST MLP, non-saturating), dcgan-mnist (the dcgan-mnist preset's convolutional pair), grid25 (the default 2-D networks), or classifier (a training step of the evaluation classifier's LeNet) (default ${DEFAULT-VALUE}).")
     String model;
     @Option(names = "--dl4j-convolutions", description = "Also time the iteration with DL4J's own convolution layers instead of the fast path, in alternating rounds (--rounds), and print the ratio.")
     boolean dl4jConvolutions;
@@ -57,6 +58,9 @@ final class BenchCommand implements Callable<Integer> {
     String exchange;
 
     static final int LATENT = 100;
+    static final List<String> PRESETS = List.of("mnist-mlp", "dcgan-mnist", "grid25", "classifier");
+    /** The evaluation classifier's training minibatch. */
+    static final int CLASSIFIER_BATCH = 64;
 
     /**
      * The GEMMs of one standalone iteration with L = 1, as the fast path performs them: G forward on
@@ -74,12 +78,13 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (batch <= 0 || iterations <= 0 || warmup < 0 || rounds <= 0) {
+        if ((batch != null && batch <= 0) || iterations <= 0 || warmup < 0 || rounds <= 0) {
             throw new UsageException("--batch-size, --iterations and --rounds must be positive and --warmup non-negative, got "
                     + batch + ", " + iterations + ", " + rounds + " and " + warmup);
         }
-        // Refuse an unknown preset before ND4J starts.
-        GanConfig c = strategy == null && objectives == null ? benchConfig() : null;
+        if (strategy == null && objectives == null && !PRESETS.contains(model)) {
+            throw new UsageException("--preset '" + model + "' is unknown; expected one of " + PRESETS);
+        }
         Nd4j.setDefaultDataTypes(DataType.FLOAT, DataType.FLOAT);
         if (strategy != null) {
             return benchStrategy();
@@ -93,17 +98,39 @@ final class BenchCommand implements Callable<Integer> {
                 Nd4j.getEnvironment().maxThreads(), System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"),
                 System.getenv().getOrDefault("OMP_WAIT_POLICY", "unset"), Runtime.getRuntime().availableProcessors());
 
-        c.set(io.sparkgan.core.nn.SpectralNorm.SETTING, spectralNorm);
-        int dim = model.equals("grid25") ? 2 : 784;
-        float[][] data = new float[2000][dim];
+        int b = batch == null && model.equals("classifier") ? CLASSIFIER_BATCH : batchSize();
+        float[][] data = new float[2000][model.equals("grid25") ? 2 : 784];
         GanRandom r = new GanRandom(2);
         for (float[] row : data) {
             for (int j = 0; j < row.length; j++) {
                 row[j] = (float) (2 * r.nextDouble() - 1);
             }
         }
-        List<FastPathGemms.Product> products = iterationGemms(io.sparkgan.core.Gan.generator(c, dim, DataType.FLOAT),
-                io.sparkgan.core.Gan.discriminator(c, dim, 0, DataType.FLOAT), dim, batch);
+        Runnable iteration;
+        List<FastPathGemms.Product> products;
+        String what;
+        GanConfig c = null;
+        if (model.equals("classifier")) {
+            MultiLayerNetwork net = io.sparkgan.core.nn.Backprop.prepare(io.sparkgan.spark.eval.EvaluationClassifier.network(10, 28, 28, 1, 1));
+            products = FastPathGemms.pass("classifier", net, Nd4j.zeros(DataType.FLOAT, 1, 784), b, true, false);
+            io.sparkgan.core.BatchSampler sampler = new io.sparkgan.core.BatchSampler(data, new GanRandom(3));
+            GanRandom labels = new GanRandom(4);
+            iteration = () -> io.sparkgan.core.nn.IterationScope.run("bench-classifier", () -> {
+                INDArray y = Nd4j.zeros(DataType.FLOAT, b, 10);
+                for (int i = 0; i < b; i++) {
+                    y.putScalar(i, labels.nextInt(10), 1f);
+                }
+                return io.sparkgan.core.nn.ClassifierStep.step(net, sampler.next(b, DataType.FLOAT).x(), y);
+            });
+            what = String.format(Locale.ROOT, "evaluation classifier training step (%s, b=%d, Adam)", io.sparkgan.spark.eval.EvaluationClassifier.ARCHITECTURE, b);
+        } else {
+            c = benchConfig(b);
+            c.set(io.sparkgan.core.nn.SpectralNorm.SETTING, spectralNorm);
+            int dim = data[0].length;
+            products = iterationGemms(io.sparkgan.core.Gan.generator(c, dim, DataType.FLOAT), io.sparkgan.core.Gan.discriminator(c, dim, 0, DataType.FLOAT), dim, b);
+            iteration = new StandaloneTrainer(c, data, DataType.FLOAT, null, null)::iterate;
+            what = String.format(Locale.ROOT, "standalone iteration (%s, b=%d, L=1, spectral-norm %s)", model, b, spectralNorm);
+        }
         double gemmSeconds = 0;
         double flops = 0;
         System.out.println("GEMMs of one iteration (float32), as the fast path performs them:");
@@ -115,7 +142,6 @@ final class BenchCommand implements Callable<Integer> {
         }
         double gemmRate = flops / gemmSeconds;
 
-        StandaloneTrainer trainer = new StandaloneTrainer(c, data, DataType.FLOAT, null, null);
         double iterSeconds;
         if (dl4jConvolutions) {
             // Alternating rounds in one JVM, so the ratio is measured under the same conditions.
@@ -123,36 +149,42 @@ final class BenchCommand implements Callable<Integer> {
             double[] dl4j = new double[rounds];
             for (int round = 0; round < rounds; round++) {
                 io.sparkgan.core.nn.Backprop.useConvolutionFastPath(false);
-                dl4j[round] = timeIterations(trainer);
+                dl4j[round] = timeIterations(iteration);
                 io.sparkgan.core.nn.Backprop.useConvolutionFastPath(true);
-                fast[round] = timeIterations(trainer);
+                fast[round] = timeIterations(iteration);
                 System.out.printf(Locale.ROOT, "round %d: iteration with DL4J's convolutions %.2f ms, with the fast path %.2f ms%n", round + 1, dl4j[round] * 1e3, fast[round] * 1e3);
             }
             iterSeconds = median(fast);
             System.out.printf(Locale.ROOT, "DL4J's convolutions / fast path, medians of %d rounds: %.2f / %.2f ms = %.2fx%n",
                     rounds, median(dl4j) * 1e3, iterSeconds * 1e3, median(dl4j) / iterSeconds);
         } else {
-            iterSeconds = timeIterations(trainer);
+            iterSeconds = timeIterations(iteration);
         }
-        double[] phases = phaseBreakdown(c, data);
         double iterRate = flops / iterSeconds;
         System.out.printf(Locale.ROOT, "GEMM throughput on these shapes : %8.2f GFLOP/s (%.2f ms of GEMM per iteration)%n", gemmRate / 1e9, gemmSeconds * 1e3);
-        System.out.printf(Locale.ROOT, "standalone iteration (%s, b=%d, L=1, spectral-norm %s): %8.2f ms, %.3f GFLOP -> %.2f GFLOP/s%n",
-                model, batch, spectralNorm, iterSeconds * 1e3, flops / 1e9, iterRate / 1e9);
+        System.out.printf(Locale.ROOT, "%s: %8.2f ms, %.3f GFLOP -> %.2f GFLOP/s%n", what, iterSeconds * 1e3, flops / 1e9, iterRate / 1e9);
         System.out.printf(Locale.ROOT, "ratio achieved / measured GEMM  : %8.1f %%%n", 100 * iterRate / gemmRate);
-        System.out.printf(Locale.ROOT, "phases (ms): generate %.2f | real batch %.2f | D step %.2f | feedback %.2f | G step %.2f%n",
-                phases[0], phases[1], phases[2], phases[3], phases[4]);
+        if (c != null) {
+            double[] phases = phaseBreakdown(c, data, b);
+            System.out.printf(Locale.ROOT, "phases (ms): generate %.2f | real batch %.2f | D step %.2f | feedback %.2f | G step %.2f%n",
+                    phases[0], phases[1], phases[2], phases[3], phases[4]);
+        }
         return 0;
     }
 
-    /** Mean seconds of {@code --iterations} standalone iterations after {@code --warmup} untimed ones. */
-    private double timeIterations(StandaloneTrainer trainer) {
+    /** --batch-size, or 100 where the preset does not choose. */
+    private int batchSize() {
+        return batch != null ? batch : 100;
+    }
+
+    /** Mean seconds of {@code --iterations} iterations after {@code --warmup} untimed ones. */
+    private double timeIterations(Runnable iteration) {
         for (int i = 0; i < warmup; i++) {
-            trainer.iterate();
+            iteration.run();
         }
         long t0 = System.nanoTime();
         for (int i = 0; i < iterations; i++) {
-            trainer.iterate();
+            iteration.run();
         }
         return (System.nanoTime() - t0) / 1e9 / iterations;
     }
@@ -162,7 +194,7 @@ final class BenchCommand implements Callable<Integer> {
      * and no average, as measured since issue 4; dcgan-mnist: the preset itself; grid25: GanConfig's
      * defaults (2-D data, MLP 128-128-128 on both sides, latent 2, hinge, G's average).
      */
-    GanConfig benchConfig() {
+    GanConfig benchConfig(int b) {
         GanConfig c = switch (model) {
             case "mnist-mlp" -> {
                 GanConfig m = new GanConfig().setLatentDim(LATENT).setObjective("nonsaturating")
@@ -177,9 +209,9 @@ final class BenchCommand implements Callable<Integer> {
                 yield rc;
             }
             case "grid25" -> new GanConfig();
-            default -> throw new UsageException("--preset '" + model + "' is unknown; expected mnist-mlp, dcgan-mnist or grid25");
+            default -> throw new IllegalStateException(model);
         };
-        return c.setSeed(1).setIterations(Integer.MAX_VALUE).setBatchSize(batch);
+        return c.setSeed(1).setIterations(Integer.MAX_VALUE).setBatchSize(b);
     }
 
     /**
@@ -221,14 +253,14 @@ final class BenchCommand implements Callable<Integer> {
                         ms[o][round] = System.nanoTime();
                     }
                     io.sparkgan.core.nn.IterationScope.run("bench-objectives", () -> {
-                        d.step(sampler.next(batch, DataType.FLOAT), sampler.next(batch, DataType.FLOAT));
+                        d.step(sampler.next(batchSize(), DataType.FLOAT), sampler.next(batchSize(), DataType.FLOAT));
                         return null;
                     });
                 }
                 ms[o][round] = (System.nanoTime() - ms[o][round]) / 1e6 / iterations;
             }
         }
-        System.out.printf(Locale.ROOT, "discriminator step, %s on 784-d samples, b=%d, medians of %d rounds of %d steps:%n", spec, batch, rounds, iterations);
+        System.out.printf(Locale.ROOT, "discriminator step, %s on 784-d samples, b=%d, medians of %d rounds of %d steps:%n", spec, batchSize(), rounds, iterations);
         double base = median(ms[0]);
         for (int o = 0; o < names.size(); o++) {
             System.out.printf(Locale.ROOT, "  %-16s %8.2f ms  x%.2f%n", names.get(o), median(ms[o]), median(ms[o]) / base);
@@ -242,7 +274,7 @@ final class BenchCommand implements Callable<Integer> {
      *
      * @return mean milliseconds of: generate, real batch, D step, feedback, G step
      */
-    double[] phaseBreakdown(GanConfig c, float[][] data) {
+    double[] phaseBreakdown(GanConfig c, float[][] data, int batch) {
         io.sparkgan.core.Generator g = io.sparkgan.core.Gan.generator(c, data[0].length, DataType.FLOAT);
         io.sparkgan.core.Discriminator d = io.sparkgan.core.Gan.discriminator(c, data[0].length, 0, DataType.FLOAT);
         io.sparkgan.core.BatchSampler sampler = new io.sparkgan.core.BatchSampler(data, new GanRandom(3));
@@ -298,7 +330,7 @@ final class BenchCommand implements Callable<Integer> {
         java.nio.file.Path scratch = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "bench-" + java.util.UUID.randomUUID());
         org.apache.spark.sql.SparkSession spark = io.sparkgan.spark.SparkSessions.getOrCreate("sparkgan-bench", master, scratch);
         try {
-            int rows = workers * 10 * batch; // ten iterations per local epoch
+            int rows = workers * 10 * batchSize(); // ten iterations per local epoch
             GanRandom r = new GanRandom(2);
             float[][] x = new float[rows][784];
             for (float[] row : x) {
@@ -315,7 +347,7 @@ final class BenchCommand implements Callable<Integer> {
             int slots = spark.sparkContext().defaultParallelism();
             int parallel = Math.min(slots, workers);
             System.out.printf(Locale.ROOT, "N=%d workers, %s (%d task slots), b=%d, L=1, MNIST MLP shapes, %d timed iterations per run, %d alternating round(s), MD-GAN exchange %s%n",
-                    workers, master, slots, batch, iterations, rounds, exchange);
+                    workers, master, slots, batchSize(), iterations, rounds, exchange);
             java.util.Map<String, List<double[]>> runs = new java.util.LinkedHashMap<>();
             for (String s : strategies) {
                 estimator(s, Math.max(1, warmup)).fit(frame);
@@ -404,7 +436,7 @@ final class BenchCommand implements Callable<Integer> {
 
     private io.sparkgan.spark.ml.GanEstimator estimator(String s, int its) {
         return new io.sparkgan.spark.ml.GanEstimator()
-                .setStrategy(s).setWorkers(workers).setIterations(its).setBatchSize(batch).setLatentDim(LATENT)
+                .setStrategy(s).setWorkers(workers).setIterations(its).setBatchSize(batchSize()).setLatentDim(LATENT)
                 .setGenerator("mlp:512,512:relu:tanh").setDiscriminator("mlp:512,512:leakyrelu").setLogEvery(its).setEvalEvery(its)
                 .setSwapEveryEpochs(swapEveryEpochs).setExchange(exchange);
     }

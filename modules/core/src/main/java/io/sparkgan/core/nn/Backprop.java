@@ -31,17 +31,18 @@ import org.nd4j.linalg.factory.Nd4j;
  * which a feedback pass throws away; here the forward pass keeps the pre-activation, and the
  * backward pass computes only what is asked for. Its activations are {@link DenseActivations},
  * which avoid DL4J's slow element-wise kernels. Convolutions and transposed convolutions take
- * {@link Convolutions}, which keeps the unfolded input for the weight gradient. Other layers (batch
- * normalisation, pooling, activation layers) use DL4J's own implementation. Outside any workspace the same code allocates plainly.
+ * {@link Convolutions}, which keeps the unfolded input for the weight gradient, and max pooling
+ * {@link Pooling}, which keeps where each maximum came from. Other layers (batch normalisation,
+ * activation layers) use DL4J's own implementation. Outside any workspace the same code allocates plainly.
  */
 public final class Backprop {
-    /** Whether convolutions take {@link Convolutions}; off only to measure DL4J's own path against it. */
+    /** Whether convolutions and pooling take {@link Convolutions} and {@link Pooling}; off only to measure DL4J's own path against them. */
     private static volatile boolean convolutionFastPath = true;
 
     private Backprop() {}
 
     /**
-     * Routes convolutions through DL4J's own layers ({@code false}) or the fast path ({@code true},
+     * Routes convolutions and pooling through DL4J's own layers ({@code false}) or the fast path ({@code true},
      * the default), for {@code sparkgan bench} to time both in one run. Affects passes started afterwards.
      */
     public static void useConvolutionFastPath(boolean on) {
@@ -58,15 +59,17 @@ public final class Backprop {
         final INDArray[] preActivations;
         final INDArray[] activations;
         final Convolutions.Kept[] convolutions;
+        final Pooling.Kept[] pooled;
         final INDArray output;
 
         Forward(MultiLayerNetwork net, INDArray[] inputs, INDArray[] preActivations, INDArray[] activations,
-                Convolutions.Kept[] convolutions, INDArray output) {
+                Convolutions.Kept[] convolutions, Pooling.Kept[] pooled, INDArray output) {
             this.net = net;
             this.inputs = inputs;
             this.preActivations = preActivations;
             this.activations = activations;
             this.convolutions = convolutions;
+            this.pooled = pooled;
             this.output = output;
         }
 
@@ -76,6 +79,11 @@ public final class Backprop {
 
         public MultiLayerNetwork network() {
             return net;
+        }
+
+        /** The last layer's pre-activation (logits before a softmax), if it is on the fast path; else null. */
+        public INDArray lastPreActivation() {
+            return preActivations[preActivations.length - 1];
         }
 
         /**
@@ -112,13 +120,21 @@ public final class Backprop {
         return net;
     }
 
-    /** True for a dense layer the fast path handles exactly: bias, no dropout, weight noise or layer norm. */
+    /**
+     * True for a dense layer the fast path handles exactly: bias, no dropout, weight noise or layer
+     * norm. An {@code OutputLayer} counts as one (its forward pass is the same); its loss is the
+     * caller's, as for every network here ({@link #backwardFromPreActivation}).
+     */
     static boolean isPlainDense(Layer layer) {
-        if (!(layer instanceof org.deeplearning4j.nn.layers.feedforward.dense.DenseLayer)) {
-            return false;
+        if (layer instanceof org.deeplearning4j.nn.layers.feedforward.dense.DenseLayer) {
+            org.deeplearning4j.nn.conf.layers.DenseLayer c = (org.deeplearning4j.nn.conf.layers.DenseLayer) layer.conf().getLayer();
+            return c.hasBias() && !c.hasLayerNorm() && c.getIDropout() == null && c.getWeightNoise() == null;
         }
-        org.deeplearning4j.nn.conf.layers.DenseLayer c = (org.deeplearning4j.nn.conf.layers.DenseLayer) layer.conf().getLayer();
-        return c.hasBias() && !c.hasLayerNorm() && c.getIDropout() == null && c.getWeightNoise() == null;
+        if (layer.getClass() == org.deeplearning4j.nn.layers.OutputLayer.class) {
+            org.deeplearning4j.nn.conf.layers.OutputLayer c = (org.deeplearning4j.nn.conf.layers.OutputLayer) layer.conf().getLayer();
+            return c.hasBias() && c.getIDropout() == null && c.getWeightNoise() == null;
+        }
+        return false;
     }
 
     private static IActivation activation(Layer layer) {
@@ -134,6 +150,7 @@ public final class Backprop {
         INDArray[] pre = new INDArray[n];
         INDArray[] act = new INDArray[n];
         Convolutions.Kept[] conv = new Convolutions.Kept[n];
+        Pooling.Kept[] pooled = new Pooling.Kept[n];
         long batch = x.size(0);
         INDArray cur = x;
         for (int i = 0; i < n; i++) {
@@ -156,6 +173,11 @@ public final class Backprop {
                 pre[i] = conv[i].preActivation();
                 act[i] = DenseActivations.forward(activation(layer), pre[i]);
                 cur = act[i];
+            } else if (convolutionFastPath && cur.rank() == 4 && Pooling.handles(layer)) {
+                Pair<INDArray, Pooling.Kept> max = Pooling.forward(layer, cur);
+                pooled[i] = max.getSecond();
+                act[i] = max.getFirst();
+                cur = act[i];
             } else {
                 layer.setInput(cur, mgr);
                 cur = layer.activate(true, mgr);
@@ -163,7 +185,7 @@ public final class Backprop {
         }
         // The output is the caller's to change (noise added to generated samples, say); the backward
         // pass of tanh and sigmoid reads the kept activation, so the caller gets a copy.
-        return new Forward(net, inputs, pre, act, conv, act[n - 1] != null ? cur.dup() : cur);
+        return new Forward(net, inputs, pre, act, conv, pooled, act[n - 1] != null ? cur.dup() : cur);
     }
 
     /**
@@ -184,6 +206,25 @@ public final class Backprop {
      */
     public static Pair<Gradient, INDArray> backward(Forward f, INDArray outputGrad, int hiddenLayer, INDArray layerGrad,
             boolean paramGradients, boolean inputGradient) {
+        return backward(f, outputGrad, false, hiddenLayer, layerGrad, paramGradients, inputGradient);
+    }
+
+    /**
+     * As {@link #backward(Forward, INDArray, boolean, boolean)}, from d loss / d pre-activation of the
+     * last layer (a fast-path dense or convolution layer), skipping its activation: for a softmax
+     * with cross-entropy, (p − y)/b stays finite where d loss / d p = −y/(p·b) would not once p
+     * underflows.
+     */
+    public static Pair<Gradient, INDArray> backwardFromPreActivation(Forward f, INDArray preActivationGrad, boolean paramGradients, boolean inputGradient) {
+        int last = f.net.getnLayers() - 1;
+        if (f.preActivations[last] == null) {
+            throw new IllegalArgumentException("the last layer (" + f.net.getLayer(last).getClass().getSimpleName() + ") is not on the fast path");
+        }
+        return backward(f, preActivationGrad, true, -1, null, paramGradients, inputGradient);
+    }
+
+    private static Pair<Gradient, INDArray> backward(Forward f, INDArray outputGrad, boolean fromPreActivation, int hiddenLayer, INDArray layerGrad,
+            boolean paramGradients, boolean inputGradient) {
         MultiLayerNetwork net = f.net;
         LayerWorkspaceMgr mgr = workspaceMgr();
         MultiLayerConfiguration conf = net.getLayerWiseConfigurations();
@@ -198,16 +239,19 @@ public final class Backprop {
             if (i == hiddenLayer && layerGrad != null) {
                 eps = eps.add(layerGrad);
             }
+            boolean skipActivation = fromPreActivation && i == net.getnLayers() - 1;
             if (f.convolutions[i] != null) {
-                INDArray delta = DenseActivations.backward(activation(layer), f.preActivations[i], f.activations[i], eps);
+                INDArray delta = skipActivation ? eps : DenseActivations.backward(activation(layer), f.preActivations[i], f.activations[i], eps);
                 Map<String, INDArray> g = paramGradients
                         ? layer.conf().getLayer().initializer().getGradientsFromFlattened(layer.conf(), layer.getGradientsViewArray()) : null;
                 eps = Convolutions.backward(layer, f.convolutions[i], delta, g, needEps);
                 if (g != null) {
                     addLayerGradients(entries, i, g);
                 }
+            } else if (f.pooled[i] != null) {
+                eps = needEps ? Pooling.backward(f.pooled[i], eps) : null;
             } else if (f.preActivations[i] != null) {
-                INDArray delta = DenseActivations.backward(activation(layer), f.preActivations[i], f.activations[i], eps);
+                INDArray delta = skipActivation ? eps : DenseActivations.backward(activation(layer), f.preActivations[i], f.activations[i], eps);
                 INDArray w = layer.getParam(DefaultParamInitializer.WEIGHT_KEY);
                 if (paramGradients) {
                     Map<String, INDArray> g = DefaultParamInitializer.getInstance().getGradientsFromFlattened(layer.conf(), layer.getGradientsViewArray());
@@ -273,7 +317,7 @@ public final class Backprop {
         }
         MultiLayerConfiguration conf = net.getLayerWiseConfigurations();
         int step = conf.getIterationCount();
-        if (!FusedAdam.step(net, gradient.gradient(), step, conf.getEpochCount())) {
+        if (!FusedAdam.step(net, gradient.gradient(), step, conf.getEpochCount(), batchSize)) {
             net.getUpdater().update(net, gradient, step, conf.getEpochCount(), batchSize, workspaceMgr());
             // The updater turned the gradient (in place) into the parameter update.
             net.params().subi(gradient.gradient());

@@ -61,7 +61,10 @@ final class Convolutions {
         }
     }
 
-    /** Where each unfolded entry (row r, position p) reads the image: offset within one image, or -1 for padding. */
+    /**
+     * Where each unfolded entry reads the image, position-major (entry p·patch + r: position p, patch
+     * row r): an offset within one image, or -1 for padding.
+     */
     private static final Map<Geometry, int[]> INDEX = new ConcurrentHashMap<>();
 
     static int[] index(Geometry g) {
@@ -70,7 +73,8 @@ final class Convolutions {
 
     private static int[] buildIndex(Geometry g) {
         int positions = g.positions();
-        int[] idx = new int[g.patch() * positions];
+        int patch = g.patch();
+        int[] idx = new int[patch * positions];
         int r = 0;
         for (int c = 0; c < g.channels(); c++) {
             for (int i = 0; i < g.kh(); i++) {
@@ -80,7 +84,7 @@ final class Convolutions {
                         for (int ox = 0; ox < g.outW(); ox++) {
                             int ix = ox * g.sw() - g.pw() + j;
                             boolean inside = iy >= 0 && iy < g.height() && ix >= 0 && ix < g.width();
-                            idx[r * positions + oy * g.outW() + ox] = inside ? (c * g.height() + iy) * g.width() + ix : -1;
+                            idx[(oy * g.outW() + ox) * patch + r] = inside ? (c * g.height() + iy) * g.width() + ix : -1;
                         }
                     }
                 }
@@ -152,23 +156,23 @@ final class Convolutions {
         if (!isTransposed(layer)) {
             int outC = (int) w.size(0);
             INDArray col = unfold(input, g, b);
-            INDArray zt = Nd4j.createUninitialized(x.dataType(), outC, b * positions);
-            Gemm.gemm(w.reshape('c', outC, patch), col, zt, false, false, 1.0, 0.0);
+            INDArray zr = Nd4j.createUninitialized(x.dataType(), b * positions, outC);
+            Gemm.gemm(col, w.reshape('c', outC, patch), zr, false, true, 1.0, 0.0);
             if (bias != null) {
-                zt.addiColumnVector(bias.reshape(outC, 1));
+                zr.addiRowVector(bias.reshape(1, outC));
             }
-            INDArray z = channelsSecond(zt, b, outC, positions).reshape('c', b, outC, g.outH(), g.outW());
+            INDArray z = channelMajor(zr, b, outC, positions).reshape('c', b, outC, g.outH(), g.outW());
             return new Kept(z, col, g);
         }
         int inC = (int) w.size(0);
-        INDArray xt = channelsFirst(input, b, inC, positions);
-        INDArray col = Nd4j.createUninitialized(x.dataType(), patch, b * positions);
-        Gemm.gemm(w.reshape('c', inC, patch), xt, col, true, false, 1.0, 0.0);
+        INDArray xr = positionMajor(input, b, inC, positions);
+        INDArray col = Nd4j.createUninitialized(x.dataType(), b * positions, patch);
+        Gemm.gemm(xr, w.reshape('c', inC, patch), col, false, false, 1.0, 0.0);
         INDArray z = fold(col, g, b);
         if (bias != null) {
             Nd4j.getExecutioner().exec(new BroadcastAddOp(z, bias.reshape(bias.length()), z, 1));
         }
-        return new Kept(z, xt, g);
+        return new Kept(z, xr, g);
     }
 
     /**
@@ -187,19 +191,23 @@ final class Convolutions {
         INDArray d = contiguous(delta);
         if (!isTransposed(layer)) {
             int outC = (int) w.size(0);
-            INDArray dt = channelsFirst(d, b, outC, positions);
+            INDArray dr = positionMajor(d, b, outC, positions);
             if (gradients != null) {
-                weightGradient(gradients, dt, kept.operand(), outC, patch);
+                weightGradient(gradients, dr, kept.operand(), outC, patch);
                 INDArray db = gradients.get(ConvolutionParamInitializer.BIAS_KEY);
                 if (db != null) {
-                    db.assign(dt.sum(1).reshape(db.shape()));
+                    // Column sums as a product with a row of ones: several times faster than ND4J's reduction.
+                    INDArray ones = Nd4j.ones(dr.dataType(), 1, b * positions);
+                    INDArray sums = Nd4j.createUninitialized(dr.dataType(), 1, outC);
+                    Gemm.gemm(ones, dr, sums, false, false, 1.0, 0.0);
+                    db.assign(sums.reshape(db.shape()));
                 }
             }
             if (!inputGradient) {
                 return null;
             }
-            INDArray dcol = Nd4j.createUninitialized(delta.dataType(), patch, b * positions);
-            Gemm.gemm(w.reshape('c', outC, patch), dt, dcol, true, false, 1.0, 0.0);
+            INDArray dcol = Nd4j.createUninitialized(delta.dataType(), b * positions, patch);
+            Gemm.gemm(dr, w.reshape('c', outC, patch), dcol, false, false, 1.0, 0.0);
             return fold(dcol, g, b);
         }
         int inC = (int) w.size(0);
@@ -214,21 +222,21 @@ final class Convolutions {
         if (!inputGradient) {
             return null;
         }
-        INDArray dxt = Nd4j.createUninitialized(delta.dataType(), inC, b * positions);
-        Gemm.gemm(w.reshape('c', inC, patch), dcol, dxt, false, false, 1.0, 0.0);
-        return channelsSecond(dxt, b, inC, positions).reshape('c', b, inC, g.outH(), g.outW());
+        INDArray dxr = Nd4j.createUninitialized(delta.dataType(), b * positions, inC);
+        Gemm.gemm(dcol, w.reshape('c', inC, patch), dxr, false, true, 1.0, 0.0);
+        return channelMajor(dxr, b, inC, positions).reshape('c', b, inC, g.outH(), g.outW());
     }
 
-    /** dW = a · bᵀ into the layer's weight-gradient view (reshaped as [rows, patch]). */
-    private static void weightGradient(Map<String, INDArray> gradients, INDArray a, INDArray bt, int rows, int patch) {
+    /** dW = aᵀ · c (a: [b·P, rows], c: [b·P, patch]) into the layer's weight-gradient view, reshaped as [rows, patch]. */
+    private static void weightGradient(Map<String, INDArray> gradients, INDArray a, INDArray c, int rows, int patch) {
         INDArray view = gradients.get(ConvolutionParamInitializer.WEIGHT_KEY);
         INDArray target = view.reshape('c', rows, patch);
         if (target.data().addressPointer().address() == view.data().addressPointer().address() && Gemm.layout(target) != 0) {
-            Gemm.gemm(a, bt, target, false, true, 1.0, 0.0);
+            Gemm.gemm(a, c, target, true, false, 1.0, 0.0);
         } else {
             // A reshape that had to copy: compute, then write into the view.
             INDArray dw = Nd4j.createUninitialized(view.dataType(), rows, patch);
-            Gemm.gemm(a, bt, dw, false, true, 1.0, 0.0);
+            Gemm.gemm(a, c, dw, true, false, 1.0, 0.0);
             view.assign(dw.reshape('c', view.shape()));
         }
     }
@@ -241,96 +249,118 @@ final class Convolutions {
         return x.ordering() == 'c' && org.nd4j.linalg.api.shape.Shape.hasDefaultStridesForShape(x) ? x : x.dup('c');
     }
 
-    /** [b, C, P] (NCHW) as [C, b·P]: channel-major, one row per channel. */
-    static INDArray channelsFirst(INDArray x, long b, int c, int positions) {
-        return x.reshape('c', b, c, positions).permute(1, 0, 2).dup('c').reshape('c', c, b * positions);
+    /** [b, C, P] (NCHW) as [b·P, C] (NHWC): one row per sample and position. */
+    static INDArray positionMajor(INDArray x, long b, int c, int positions) {
+        return x.reshape('c', b, c, positions).permute(0, 2, 1).dup('c').reshape('c', b * positions, c);
     }
 
-    /** [C, b·P] back to [b, C, P] (NCHW). */
-    static INDArray channelsSecond(INDArray xt, long b, int c, int positions) {
-        return xt.reshape('c', c, b, positions).permute(1, 0, 2).dup('c');
+    /** [b·P, C] back to [b, C, P] (NCHW). */
+    static INDArray channelMajor(INDArray xr, long b, int c, int positions) {
+        return xr.reshape('c', b, positions, c).permute(0, 2, 1).dup('c');
     }
 
-    /** im2col: the image batch [b, C, H, W] as [patch, b·P], column n·P + p holding sample n's window at p. */
+    /** Per-thread heap scratch: one image and one sample's unfolded block, grown as needed. */
+    private static final ThreadLocal<Object[]> SCRATCH = ThreadLocal.withInitial(() -> new Object[4]);
+
+    private static float[] floatScratch(int slot, int size) {
+        Object[] s = SCRATCH.get();
+        if (!(s[slot] instanceof float[] a) || a.length < size) {
+            s[slot] = new float[size];
+        }
+        return (float[]) s[slot];
+    }
+
+    private static double[] doubleScratch(int slot, int size) {
+        Object[] s = SCRATCH.get();
+        if (!(s[slot + 2] instanceof double[] a) || a.length < size) {
+            s[slot + 2] = new double[size];
+        }
+        return (double[]) s[slot + 2];
+    }
+
+    /**
+     * im2col: the image batch [b, C, H, W] as [b·P, patch], row n·P + p holding sample n's window at
+     * p. Position-major, so each sample's rows are one contiguous block: sample by sample on heap
+     * copies (an off-heap buffer's per-element accessors cost several times a heap array's), one
+     * bulk read of the image, the gather, one bulk write.
+     */
     static INDArray unfold(INDArray image, Geometry g, long b) {
         int[] idx = index(g);
         int patch = g.patch();
         int positions = g.positions();
         int size = g.imageSize();
         long cols = b * positions;
-        INDArray col = Nd4j.createUninitialized(image.dataType(), patch, cols);
+        int blockSize = patch * positions;
+        INDArray col = Nd4j.createUninitialized(image.dataType(), cols, patch);
         if (image.dataType() == DataType.FLOAT) {
             FloatBuffer in = floats(image);
             FloatBuffer out = floats(col);
-            // Sample-major, so one image (up to a few hundred kB) stays in cache while its rows are written.
+            float[] img = floatScratch(0, size);
+            float[] block = floatScratch(1, patch * positions);
             for (int n = 0; n < b; n++) {
-                int base = n * size;
-                for (int r = 0; r < patch; r++) {
-                    int o = (int) (r * cols) + n * positions;
-                    int ir = r * positions;
-                    for (int p = 0; p < positions; p++) {
-                        int i = idx[ir + p];
-                        out.put(o + p, i < 0 ? 0f : in.get(base + i));
-                    }
+                in.get(n * size, img, 0, size);
+                for (int e = 0; e < blockSize; e++) {
+                    int i = idx[e];
+                    block[e] = i < 0 ? 0f : img[i];
                 }
+                out.put(n * blockSize, block, 0, blockSize);
             }
         } else {
             DoubleBuffer in = doubles(image);
             DoubleBuffer out = doubles(col);
+            double[] img = doubleScratch(0, size);
+            double[] block = doubleScratch(1, patch * positions);
             for (int n = 0; n < b; n++) {
-                int base = n * size;
-                for (int r = 0; r < patch; r++) {
-                    int o = (int) (r * cols) + n * positions;
-                    int ir = r * positions;
-                    for (int p = 0; p < positions; p++) {
-                        int i = idx[ir + p];
-                        out.put(o + p, i < 0 ? 0.0 : in.get(base + i));
-                    }
+                in.get(n * size, img, 0, size);
+                for (int e = 0; e < blockSize; e++) {
+                    int i = idx[e];
+                    block[e] = i < 0 ? 0.0 : img[i];
                 }
+                out.put(n * blockSize, block, 0, blockSize);
             }
         }
         return col;
     }
 
-    /** col2im, the adjoint of {@link #unfold}: sums [patch, b·P] back into an image batch [b, C, H, W]. */
+    /** col2im, the adjoint of {@link #unfold}: sums [b·P, patch] back into an image batch [b, C, H, W]. */
     static INDArray fold(INDArray col, Geometry g, long b) {
         int[] idx = index(g);
         int patch = g.patch();
         int positions = g.positions();
         int size = g.imageSize();
-        long cols = b * positions;
-        INDArray image = Nd4j.zeros(col.dataType(), b, g.channels(), g.height(), g.width());
+        int blockSize = patch * positions;
+        INDArray image = Nd4j.createUninitialized(col.dataType(), b, g.channels(), g.height(), g.width());
         if (col.dataType() == DataType.FLOAT) {
             FloatBuffer in = floats(col);
             FloatBuffer out = floats(image);
+            float[] img = floatScratch(0, size);
+            float[] block = floatScratch(1, patch * positions);
             for (int n = 0; n < b; n++) {
-                int base = n * size;
-                for (int r = 0; r < patch; r++) {
-                    int o = (int) (r * cols) + n * positions;
-                    int ir = r * positions;
-                    for (int p = 0; p < positions; p++) {
-                        int i = idx[ir + p];
-                        if (i >= 0) {
-                            out.put(base + i, out.get(base + i) + in.get(o + p));
-                        }
+                in.get(n * blockSize, block, 0, blockSize);
+                java.util.Arrays.fill(img, 0, size, 0f);
+                for (int e = 0; e < blockSize; e++) {
+                    int i = idx[e];
+                    if (i >= 0) {
+                        img[i] += block[e];
                     }
                 }
+                out.put(n * size, img, 0, size);
             }
         } else {
             DoubleBuffer in = doubles(col);
             DoubleBuffer out = doubles(image);
+            double[] img = doubleScratch(0, size);
+            double[] block = doubleScratch(1, patch * positions);
             for (int n = 0; n < b; n++) {
-                int base = n * size;
-                for (int r = 0; r < patch; r++) {
-                    int o = (int) (r * cols) + n * positions;
-                    int ir = r * positions;
-                    for (int p = 0; p < positions; p++) {
-                        int i = idx[ir + p];
-                        if (i >= 0) {
-                            out.put(base + i, out.get(base + i) + in.get(o + p));
-                        }
+                in.get(n * blockSize, block, 0, blockSize);
+                java.util.Arrays.fill(img, 0, size, 0.0);
+                for (int e = 0; e < blockSize; e++) {
+                    int i = idx[e];
+                    if (i >= 0) {
+                        img[i] += block[e];
                     }
                 }
+                out.put(n * size, img, 0, size);
             }
         }
         return image;

@@ -53,21 +53,22 @@ public final class FastPathGemms {
                 Convolutions.Geometry g = f.convolutions[i].geometry();
                 long channels = layer.getParam(org.deeplearning4j.nn.params.ConvolutionParamInitializer.WEIGHT_KEY).size(0);
                 long cols = rows * g.positions();
+                // The unfolded matrix is [b·P, patch]; see Convolutions.forward and backward.
                 if (!Convolutions.isTransposed(layer)) {
-                    out.add(new Product(what + " conv fwd", channels, g.patch(), cols));
+                    out.add(new Product(what + " conv fwd", cols, g.patch(), channels));
                     if (paramGradients) {
                         out.add(new Product(what + " conv dW", channels, cols, g.patch()));
                     }
                     if (dx) {
-                        out.add(new Product(what + " conv dx", g.patch(), channels, cols));
+                        out.add(new Product(what + " conv dx", cols, channels, g.patch()));
                     }
                 } else {
-                    out.add(new Product(what + " deconv fwd", g.patch(), channels, cols));
+                    out.add(new Product(what + " deconv fwd", cols, channels, g.patch()));
                     if (paramGradients) {
                         out.add(new Product(what + " deconv dW", channels, cols, g.patch()));
                     }
                     if (dx) {
-                        out.add(new Product(what + " deconv dx", channels, g.patch(), cols));
+                        out.add(new Product(what + " deconv dx", cols, g.patch(), channels));
                     }
                 }
             }

@@ -45,13 +45,21 @@ final class FusedAdam {
      * One optimizer step on {@code net} with {@code grads}, the gradient of all its parameters in their
      * flattened order (normally a view of the network's own gradient buffer).
      *
+     * @param batchSize what DL4J's updater divides the gradient by first for a network built with
+     *     {@code miniBatch(true)} (the default; the GAN networks are built without it)
      * @return false, having changed nothing, when the network's updater is not one plain Adam block
      */
-    static boolean step(MultiLayerNetwork net, INDArray grads, int iteration, int epoch) {
+    static boolean step(MultiLayerNetwork net, INDArray grads, int iteration, int epoch, int batchSize) {
         Adam adam = plainAdam(net);
         if (adam == null) {
             return false;
         }
+        java.util.Set<Boolean> miniBatch = new java.util.HashSet<>();
+        net.getLayerWiseConfigurations().getConfs().forEach(c -> miniBatch.add(c.isMiniBatch()));
+        if (miniBatch.size() != 1) {
+            return false;
+        }
+        float divisor = miniBatch.contains(true) ? batchSize : 1f;
         INDArray params = net.params();
         INDArray state = ((BaseMultiLayerUpdater<?>) net.getUpdater()).getStateViewArray();
         int n = (int) params.length();
@@ -90,7 +98,7 @@ final class FusedAdam {
             s.get(from, mc, 0, len);
             s.get(n + from, vc, 0, len);
             for (int i = 0; i < len; i++) {
-                float gi = gc[i];
+                float gi = gc[i] / divisor;
                 float m = b1 * mc[i] + gi * c1;
                 float v = b2 * vc[i] + gi * gi * c2;
                 mc[i] = m;

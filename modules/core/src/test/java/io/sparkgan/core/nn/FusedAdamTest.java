@@ -48,7 +48,7 @@ class FusedAdamTest {
             // Gradients of mixed sign and scale, including entries far below ε's influence and far above.
             INDArray grad = gaussian(100 + t, 1, n, 1.0).castTo(DataType.FLOAT).muli(t % 2 == 0 ? 1e-3 : 3.0);
             ours.getFlattenedGradients().assign(grad);
-            assertTrue(FusedAdam.step(ours, ours.getFlattenedGradients(), t, 0), "a plain Adam network takes the fused step");
+            assertTrue(FusedAdam.step(ours, ours.getFlattenedGradients(), t, 0, 1), "a plain Adam network takes the fused step");
             dl4jStep(dl4j, grad, t);
             assertEquals(ours.getFlattenedGradients(), grad, "the fused step leaves the gradient alone");
         }
@@ -79,14 +79,44 @@ class FusedAdamTest {
         assertTrue(error < 1e-6, "parameters differ from DL4J's Adam by " + error);
     }
 
+    /** A network built with miniBatch(true), as DL4J's default: DL4J's updater divides the gradient by the batch size first. */
+    @Test
+    void aMiniBatchNetworkIsDividedByTheBatchSizeAsDl4jDoes() {
+        Adam adam = new Adam(0.01, 0.9, 0.999, 1e-8);
+        MultiLayerNetwork ours = miniBatchNetwork(adam);
+        MultiLayerNetwork dl4j = miniBatchNetwork(adam);
+        int n = (int) ours.numParams();
+        for (int t = 0; t < 3; t++) {
+            INDArray grad = gaussian(300 + t, 1, n, 1e-3).castTo(DataType.FLOAT);
+            ours.getFlattenedGradients().assign(grad);
+            assertTrue(FusedAdam.step(ours, ours.getFlattenedGradients(), t, 0, 8));
+            dl4j.getFlattenedGradients().assign(grad);
+            dl4j.getUpdater().update(dl4j, new DefaultGradient(dl4j.getFlattenedGradients()), t, 0, 8, LayerWorkspaceMgr.noWorkspaces());
+            dl4j.params().subi(dl4j.getFlattenedGradients().reshape(dl4j.params().shape()));
+        }
+        double paramError = ours.params().sub(dl4j.params()).norm2Number().doubleValue() / dl4j.params().norm2Number().doubleValue();
+        double stateError = state(ours).sub(state(dl4j)).norm2Number().doubleValue() / state(dl4j).norm2Number().doubleValue();
+        assertTrue(paramError < 1e-6, "parameters differ from DL4J's Adam by " + paramError);
+        assertTrue(stateError < 1e-6, "optimizer state differs from DL4J's Adam by " + stateError);
+    }
+
+    private static MultiLayerNetwork miniBatchNetwork(IUpdater updater) {
+        MultiLayerNetwork net = new MultiLayerNetwork(new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder().seed(4).dataType(DataType.FLOAT)
+                .updater(updater).list()
+                .layer(new org.deeplearning4j.nn.conf.layers.DenseLayer.Builder().nIn(30).nOut(20).build())
+                .layer(new org.deeplearning4j.nn.conf.layers.DenseLayer.Builder().nIn(20).nOut(3).build()).build());
+        net.init();
+        return Backprop.prepare(net);
+    }
+
     @Test
     void otherUpdatersAndNetworksWithSeveralUpdaterBlocksAreLeftToDl4j() {
         MultiLayerNetwork sgd = discriminator(new Sgd(0.1));
         INDArray before = sgd.params().dup();
-        assertFalse(FusedAdam.step(sgd, sgd.getFlattenedGradients(), 0, 0));
+        assertFalse(FusedAdam.step(sgd, sgd.getFlattenedGradients(), 0, 0, 1));
         assertEquals(before, sgd.params(), "a refused step changes nothing");
         // Batch normalisation keeps its running statistics in a block of their own.
         MultiLayerNetwork dcgan = Backprop.prepare(Networks.generator(NetworkSpec.parse("dcgan:8,4:relu:tanh"), 6, 784, new Adam(1e-3), 3, DataType.FLOAT));
-        assertFalse(FusedAdam.step(dcgan, dcgan.getFlattenedGradients(), 0, 0));
+        assertFalse(FusedAdam.step(dcgan, dcgan.getFlattenedGradients(), 0, 0, 1));
     }
 }

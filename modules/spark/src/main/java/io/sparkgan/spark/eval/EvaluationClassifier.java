@@ -319,7 +319,7 @@ public final class EvaluationClassifier implements Evaluator {
 
     // ---------------------------------------------------------------- network
 
-    static MultiLayerNetwork network(int classes, int height, int width, int channels, long seed) {
+    public static MultiLayerNetwork network(int classes, int height, int width, int channels, long seed) {
         MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder()
                 .seed(seed)
                 .dataType(DataType.FLOAT)
