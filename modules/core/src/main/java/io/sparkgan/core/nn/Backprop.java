@@ -60,16 +60,18 @@ public final class Backprop {
         final INDArray[] activations;
         final Convolutions.Kept[] convolutions;
         final Pooling.Kept[] pooled;
+        final BatchNorm.Kept[] batchNorms;
         final INDArray output;
 
         Forward(MultiLayerNetwork net, INDArray[] inputs, INDArray[] preActivations, INDArray[] activations,
-                Convolutions.Kept[] convolutions, Pooling.Kept[] pooled, INDArray output) {
+                Convolutions.Kept[] convolutions, Pooling.Kept[] pooled, BatchNorm.Kept[] batchNorms, INDArray output) {
             this.net = net;
             this.inputs = inputs;
             this.preActivations = preActivations;
             this.activations = activations;
             this.convolutions = convolutions;
             this.pooled = pooled;
+            this.batchNorms = batchNorms;
             this.output = output;
         }
 
@@ -137,6 +139,12 @@ public final class Backprop {
         return false;
     }
 
+    /** An {@code ActivationLayer} without dropout. */
+    static boolean isPlainActivationLayer(Layer layer) {
+        return layer.getClass() == org.deeplearning4j.nn.layers.ActivationLayer.class
+                && ((org.deeplearning4j.nn.conf.layers.ActivationLayer) layer.conf().getLayer()).getIDropout() == null;
+    }
+
     private static IActivation activation(Layer layer) {
         return ((org.deeplearning4j.nn.conf.layers.BaseLayer) layer.conf().getLayer()).getActivationFn();
     }
@@ -151,6 +159,7 @@ public final class Backprop {
         INDArray[] act = new INDArray[n];
         Convolutions.Kept[] conv = new Convolutions.Kept[n];
         Pooling.Kept[] pooled = new Pooling.Kept[n];
+        BatchNorm.Kept[] norms = new BatchNorm.Kept[n];
         long batch = x.size(0);
         INDArray cur = x;
         for (int i = 0; i < n; i++) {
@@ -178,6 +187,16 @@ public final class Backprop {
                 pooled[i] = max.getSecond();
                 act[i] = max.getFirst();
                 cur = act[i];
+            } else if (isPlainActivationLayer(layer)) {
+                // An activation on its own: the same kernels as a dense layer's, input kept as the pre-activation.
+                pre[i] = cur;
+                act[i] = DenseActivations.forward(((org.deeplearning4j.nn.conf.layers.ActivationLayer) layer.conf().getLayer()).getActivationFn(), cur);
+                cur = act[i];
+            } else if (convolutionFastPath && (cur.rank() == 2 || cur.rank() == 4) && BatchNorm.handles(layer)) {
+                Pair<INDArray, BatchNorm.Kept> normed = BatchNorm.forward(layer, cur);
+                norms[i] = normed.getSecond();
+                act[i] = normed.getFirst();
+                cur = act[i];
             } else {
                 layer.setInput(cur, mgr);
                 cur = layer.activate(true, mgr);
@@ -185,7 +204,7 @@ public final class Backprop {
         }
         // The output is the caller's to change (noise added to generated samples, say); the backward
         // pass of tanh and sigmoid reads the kept activation, so the caller gets a copy.
-        return new Forward(net, inputs, pre, act, conv, pooled, act[n - 1] != null ? cur.dup() : cur);
+        return new Forward(net, inputs, pre, act, conv, pooled, norms, act[n - 1] != null ? cur.dup() : cur);
     }
 
     /**
@@ -245,6 +264,16 @@ public final class Backprop {
                 Map<String, INDArray> g = paramGradients
                         ? layer.conf().getLayer().initializer().getGradientsFromFlattened(layer.conf(), layer.getGradientsViewArray()) : null;
                 eps = Convolutions.backward(layer, f.convolutions[i], delta, g, needEps);
+                if (g != null) {
+                    addLayerGradients(entries, i, g);
+                }
+            } else if (f.preActivations[i] != null && isPlainActivationLayer(layer)) {
+                IActivation a = ((org.deeplearning4j.nn.conf.layers.ActivationLayer) layer.conf().getLayer()).getActivationFn();
+                eps = skipActivation ? eps : DenseActivations.backward(a, f.preActivations[i], f.activations[i], eps);
+            } else if (f.batchNorms[i] != null) {
+                Map<String, INDArray> g = paramGradients
+                        ? layer.conf().getLayer().initializer().getGradientsFromFlattened(layer.conf(), layer.getGradientsViewArray()) : null;
+                eps = BatchNorm.backward(layer, f.batchNorms[i], eps, g, needEps);
                 if (g != null) {
                     addLayerGradients(entries, i, g);
                 }

@@ -38,7 +38,7 @@ public final class FastPathGemms {
             Layer layer = net.getLayer(i);
             String what = name + " layer " + i;
             boolean dx = inputGradient || i > 0;
-            if (f.preActivations[i] != null && f.convolutions[i] == null) {
+            if (Backprop.isPlainDense(layer) && f.preActivations[i] != null) {
                 INDArray w = layer.getParam(DefaultParamInitializer.WEIGHT_KEY);
                 long in = w.size(0);
                 long outs = w.size(1);
