@@ -6,10 +6,10 @@ import io.sparkgan.core.nn.FastPathGemms;
 import io.sparkgan.core.nn.NetworkSpec;
 import io.sparkgan.core.train.StandaloneTrainer;
 import java.util.ArrayList;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -18,9 +18,12 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code sparkgan bench}: in one run, the ND4J matrix-multiply throughput on exactly the GEMMs one
- * standalone iteration performs (the paper's MNIST MLP: G 100-512-512-784 tanh, D 784-512-512-1,
- * b = 100), and the iteration itself; their ratio says how much of the machine's GEMM speed the GAN
- * step keeps after everything else (activations, Adam, copies, Java).
+ * iteration performs on the fast path (read off the networks, {@link FastPathGemms}), and the
+ * iteration itself; their ratio says how much of the machine's GEMM speed the step keeps after
+ * everything else (unfolds, activations, normalisation, Adam, copies, Java). Presets: the paper's
+ * MNIST MLP GAN (G 100-512-512-784 tanh, D 784-512-512-1, b = 100), the dcgan-mnist pair, the
+ * evaluation classifier's training step, grid25's default networks. Also: strategies on Spark
+ * ({@code --strategy}) and discriminator steps per objective ({@code --objectives}).
  */
 @Command(name = "bench", sortOptions = false, mixinStandardHelpOptions = true,
         description = "Measure GEMM throughput on the model's shapes and the standalone iteration time, in one run.")
@@ -34,13 +37,13 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = {"--preset", "--model"}, paramLabel = "NAME", defaultValue = "mnist-mlp",
             description = "What the standalone bench times: mnist-mlp (the paper's MNIST MLP, non-saturating), dcgan-mnist (the dcgan-mnist preset's convolutional pair), grid25 (the default 2-D networks), or classifier (a training step of the evaluation classifier's LeNet) (default ${DEFAULT-VALUE}).")
     String model;
-    @Option(names = "--dl4j-convolutions", description = "Also time the iteration with DL4J's own convolution layers instead of the fast path, in alternating rounds (--rounds), and print the ratio.")
-    boolean dl4jConvolutions;
+    @Option(names = "--dl4j-layers", description = "Also time the iteration with DL4J's own convolution, pooling and batch-normalisation layers instead of the fast path, in alternating rounds (--rounds), and print the ratio.")
+    boolean dl4jLayers;
     @Option(names = "--spectral-norm", description = "Standalone bench with a spectrally normalised discriminator (its cost shows in the D step and feedback phases).")
     boolean spectralNorm;
     @Option(names = "--strategy", description = "Benchmark strategies on Spark instead: standalone, mdgan, flgan, or a comma-separated list run in alternation.")
     String strategy;
-    @Option(names = "--rounds", defaultValue = "1", description = "With --strategy or --dl4j-convolutions: alternating rounds; medians are reported (default ${DEFAULT-VALUE}).")
+    @Option(names = "--rounds", defaultValue = "1", description = "With --strategy or --dl4j-layers: alternating rounds; medians are reported (default ${DEFAULT-VALUE}).")
     int rounds;
     @Option(names = "--workers", defaultValue = "4", description = "Workers for --strategy (default ${DEFAULT-VALUE}).")
     int workers;
@@ -143,19 +146,19 @@ final class BenchCommand implements Callable<Integer> {
         double gemmRate = flops / gemmSeconds;
 
         double iterSeconds;
-        if (dl4jConvolutions) {
+        if (dl4jLayers) {
             // Alternating rounds in one JVM, so the ratio is measured under the same conditions.
             double[] fast = new double[rounds];
             double[] dl4j = new double[rounds];
             for (int round = 0; round < rounds; round++) {
-                io.sparkgan.core.nn.Backprop.useConvolutionFastPath(false);
+                io.sparkgan.core.nn.Backprop.useLayerFastPath(false);
                 dl4j[round] = timeIterations(iteration);
-                io.sparkgan.core.nn.Backprop.useConvolutionFastPath(true);
+                io.sparkgan.core.nn.Backprop.useLayerFastPath(true);
                 fast[round] = timeIterations(iteration);
-                System.out.printf(Locale.ROOT, "round %d: iteration with DL4J's convolutions %.2f ms, with the fast path %.2f ms%n", round + 1, dl4j[round] * 1e3, fast[round] * 1e3);
+                System.out.printf(Locale.ROOT, "round %d: iteration with DL4J's layers %.2f ms, with the fast path %.2f ms%n", round + 1, dl4j[round] * 1e3, fast[round] * 1e3);
             }
             iterSeconds = median(fast);
-            System.out.printf(Locale.ROOT, "DL4J's convolutions / fast path, medians of %d rounds: %.2f / %.2f ms = %.2fx%n",
+            System.out.printf(Locale.ROOT, "DL4J's layers / fast path, medians of %d rounds: %.2f / %.2f ms = %.2fx%n",
                     rounds, median(dl4j) * 1e3, iterSeconds * 1e3, median(dl4j) / iterSeconds);
         } else {
             iterSeconds = timeIterations(iteration);

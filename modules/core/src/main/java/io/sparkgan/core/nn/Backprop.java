@@ -30,23 +30,28 @@ import org.nd4j.linalg.factory.Nd4j;
  * backward pass recomputes the pre-activation (one more GEMM), and always computes weight gradients,
  * which a feedback pass throws away; here the forward pass keeps the pre-activation, and the
  * backward pass computes only what is asked for. Its activations are {@link DenseActivations},
- * which avoid DL4J's slow element-wise kernels. Convolutions and transposed convolutions take
- * {@link Convolutions}, which keeps the unfolded input for the weight gradient, and max pooling
- * {@link Pooling}, which keeps where each maximum came from. Other layers (batch normalisation,
- * activation layers) use DL4J's own implementation. Outside any workspace the same code allocates plainly.
+ * which avoid DL4J's slow element-wise kernels; activation layers use the same kernels.
+ * Convolutions and transposed convolutions take {@link Convolutions}, which keeps the unfolded
+ * input for the weight gradient; max pooling {@link Pooling}, which keeps where each maximum came
+ * from; batch normalisation {@link BatchNorm}. Any other layer uses DL4J's own implementation.
+ * Outside any workspace the same code allocates plainly.
  */
 public final class Backprop {
-    /** Whether convolutions and pooling take {@link Convolutions} and {@link Pooling}; off only to measure DL4J's own path against them. */
-    private static volatile boolean convolutionFastPath = true;
+    /**
+     * Whether convolutions, pooling and batch normalisation take {@link Convolutions}, {@link Pooling}
+     * and {@link BatchNorm}; off only to measure DL4J's own layers against them.
+     */
+    private static volatile boolean layerFastPath = true;
 
     private Backprop() {}
 
     /**
-     * Routes convolutions and pooling through DL4J's own layers ({@code false}) or the fast path ({@code true},
-     * the default), for {@code sparkgan bench} to time both in one run. Affects passes started afterwards.
+     * Routes convolutions, pooling and batch normalisation through the fast path ({@code true}, the
+     * default) or DL4J's own layers, for {@code sparkgan bench} to time both in one run. Affects
+     * passes started afterwards.
      */
-    public static void useConvolutionFastPath(boolean on) {
-        convolutionFastPath = on;
+    public static void useLayerFastPath(boolean on) {
+        layerFastPath = on;
     }
 
     /**
@@ -177,12 +182,12 @@ public final class Backprop {
                 pre[i] = z;
                 act[i] = DenseActivations.forward(activation(layer), z);
                 cur = act[i];
-            } else if (convolutionFastPath && cur.rank() == 4 && Convolutions.handles(layer)) {
+            } else if (layerFastPath && cur.rank() == 4 && Convolutions.handles(layer)) {
                 conv[i] = Convolutions.forward(layer, cur);
                 pre[i] = conv[i].preActivation();
                 act[i] = DenseActivations.forward(activation(layer), pre[i]);
                 cur = act[i];
-            } else if (convolutionFastPath && cur.rank() == 4 && Pooling.handles(layer)) {
+            } else if (layerFastPath && cur.rank() == 4 && Pooling.handles(layer)) {
                 Pair<INDArray, Pooling.Kept> max = Pooling.forward(layer, cur);
                 pooled[i] = max.getSecond();
                 act[i] = max.getFirst();
@@ -192,7 +197,7 @@ public final class Backprop {
                 pre[i] = cur;
                 act[i] = DenseActivations.forward(((org.deeplearning4j.nn.conf.layers.ActivationLayer) layer.conf().getLayer()).getActivationFn(), cur);
                 cur = act[i];
-            } else if (convolutionFastPath && (cur.rank() == 2 || cur.rank() == 4) && BatchNorm.handles(layer)) {
+            } else if (layerFastPath && (cur.rank() == 2 || cur.rank() == 4) && BatchNorm.handles(layer)) {
                 Pair<INDArray, BatchNorm.Kept> normed = BatchNorm.forward(layer, cur);
                 norms[i] = normed.getSecond();
                 act[i] = normed.getFirst();
@@ -261,8 +266,7 @@ public final class Backprop {
             boolean skipActivation = fromPreActivation && i == net.getnLayers() - 1;
             if (f.convolutions[i] != null) {
                 INDArray delta = skipActivation ? eps : DenseActivations.backward(activation(layer), f.preActivations[i], f.activations[i], eps);
-                Map<String, INDArray> g = paramGradients
-                        ? layer.conf().getLayer().initializer().getGradientsFromFlattened(layer.conf(), layer.getGradientsViewArray()) : null;
+                Map<String, INDArray> g = paramGradients ? gradientViews(layer) : null;
                 eps = Convolutions.backward(layer, f.convolutions[i], delta, g, needEps);
                 if (g != null) {
                     addLayerGradients(entries, i, g);
@@ -271,8 +275,7 @@ public final class Backprop {
                 IActivation a = ((org.deeplearning4j.nn.conf.layers.ActivationLayer) layer.conf().getLayer()).getActivationFn();
                 eps = skipActivation ? eps : DenseActivations.backward(a, f.preActivations[i], f.activations[i], eps);
             } else if (f.batchNorms[i] != null) {
-                Map<String, INDArray> g = paramGradients
-                        ? layer.conf().getLayer().initializer().getGradientsFromFlattened(layer.conf(), layer.getGradientsViewArray()) : null;
+                Map<String, INDArray> g = paramGradients ? gradientViews(layer) : null;
                 eps = BatchNorm.backward(layer, f.batchNorms[i], eps, g, needEps);
                 if (g != null) {
                     addLayerGradients(entries, i, g);
@@ -316,6 +319,11 @@ public final class Backprop {
             }
         }
         return Pair.of(gradient, inputGradient ? eps : null);
+    }
+
+    /** The layer's gradient views by parameter name, in DL4J's order, within the network's flattened gradient. */
+    private static Map<String, INDArray> gradientViews(Layer layer) {
+        return layer.conf().getLayer().initializer().getGradientsFromFlattened(layer.conf(), layer.getGradientsViewArray());
     }
 
     /** Puts layer {@code i}'s gradients in front of the later layers', keeping the layer's own order. */
