@@ -22,6 +22,11 @@ public final class ClassifierStep {
      * @return the mean cross-entropy before the update
      */
     public static double step(MultiLayerNetwork net, INDArray x, INDArray labels) {
+        return step(net, x, labels, null);
+    }
+
+    /** As {@link #step(MultiLayerNetwork, INDArray, INDArray)}, at the rate {@code decay} gives this update (null: the configured rate). */
+    public static double step(MultiLayerNetwork net, INDArray x, INDArray labels, LearningRateDecay decay) {
         Backprop.Forward f = Backprop.forward(net, x);
         INDArray logits = f.lastPreActivation();
         if (logits == null) {
@@ -40,7 +45,7 @@ public final class ClassifierStep {
             dz.divi(b);
         }
         Gradient g = Backprop.backwardFromPreActivation(f, dz, true, false).getFirst();
-        Backprop.apply(net, g, b);
+        Backprop.apply(net, g, b, decay);
         return loss;
     }
 }

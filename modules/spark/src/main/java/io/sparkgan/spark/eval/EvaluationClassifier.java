@@ -10,6 +10,10 @@ import static org.apache.spark.sql.functions.min;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.sparkgan.core.nn.Backprop;
+import io.sparkgan.core.nn.ClassifierStep;
+import io.sparkgan.core.nn.IterationScope;
+import io.sparkgan.core.nn.LearningRateDecay;
 import io.sparkgan.core.run.TempNames;
 import io.sparkgan.core.train.Evaluator;
 import io.sparkgan.data.Samples;
@@ -26,12 +30,12 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Random;
 import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
@@ -39,6 +43,7 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -55,10 +60,6 @@ import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
-import org.deeplearning4j.spark.api.RDDTrainingApproach;
-import org.deeplearning4j.spark.api.Repartition;
-import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
-import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -89,12 +90,10 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  */
 public final class EvaluationClassifier implements Evaluator {
     /**
-     * Epochs when the caller has no reason to choose: the fewest that met both targets when measured
-     * with local[2] (2 workers; parameter averaging over W workers makes roughly 1/W as many
-     * effective steps per epoch as one model would). MNIST (target 99 %): 98.4 % after 1 epoch, 98.6
-     * % after 2, 98.7 % after 3, 99.1 % after 4. Fashion-MNIST (target 90 %): 87.3 % after 1, 89.1 %
-     * after 2, 90.1 % after 4, 90.6 % after 6. An epoch takes 2-4 minutes on 2 cores, so this is the
-     * one-time cost of a dataset; raise it for wider clusters ({@code --classifier-epochs}).
+     * Epochs when the caller has no reason to choose, with local[2] (2 workers): MNIST (target 99 %)
+     * reached 99.14 % after 4 (91 s), Fashion-MNIST (target 90 %) 90.59 % after 4 (98 s). With a constant rate (no
+     * cosine decay) MNIST reached 98.5–99.0 % after 4 and 98.9 % after 6, depending on how rows were
+     * dealt to the workers (docs/benchmarks.md). An epoch takes about 20–30 s on 2 cores.
      */
     public static final int DEFAULT_EPOCHS = 4;
     /** Names the network layout in classifier.json, so a cache built for another layout is not reused. */
@@ -142,8 +141,8 @@ public final class EvaluationClassifier implements Evaluator {
 
     /**
      * Loads the classifier cached for ({@code datasetKey}, {@code seed}) under {@code cacheDir}, or
-     * trains it on {@code train} with SparkDl4jMultiLayer on {@code spark}'s cluster, measures it on
-     * {@code test}, and caches it.
+     * trains it on {@code train} by parameter averaging on {@code spark}'s cluster ({@link
+     * #trainOnSpark}), measures it on {@code test}, and caches it.
      *
      * @param datasetKey names the dataset in the cache folder and the log (letters, digits, '.', '_', '-')
      * @param train rows with an ml.linalg vector {@code features} (height·width·channels values in [-1, 1]) and a {@code label} in 0..classes-1
@@ -344,50 +343,148 @@ public final class EvaluationClassifier implements Evaluator {
     /** One labelled image, already in the C×H×W order DL4J's flat-CNN input expects. */
     record Example(float[] chw, int label) implements Serializable {}
 
+    /** What every worker starts an averaging round from: the averaged parameters, Adam's moments and the step count. */
+    record RoundStart(float[] params, float[] updaterState, int iteration, long totalSteps) implements Serializable {}
+
+    /** What a worker returns from a round: its parameters and moments after its minibatches, and their summed loss. */
+    record RoundResult(float[] params, float[] updaterState, int steps, double lossSum) implements Serializable {}
+
+    /** Each executor thread's network of a given shape, reused across rounds (its values are overwritten each round). */
+    private static final ThreadLocal<Map<String, MultiLayerNetwork>> WORKER_NETS = ThreadLocal.withInitial(HashMap::new);
+
+    /**
+     * Data-parallel training by parameter averaging (McDonald, Hall and Mann, NAACL 2010; the scheme
+     * of DL4J's {@code ParameterAveragingTrainingMaster}): one balanced partition per Spark worker,
+     * rows dealt afresh to the workers each epoch, and rounds in which every worker starts from the
+     * averaged parameters and Adam moments, takes {@link #AVERAGING_FREQUENCY} steps on its own
+     * minibatches, and returns both for the driver to average. The rate follows a cosine from
+     * {@link #LEARNING_RATE} to 0 over the planned steps (Loshchilov and Hutter, SGDR, ICLR 2017):
+     * without it MNIST stayed at 98.5–99.0 % after 4 epochs. Deterministic for a seed and worker
+     * count: the deal depends on each row's content, not on the order Spark delivers rows in.
+     *
+     * <p>Why not {@code SparkDl4jMultiLayer}: it trains through {@code MultiLayerNetwork.fit}, DL4J's
+     * own layers, whose convolutions took 216 ms per step of 64 images here against 26–30 ms on the
+     * fast path ({@link ClassifierStep}; docs/benchmarks.md). The averaging itself is the same.
+     */
     static MultiLayerNetwork trainOnSpark(SparkSession spark, Dataset<Row> train, int classes, int height, int width,
                                           int channels, long seed, int epochs, PrintStream out, String what) {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         int workers = sc.defaultParallelism();
-        // One balanced partition per worker (the repartition deals rows round-robin): each of DL4J's
-        // averaging rounds then takes the same number of minibatches from every partition, so it can skip
-        // its own per-round shuffle (Repartition.NumPartitionsWorkersDiffers).
+        // One balanced partition per worker (the repartition deals rows round-robin), so every round
+        // takes the same number of minibatches from each.
         JavaRDD<Example> examples = train.select(col(VectorFrames.FEATURES), col(VectorFrames.LABEL).cast(DataTypes.DoubleType))
                 .javaRDD()
                 .map(r -> example(r, classes, height, width, channels))
                 .repartition(workers)
                 .persist(StorageLevel.MEMORY_AND_DISK());
+        MultiLayerNetwork net = Backprop.prepare(network(classes, height, width, channels, seed));
+        // The rate follows a cosine from LEARNING_RATE to 0 over the planned steps of one worker.
+        long rows = examples.count();
+        long totalSteps = (long) epochs * ((rows + (long) workers * BATCH_SIZE - 1) / ((long) workers * BATCH_SIZE) + 1);
         try {
-            ParameterAveragingTrainingMaster master = new ParameterAveragingTrainingMaster.Builder(workers, BATCH_SIZE)
-                    .batchSizePerWorker(BATCH_SIZE)
-                    .averagingFrequency(AVERAGING_FREQUENCY)
-                    .workerPrefetchNumBatches(0)
-                    // Averaging Adam's moments too keeps the workers' step sizes consistent after each round.
-                    .saveUpdater(true)
-                    // Direct: minibatches stay in executor memory; Export would write them to a shared
-                    // folder, which a cluster run would need on HDFS and a local run would leave behind.
-                    .rddTrainingApproach(RDDTrainingApproach.Direct)
-                    // Deserialized, because DL4J scans the whole RDD once per averaging round to cut it;
-                    // the off-heap size Spark cannot see is one copy of the training set (188 MB for MNIST).
-                    .storageLevel(StorageLevel.MEMORY_ONLY())
-                    .repartionData(Repartition.NumPartitionsWorkersDiffers)
-                    .rngSeed(seed)
-                    .build();
-            SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(sc, network(classes, height, width, channels, seed), master);
+            int iteration = 0;
             for (int e = 0; e < epochs; e++) {
                 long t0 = System.nanoTime();
                 long epochSeed = seed * 0x9E3779B97F4A7C15L + e;
-                // Fresh minibatches each epoch: rows are reshuffled within each partition.
-                JavaRDD<DataSet> batches = examples.mapPartitionsWithIndex(
-                        (idx, it) -> minibatches(it, classes, new Random(epochSeed * 31 + idx)), true);
-                sparkNet.fit(batches);
-                batches.unpersist(false); // DL4J persists the RDD it trains on and never releases it
+                // Fresh minibatches each epoch: every row gets a pseudo-random key from the epoch's seed and
+                // its own content, which deals it to a worker and orders it there, so the minibatches do
+                // not depend on the order in which Spark delivers rows. Deserialized, since every round
+                // walks the partition to its own slice.
+                JavaRDD<DataSet> batches = examples
+                        .mapToPair(ex -> new scala.Tuple2<>(dealKey(epochSeed, ex), ex))
+                        .repartitionAndSortWithinPartitions(new org.apache.spark.HashPartitioner(workers))
+                        .values()
+                        .mapPartitions(it -> minibatches(it, classes), true)
+                        .persist(StorageLevel.MEMORY_ONLY());
+                long most = batches.mapPartitions(it -> {
+                    long n = 0;
+                    for (; it.hasNext(); it.next()) {
+                        n++;
+                    }
+                    return List.of(n).iterator();
+                }).collect().stream().mapToLong(Long::longValue).max().orElse(0);
+                int rounds = (int) ((most + AVERAGING_FREQUENCY - 1) / AVERAGING_FREQUENCY);
+                double lossSum = 0;
+                long steps = 0;
+                for (int r = 0; r < rounds; r++) {
+                    Broadcast<RoundStart> start = sc.broadcast(new RoundStart(net.params().toFloatVector(),
+                            net.getUpdater().getStateViewArray().toFloatVector(), iteration, totalSteps));
+                    int round = r;
+                    List<RoundResult> results = batches.mapPartitions(it -> workerRound(it, round, start.value(), classes, height, width, channels, seed)).collect();
+                    start.destroy();
+                    if (results.isEmpty()) {
+                        continue;
+                    }
+                    average(net, results);
+                    int roundSteps = 0;
+                    for (RoundResult res : results) {
+                        lossSum += res.lossSum();
+                        steps += res.steps();
+                        roundSteps = Math.max(roundSteps, res.steps());
+                    }
+                    iteration += roundSteps;
+                }
+                batches.unpersist(false);
+                net.getLayerWiseConfigurations().setIterationCount(iteration);
                 out.printf(Locale.ROOT, "%s: epoch %d/%d in %.1f s, training loss %.4f%n",
-                        what, e + 1, epochs, (System.nanoTime() - t0) / 1e9, sparkNet.getScore());
+                        what, e + 1, epochs, (System.nanoTime() - t0) / 1e9, steps == 0 ? Double.NaN : lossSum / steps);
             }
-            return sparkNet.getNetwork();
+            return net;
         } finally {
             examples.unpersist(false);
         }
+    }
+
+    /** One worker's round: minibatches [round·F, (round+1)·F) of its partition, from the broadcast start. */
+    private static Iterator<RoundResult> workerRound(Iterator<DataSet> it, int round, RoundStart start, int classes, int height, int width,
+                                                     int channels, long seed) {
+        long skip = (long) round * AVERAGING_FREQUENCY;
+        for (long i = 0; i < skip && it.hasNext(); i++) {
+            it.next();
+        }
+        if (!it.hasNext()) {
+            return Collections.emptyIterator();
+        }
+        MultiLayerNetwork net = WORKER_NETS.get().computeIfAbsent(classes + "x" + height + "x" + width + "x" + channels,
+                k -> Backprop.prepare(network(classes, height, width, channels, seed)));
+        INDArray params = net.params();
+        params.assign(Nd4j.createFromArray(start.params()).reshape(params.shape()));
+        INDArray state = net.getUpdater().getStateViewArray();
+        state.assign(Nd4j.createFromArray(start.updaterState()).reshape(state.shape()));
+        net.getLayerWiseConfigurations().setIterationCount(start.iteration());
+        LearningRateDecay decay = new LearningRateDecay("cosine", LEARNING_RATE, start.totalSteps());
+        double lossSum = 0;
+        int steps = 0;
+        for (; steps < AVERAGING_FREQUENCY && it.hasNext(); steps++) {
+            DataSet d = it.next();
+            lossSum += IterationScope.run("classifier-training", () -> ClassifierStep.step(net, d.getFeatures(), d.getLabels(), decay));
+        }
+        return List.of(new RoundResult(params.toFloatVector(), state.toFloatVector(), steps, lossSum)).iterator();
+    }
+
+    /** The plain mean of the workers' parameters and Adam moments, into {@code net}. */
+    private static void average(MultiLayerNetwork net, List<RoundResult> results) {
+        INDArray params = net.params();
+        INDArray state = net.getUpdater().getStateViewArray();
+        float[] p = new float[(int) params.length()];
+        float[] s = new float[(int) state.length()];
+        for (RoundResult r : results) {
+            for (int i = 0; i < p.length; i++) {
+                p[i] += r.params()[i];
+            }
+            for (int i = 0; i < s.length; i++) {
+                s[i] += r.updaterState()[i];
+            }
+        }
+        float n = results.size();
+        for (int i = 0; i < p.length; i++) {
+            p[i] /= n;
+        }
+        for (int i = 0; i < s.length; i++) {
+            s[i] /= n;
+        }
+        params.assign(Nd4j.createFromArray(p).reshape(params.shape()));
+        state.assign(Nd4j.createFromArray(s).reshape(state.shape()));
     }
 
     private static Example example(Row r, int classes, int height, int width, int channels) {
@@ -411,10 +508,18 @@ public final class EvaluationClassifier implements Evaluator {
         return new Example(toChw(hwc, height, width, channels), (int) label);
     }
 
-    private static Iterator<DataSet> minibatches(Iterator<Example> it, int classes, Random random) {
+    /** A row's place in an epoch: SplitMix64 of the epoch seed and the row's pixels and label (identical rows tie harmlessly). */
+    static long dealKey(long epochSeed, Example ex) {
+        long z = epochSeed ^ (Arrays.hashCode(ex.chw()) * 0x9E3779B97F4A7C15L) ^ ((long) ex.label() << 32);
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    /** Minibatches of {@link #BATCH_SIZE} in the iterator's order. */
+    private static Iterator<DataSet> minibatches(Iterator<Example> it, int classes) {
         List<Example> all = new ArrayList<>();
         it.forEachRemaining(all::add);
-        Collections.shuffle(all, random);
         List<DataSet> out = new ArrayList<>();
         for (int from = 0; from < all.size(); from += BATCH_SIZE) {
             int n = Math.min(BATCH_SIZE, all.size() - from);

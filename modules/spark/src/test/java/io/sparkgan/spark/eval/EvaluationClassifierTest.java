@@ -94,6 +94,20 @@ class EvaluationClassifierTest extends SparkTestBase {
         assertEquals(1000, classifier.referenceStats().count());
     }
 
+    /** Same seed and worker count, same network bit for bit: the deal depends on row content, not on delivery order. */
+    @Test
+    void trainingIsDeterministicForASeedAndWorkerCount() {
+        PrintStream quiet = new PrintStream(java.io.OutputStream.nullOutputStream());
+        Dataset<Row> frame = train.frame(spark);
+        INDArray first = EvaluationClassifier.trainOnSpark(spark, frame, K, 28, 28, 1, SEED, 1, quiet, "a").params().dup();
+        // The same rows in another order and partitioning.
+        Dataset<Row> shuffled = frame.orderBy(org.apache.spark.sql.functions.rand(7)).repartition(3);
+        INDArray second = EvaluationClassifier.trainOnSpark(spark, shuffled, K, 28, 28, 1, SEED, 1, quiet, "b").params();
+        assertEquals(first, second, "two trainings with the same seed differ");
+        INDArray initial = EvaluationClassifier.network(K, 28, 28, 1, SEED).params();
+        assertTrue(first.sub(initial).norm2Number().doubleValue() > 1.0, "the parameters did not move");
+    }
+
     @Test
     void classifierScoreIsNearTheClassCountForRealImagesAndNearOneForOneClass() {
         double real = classifier.score(heldOut.x()).classifierScore();
