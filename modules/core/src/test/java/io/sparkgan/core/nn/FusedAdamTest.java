@@ -25,9 +25,13 @@ class FusedAdamTest {
 
     /** Runs DL4J's updater on {@code net} with {@code grad}, as {@link Backprop#apply} did before the fused step. */
     private static void dl4jStep(MultiLayerNetwork net, INDArray grad, int iteration) {
+        dl4jStep(net, grad, iteration, 1);
+    }
+
+    private static void dl4jStep(MultiLayerNetwork net, INDArray grad, int iteration, int batchSize) {
         net.getFlattenedGradients().assign(grad);
         DefaultGradient g = new DefaultGradient(net.getFlattenedGradients());
-        net.getUpdater().update(net, g, iteration, 0, 1, LayerWorkspaceMgr.noWorkspaces());
+        net.getUpdater().update(net, g, iteration, 0, batchSize, LayerWorkspaceMgr.noWorkspaces());
         net.params().subi(net.getFlattenedGradients().reshape(net.params().shape()));
     }
 
@@ -90,9 +94,7 @@ class FusedAdamTest {
             INDArray grad = gaussian(300 + t, 1, n, 1e-3).castTo(DataType.FLOAT);
             ours.getFlattenedGradients().assign(grad);
             assertTrue(FusedAdam.step(ours, ours.getFlattenedGradients(), t, 0, 8));
-            dl4j.getFlattenedGradients().assign(grad);
-            dl4j.getUpdater().update(dl4j, new DefaultGradient(dl4j.getFlattenedGradients()), t, 0, 8, LayerWorkspaceMgr.noWorkspaces());
-            dl4j.params().subi(dl4j.getFlattenedGradients().reshape(dl4j.params().shape()));
+            dl4jStep(dl4j, grad, t, 8);
         }
         double paramError = ours.params().sub(dl4j.params()).norm2Number().doubleValue() / dl4j.params().norm2Number().doubleValue();
         double stateError = state(ours).sub(state(dl4j)).norm2Number().doubleValue() / state(dl4j).norm2Number().doubleValue();

@@ -94,6 +94,18 @@ class EvaluationClassifierTest extends SparkTestBase {
         assertEquals(1000, classifier.referenceStats().count());
     }
 
+    /** Scoring runs on the fast path: its features and probabilities are DL4J's inference pass's. */
+    @Test
+    void fastPathInferenceMatchesDl4jsFeedForward() {
+        INDArray rows = Nd4j.create(train.x()).get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 1200), org.nd4j.linalg.indexing.NDArrayIndex.all());
+        INDArray features = classifier.features(rows);
+        INDArray probabilities = classifier.probabilities(rows);
+        List<INDArray> dl4j = classifier.network().feedForward(EvaluationClassifier.toChw(rows, 28, 28, 1), false);
+        assertEquals(1200, features.rows(), "two inference batches");
+        assertTrue(features.equalsWithEps(dl4j.get(5), 1e-4), "features differ from DL4J's feedForward");
+        assertTrue(probabilities.equalsWithEps(dl4j.get(dl4j.size() - 1), 1e-5), "probabilities differ from DL4J's feedForward");
+    }
+
     /** Same seed and worker count, same network bit for bit: the deal depends on row content, not on delivery order. */
     @Test
     void trainingIsDeterministicForASeedAndWorkerCount() {
