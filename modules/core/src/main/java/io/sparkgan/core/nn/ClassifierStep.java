@@ -8,8 +8,8 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 /**
  * One training step of a softmax classifier (a network ending in DL4J's {@code OutputLayer} with a
  * softmax and the multi-class cross-entropy, such as the evaluation classifier's LeNet) on the fast
- * path of {@link Backprop}: convolutions through {@link Convolutions}, dense layers through the
- * dense path, pooling through DL4J, then one optimizer step. The loss and its gradient are taken
+ * path of {@link Backprop}: convolutions through {@link Convolutions}, max pooling through
+ * {@link Pooling}, dense layers through the dense path, then one optimizer step. The loss and its gradient are taken
  * from the logits, (p − y) per row, which stays finite when a probability underflows.
  */
 public final class ClassifierStep {

@@ -27,8 +27,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>Why this method: DL4J's convolution spends most of its time in libnd4j's {@code im2col}, not
  * in the GEMM (64 % against 5 % of the evaluation classifier's step, docs/benchmarks.md), and its
  * backward pass unfolds the input a second time. Here the unfold is a gather through an index map
- * computed once per geometry (a few thousand ints), written straight into the off-heap buffer the
- * GEMM reads, and the forward pass keeps it, so the weight gradient needs no second unfold. The
+ * computed once per geometry (a few thousand ints), sample by sample on the heap, each sample's
+ * block written with one bulk copy into the off-heap buffer the GEMM reads; the forward pass keeps
+ * it, so the weight gradient needs no second unfold. The
  * GEMMs go to OpenBLAS directly ({@link Gemm}). A transposed convolution is the adjoint of a
  * convolution, so it uses the same unfold with the roles of the two passes exchanged: its forward
  * pass is a GEMM followed by the fold (col2im), its backward pass an unfold of the output gradient
@@ -47,7 +48,7 @@ final class Convolutions {
      * convolution the image is its input; for a transposed convolution, its output.
      */
     record Geometry(int channels, int height, int width, int kh, int kw, int sh, int sw, int ph, int pw, int outH, int outW) {
-        /** Rows of the unfolded matrix: one per (channel, kernel row, kernel column). */
+        /** Columns of the unfolded matrix [b·P, patch]: one per (channel, kernel row, kernel column). */
         int patch() {
             return channels * kh * kw;
         }
