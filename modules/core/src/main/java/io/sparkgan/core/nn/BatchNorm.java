@@ -3,8 +3,6 @@ package io.sparkgan.core.nn;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.util.Map;
-import org.bytedeco.javacpp.DoublePointer;
-import org.bytedeco.javacpp.FloatPointer;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
@@ -50,7 +48,7 @@ final class BatchNorm {
     /** Training-mode output of {@code x} ([b, F] or [b, C, H, W]) and what the backward pass needs. */
     static org.nd4j.common.primitives.Pair<INDArray, Kept> forward(Layer layer, INDArray x) {
         BatchNormalization c = (BatchNormalization) layer.conf().getLayer();
-        INDArray in = x.ordering() == 'c' && org.nd4j.linalg.api.shape.Shape.hasDefaultStridesForShape(x) ? x : x.dup('c');
+        INDArray in = OffHeap.contiguous(x);
         int b = (int) in.size(0);
         int f = (int) in.size(1);
         int spatial = (int) (in.length() / ((long) b * f));
@@ -117,7 +115,7 @@ final class BatchNorm {
      */
     static INDArray backward(Layer layer, Kept kept, INDArray eps, Map<String, INDArray> gradients, boolean inputGradient) {
         BatchNormalization c = (BatchNormalization) layer.conf().getLayer();
-        INDArray e = eps.ordering() == 'c' && org.nd4j.linalg.api.shape.Shape.hasDefaultStridesForShape(eps) ? eps : eps.dup('c');
+        INDArray e = OffHeap.contiguous(eps);
         int f = kept.features();
         int spatial = kept.spatial();
         int b = (int) (e.length() / ((long) f * spatial));
@@ -196,12 +194,12 @@ final class BatchNorm {
         double[] out = new double[n];
         if (a.dataType() == DataType.FLOAT) {
             float[] tmp = new float[n];
-            new FloatPointer(a.data().addressPointer()).capacity(n).asBuffer().get(0, tmp, 0, n);
+            OffHeap.floats(a).get(0, tmp, 0, n);
             for (int i = 0; i < n; i++) {
                 out[i] = tmp[i];
             }
         } else {
-            new DoublePointer(a.data().addressPointer()).capacity(n).asBuffer().get(0, out, 0, n);
+            OffHeap.doubles(a).get(0, out, 0, n);
         }
         return out;
     }
@@ -213,10 +211,10 @@ final class BatchNorm {
             for (int i = 0; i < n; i++) {
                 tmp[i] = (float) values[i];
             }
-            FloatBuffer out = new FloatPointer(a.data().addressPointer()).capacity(n).asBuffer();
+            FloatBuffer out = OffHeap.floats(a);
             out.put(0, tmp, 0, n);
         } else {
-            DoubleBuffer out = new DoublePointer(a.data().addressPointer()).capacity(n).asBuffer();
+            DoubleBuffer out = OffHeap.doubles(a);
             out.put(0, values, 0, n);
         }
     }

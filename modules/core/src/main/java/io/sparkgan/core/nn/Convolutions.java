@@ -4,8 +4,6 @@ import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import org.bytedeco.javacpp.DoublePointer;
-import org.bytedeco.javacpp.FloatPointer;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
@@ -148,7 +146,7 @@ final class Convolutions {
      */
     static Kept forward(Layer layer, INDArray x) {
         long b = x.size(0);
-        INDArray input = contiguous(x);
+        INDArray input = OffHeap.contiguous(x);
         Geometry g = geometry(layer, input.size(2), input.size(3));
         INDArray w = layer.getParam(ConvolutionParamInitializer.WEIGHT_KEY);
         INDArray bias = hasBias(layer) ? layer.getParam(ConvolutionParamInitializer.BIAS_KEY) : null;
@@ -189,7 +187,7 @@ final class Convolutions {
         long b = delta.size(0);
         int patch = g.patch();
         int positions = g.positions();
-        INDArray d = contiguous(delta);
+        INDArray d = OffHeap.contiguous(delta);
         if (!isTransposed(layer)) {
             int outC = (int) w.size(0);
             INDArray dr = positionMajor(d, b, outC, positions);
@@ -246,10 +244,6 @@ final class Convolutions {
         return ((ConvolutionLayer) layer.conf().getLayer()).hasBias();
     }
 
-    private static INDArray contiguous(INDArray x) {
-        return x.ordering() == 'c' && org.nd4j.linalg.api.shape.Shape.hasDefaultStridesForShape(x) ? x : x.dup('c');
-    }
-
     /** [b, C, P] (NCHW) as [b·P, C] (NHWC): one row per sample and position. */
     static INDArray positionMajor(INDArray x, long b, int c, int positions) {
         return x.reshape('c', b, c, positions).permute(0, 2, 1).dup('c').reshape('c', b * positions, c);
@@ -294,8 +288,8 @@ final class Convolutions {
         int blockSize = patch * positions;
         INDArray col = Nd4j.createUninitialized(image.dataType(), cols, patch);
         if (image.dataType() == DataType.FLOAT) {
-            FloatBuffer in = floats(image);
-            FloatBuffer out = floats(col);
+            FloatBuffer in = OffHeap.floats(image);
+            FloatBuffer out = OffHeap.floats(col);
             float[] img = floatScratch(0, size);
             float[] block = floatScratch(1, patch * positions);
             for (int n = 0; n < b; n++) {
@@ -307,8 +301,8 @@ final class Convolutions {
                 out.put(n * blockSize, block, 0, blockSize);
             }
         } else {
-            DoubleBuffer in = doubles(image);
-            DoubleBuffer out = doubles(col);
+            DoubleBuffer in = OffHeap.doubles(image);
+            DoubleBuffer out = OffHeap.doubles(col);
             double[] img = doubleScratch(0, size);
             double[] block = doubleScratch(1, patch * positions);
             for (int n = 0; n < b; n++) {
@@ -332,8 +326,8 @@ final class Convolutions {
         int blockSize = patch * positions;
         INDArray image = Nd4j.createUninitialized(col.dataType(), b, g.channels(), g.height(), g.width());
         if (col.dataType() == DataType.FLOAT) {
-            FloatBuffer in = floats(col);
-            FloatBuffer out = floats(image);
+            FloatBuffer in = OffHeap.floats(col);
+            FloatBuffer out = OffHeap.floats(image);
             float[] img = floatScratch(0, size);
             float[] block = floatScratch(1, patch * positions);
             for (int n = 0; n < b; n++) {
@@ -348,8 +342,8 @@ final class Convolutions {
                 out.put(n * size, img, 0, size);
             }
         } else {
-            DoubleBuffer in = doubles(col);
-            DoubleBuffer out = doubles(image);
+            DoubleBuffer in = OffHeap.doubles(col);
+            DoubleBuffer out = OffHeap.doubles(image);
             double[] img = doubleScratch(0, size);
             double[] block = doubleScratch(1, patch * positions);
             for (int n = 0; n < b; n++) {
@@ -365,14 +359,5 @@ final class Convolutions {
             }
         }
         return image;
-    }
-
-    /** The array's elements (it must be contiguous), read and written in place off-heap. */
-    private static FloatBuffer floats(INDArray a) {
-        return new FloatPointer(a.data().addressPointer()).capacity(a.length()).asBuffer();
-    }
-
-    private static DoubleBuffer doubles(INDArray a) {
-        return new DoublePointer(a.data().addressPointer()).capacity(a.length()).asBuffer();
     }
 }

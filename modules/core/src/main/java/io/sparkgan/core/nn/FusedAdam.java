@@ -54,12 +54,15 @@ final class FusedAdam {
         if (adam == null) {
             return false;
         }
-        java.util.Set<Boolean> miniBatch = new java.util.HashSet<>();
-        net.getLayerWiseConfigurations().getConfs().forEach(c -> miniBatch.add(c.isMiniBatch()));
-        if (miniBatch.size() != 1) {
-            return false;
+        // DL4J divides by the batch per layer; the fused step does it once, so the layers must agree.
+        List<org.deeplearning4j.nn.conf.NeuralNetConfiguration> confs = net.getLayerWiseConfigurations().getConfs();
+        boolean miniBatch = confs.get(0).isMiniBatch();
+        for (org.deeplearning4j.nn.conf.NeuralNetConfiguration c : confs) {
+            if (c.isMiniBatch() != miniBatch) {
+                return false;
+            }
         }
-        float divisor = miniBatch.contains(true) ? batchSize : 1f;
+        float divisor = miniBatch ? batchSize : 1f;
         INDArray params = net.params();
         INDArray state = ((BaseMultiLayerUpdater<?>) net.getUpdater()).getStateViewArray();
         int n = (int) params.length();

@@ -2,8 +2,6 @@ package io.sparkgan.core.nn;
 
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
-import org.bytedeco.javacpp.DoublePointer;
-import org.bytedeco.javacpp.FloatPointer;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
@@ -49,7 +47,7 @@ final class Pooling {
         int kw = c.getKernelSize()[1];
         int sh = c.getStride()[0];
         int sw = c.getStride()[1];
-        INDArray in = x.ordering() == 'c' && org.nd4j.linalg.api.shape.Shape.hasDefaultStridesForShape(x) ? x : x.dup('c');
+        INDArray in = OffHeap.contiguous(x);
         int b = (int) in.size(0);
         int ch = (int) in.size(1);
         int h = (int) in.size(2);
@@ -63,8 +61,8 @@ final class Pooling {
         // Plane by plane on heap copies, as Convolutions does; one loop per element type, so the JIT
         // compiles each without a type test in the window.
         if (in.dataType() == DataType.FLOAT) {
-            FloatBuffer src = new FloatPointer(in.data().addressPointer()).capacity(in.length()).asBuffer();
-            FloatBuffer dst = new FloatPointer(out.data().addressPointer()).capacity(out.length()).asBuffer();
+            FloatBuffer src = OffHeap.floats(in);
+            FloatBuffer dst = OffHeap.floats(out);
             float[] plane = new float[h * w];
             float[] pooled = new float[oh * ow];
             for (int q = 0; q < planes; q++) {
@@ -73,8 +71,8 @@ final class Pooling {
                 dst.put(q * oh * ow, pooled, 0, oh * ow);
             }
         } else {
-            DoubleBuffer src = new DoublePointer(in.data().addressPointer()).capacity(in.length()).asBuffer();
-            DoubleBuffer dst = new DoublePointer(out.data().addressPointer()).capacity(out.length()).asBuffer();
+            DoubleBuffer src = OffHeap.doubles(in);
+            DoubleBuffer dst = OffHeap.doubles(out);
             double[] plane = new double[h * w];
             double[] pooled = new double[oh * ow];
             for (int q = 0; q < planes; q++) {
@@ -160,26 +158,26 @@ final class Pooling {
 
     /** d loss / d input from {@code eps} = d loss / d output: each output's gradient to its maximum. */
     static INDArray backward(Kept kept, INDArray eps) {
-        INDArray e = eps.ordering() == 'c' && org.nd4j.linalg.api.shape.Shape.hasDefaultStridesForShape(eps) ? eps : eps.dup('c');
+        INDArray e = OffHeap.contiguous(eps);
         int[] argmax = kept.argmax();
         INDArray dx = Nd4j.createUninitialized(e.dataType(), kept.inputShape());
         int n = argmax.length;
         if (e.dataType() == DataType.FLOAT) {
             float[] g = new float[n];
-            new FloatPointer(e.data().addressPointer()).capacity(n).asBuffer().get(0, g, 0, n);
+            OffHeap.floats(e).get(0, g, 0, n);
             float[] out = new float[(int) dx.length()];
             for (int i = 0; i < n; i++) {
                 out[argmax[i]] += g[i];
             }
-            new FloatPointer(dx.data().addressPointer()).capacity(out.length).asBuffer().put(0, out, 0, out.length);
+            OffHeap.floats(dx).put(0, out, 0, out.length);
         } else {
             double[] g = new double[n];
-            new DoublePointer(e.data().addressPointer()).capacity(n).asBuffer().get(0, g, 0, n);
+            OffHeap.doubles(e).get(0, g, 0, n);
             double[] out = new double[(int) dx.length()];
             for (int i = 0; i < n; i++) {
                 out[argmax[i]] += g[i];
             }
-            new DoublePointer(dx.data().addressPointer()).capacity(out.length).asBuffer().put(0, out, 0, out.length);
+            OffHeap.doubles(dx).put(0, out, 0, out.length);
         }
         return dx;
     }
