@@ -5,6 +5,7 @@ import io.sparkgan.core.nn.LearningRateDecay;
 import io.sparkgan.core.nn.SpectralNorm;
 import io.sparkgan.core.objective.Objective;
 import io.sparkgan.core.objective.Regularizer;
+import io.sparkgan.core.stabilizer.ParameterPenalty;
 import java.util.List;
 import java.util.function.Supplier;
 import org.deeplearning4j.nn.gradient.Gradient;
@@ -99,8 +100,11 @@ public final class Discriminator {
             spectralNorm.powerIteration(net);
         }
         Pair<Double, Gradient> lg = stepGradient(real, fake);
+        // Penalties on the parameters themselves (historical averaging) act on the raw weights.
+        double penalty = ParameterPenalty.addAll(net, lg.getSecond().gradient());
         Backprop.apply(net, lg.getSecond(), real.rows() + fake.rows(), decay);
-        return lg.getFirst();
+        ParameterPenalty.updatedAll(net);
+        return lg.getFirst() + penalty;
     }
 
     /**
@@ -204,9 +208,34 @@ public final class Discriminator {
 
     /** As {@link #feedback(INDArray)}; a conditional objective reads the classes the batch was generated for. */
     public Feedback feedback(Batch fake) {
+        return feedback(fake, null);
+    }
+
+    /**
+     * The feedback for a generated batch, with a real batch drawn from {@code sampler} when the
+     * generator loss reads one ({@link Objective#generatorReadsReal()}: feature matching); a worker
+     * passes its own shard's sampler, so real data never leaves it.
+     */
+    public Feedback feedback(Batch fake, BatchSampler sampler, int batchSize, DataType dtype) {
+        return feedback(fake, objective.generatorReadsReal() ? sampler.next(batchSize, dtype) : null);
+    }
+
+    /**
+     * As {@link #feedback(Batch)}, for a generator loss that also reads a pass of D over
+     * {@code real} (null when it does not).
+     */
+    public Feedback feedback(Batch fake, Batch real) {
+        if (objective.generatorReadsReal() && real == null) {
+            throw new IllegalArgumentException("the generator loss of objective " + objective.name() + " needs a real batch");
+        }
         return normalised(() -> {
+            Objective.Pass realPass = null;
+            if (real != null) {
+                Backprop.Forward r = Backprop.forward(net, real.x());
+                realPass = new Objective.Pass(real.x(), r.output(), real.labels(), r, 0);
+            }
             Backprop.Forward f = Backprop.forward(net, fake.x());
-            Objective.Loss loss = objective.generatorLoss(new Objective.Pass(fake.x(), f.output(), fake.labels(), f, 0));
+            Objective.Loss loss = objective.generatorLoss(new Objective.Pass(fake.x(), f.output(), fake.labels(), f, 0), realPass);
             // Only the input gradient: the discriminator is not updated by its own feedback.
             INDArray grad = Backprop.backward(f, loss.fakeGrad(), loss.hiddenLayer(), loss.fakeHiddenGrad(), false, true).getSecond();
             if (loss.fakeInputGrad() != null) {

@@ -7,6 +7,8 @@ import io.sparkgan.core.nn.ParameterEma;
 import io.sparkgan.core.nn.SpectralNorm;
 import io.sparkgan.core.objective.Objective;
 import io.sparkgan.core.objective.Objectives;
+import io.sparkgan.core.stabilizer.Stabilizer;
+import io.sparkgan.core.stabilizer.Stabilizers;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.learning.config.Adam;
@@ -37,6 +39,7 @@ public final class Gan {
         int classes = objective(c).classes();
         org.deeplearning4j.nn.multilayer.MultiLayerNetwork net = Networks.generator(c.getGenerator(), c.getLatentDim() + classes, dataDim,
                 adam(c.getGeneratorLr(), c), GanRandom.derive(c.getSeed(), "generator", 0), dtype);
+        attachToGenerator(c, net);
         return new Generator(net, c.getLatentDim(), classes, generatorDecay(c), average ? ParameterEma.start(net, c.get(ParameterEma.SETTING)) : null);
     }
 
@@ -59,6 +62,8 @@ public final class Gan {
      * @throws IllegalStateException when the configuration keeps an average the checkpoint lacks
      */
     public static Generator restoredGenerator(GanConfig c, org.deeplearning4j.nn.multilayer.MultiLayerNetwork net, Map<String, byte[]> parts) {
+        attachToGenerator(c, net);
+        ModelParts.restoreExtras(parts, ModelParts.GENERATOR, net);
         ParameterEma ema = ParameterEma.start(net, c.get(ParameterEma.SETTING));
         if (ema != null) {
             Map<String, org.nd4j.linalg.api.ndarray.INDArray> saved = ModelParts.arrays(parts, GENERATOR_AVERAGE);
@@ -90,9 +95,16 @@ public final class Gan {
         return (int) in - c.getLatentDim();
     }
 
-    /** The run's objective, with the class count of its configuration. */
+    /** The run's objective, with the class count of its configuration and the run's stabilizers applied. */
     public static Objective objective(GanConfig c) {
-        return Objectives.byName(c.getObjective(), c.getClasses(), c);
+        return Stabilizers.apply(Stabilizers.of(c), Objectives.byName(c.getObjective(), c.getClasses(), c));
+    }
+
+    /** Attaches the state the run's stabilizers keep on a generator (a restore then overwrites it). */
+    public static void attachToGenerator(GanConfig c, org.deeplearning4j.nn.multilayer.MultiLayerNetwork net) {
+        for (Stabilizer s : Stabilizers.of(c)) {
+            s.attachToGenerator(net);
+        }
     }
 
     /** Discriminator {@code worker}'s initial network, from its own seed. */
@@ -114,6 +126,7 @@ public final class Gan {
         if (c.get(SpectralNorm.SETTING)) {
             SpectralNorm.attach(net, GanRandom.derive(c.getSeed(), "spectral-norm", worker));
         }
+        attachToDiscriminator(c, net);
         return new Discriminator(net, objective(c), GanRandom.derive(c.getSeed(), "regularizers", worker), discriminatorDecay(c));
     }
 
@@ -127,8 +140,16 @@ public final class Gan {
         if (c.get(SpectralNorm.SETTING)) {
             SpectralNorm.attach(net, 0); // the checkpointed u vectors replace these
         }
+        attachToDiscriminator(c, net);
         ModelParts.restoreExtras(parts, name, net);
         return net;
+    }
+
+    /** Attaches the state the run's stabilizers keep on a discriminator (a restore then overwrites it). */
+    private static void attachToDiscriminator(GanConfig c, org.deeplearning4j.nn.multilayer.MultiLayerNetwork net) {
+        for (Stabilizer s : Stabilizers.of(c)) {
+            s.attachToDiscriminator(net);
+        }
     }
 
     /** The generator's learning rate over its planned updates, one per iteration; null for a constant rate. */

@@ -7,6 +7,7 @@ import io.sparkgan.core.nn.NetworkSpec;
 import io.sparkgan.core.nn.ParameterEma;
 import io.sparkgan.core.nn.SpectralNorm;
 import io.sparkgan.core.objective.Objectives;
+import io.sparkgan.core.stabilizer.Stabilizers;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -51,12 +52,23 @@ public class GanConfig extends SettingValues {
 
     /** The settings of this class, in declaration order, then the objectives' own. */
     public static final List<Setting<?>> SETTINGS = concat(List.of(SEED, ITERATIONS, BATCH_SIZE, LOCAL_STEPS, LATENT_DIM, GENERATOR, DISCRIMINATOR,
-            OBJECTIVE, CLASSES, SpectralNorm.SETTING, GENERATOR_LR, DISCRIMINATOR_LR, LearningRateDecay.SETTING, ParameterEma.SETTING, BETA1, BETA2, LOG_EVERY, EVAL_EVERY, EVAL_SAMPLES, CHECKPOINT_EVERY,
-            KEEP_CHECKPOINTS), Objectives.SETTINGS);
+            OBJECTIVE, CLASSES, SpectralNorm.SETTING, Stabilizers.SETTING, GENERATOR_LR, DISCRIMINATOR_LR, LearningRateDecay.SETTING, ParameterEma.SETTING, BETA1, BETA2, LOG_EVERY, EVAL_EVERY, EVAL_SAMPLES, CHECKPOINT_EVERY,
+            KEEP_CHECKPOINTS), Objectives.SETTINGS, Stabilizers.SETTINGS);
 
     @Override
     public List<Setting<?>> settings() {
         return SETTINGS;
+    }
+
+    /**
+     * Checks every setting, then that every stabilizer applies to the objective (label smoothing
+     * needs a logistic real term, say), before any data is read: the class count does not change
+     * that, so a conditional objective is built with at least 2 classes here.
+     */
+    @Override
+    public void validate() {
+        super.validate();
+        Stabilizers.apply(Stabilizers.of(this), Objectives.byName(getObjective(), Math.max(2, getClasses()), this));
     }
 
     /** Declared defaults, except where the chosen objective recommends its own (see {@link Objectives#defaults}). */

@@ -3,6 +3,7 @@ package io.sparkgan.core;
 import io.sparkgan.core.nn.Backprop;
 import io.sparkgan.core.nn.LearningRateDecay;
 import io.sparkgan.core.nn.ParameterEma;
+import io.sparkgan.core.stabilizer.ParameterPenalty;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -160,7 +161,11 @@ public final class Generator {
 
     /** One optimizer step of the generator from the feedback on G(z). */
     public void step(INDArray z, INDArray feedback) {
-        Backprop.apply(net, gradient(z, feedback), z.rows(), decay);
+        Gradient g = gradient(z, feedback);
+        // Penalties on the parameters themselves (historical averaging), attached to the network.
+        ParameterPenalty.addAll(net, g.gradient());
+        Backprop.apply(net, g, z.rows(), decay);
+        ParameterPenalty.updatedAll(net);
         if (ema != null) {
             ema.update(net);
         }

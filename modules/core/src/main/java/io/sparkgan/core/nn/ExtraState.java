@@ -36,14 +36,25 @@ public interface ExtraState {
 
     /**
      * Attaches {@code holder} to {@code net}: {@link #of(MultiLayerNetwork)} includes its arrays from
-     * now on. A network holds at most one attached holder; attaching again replaces it.
+     * now on. A network holds at most one holder of each class (spectral normalisation's vectors,
+     * historical averaging's mean, ...); attaching one of the same class again replaces it.
      */
     static void attach(MultiLayerNetwork net, ExtraState holder) {
         Attached.put(net, holder);
     }
 
-    /** The holder attached to {@code net}, or null. */
-    static ExtraState attached(MultiLayerNetwork net) {
+    /** The holder of class {@code type} attached to {@code net}, or null. */
+    static <T extends ExtraState> T attached(MultiLayerNetwork net, Class<T> type) {
+        for (ExtraState h : Attached.get(net)) {
+            if (type.isInstance(h)) {
+                return type.cast(h);
+            }
+        }
+        return null;
+    }
+
+    /** Every holder attached to {@code net}, in the order they were attached. */
+    static List<ExtraState> attached(MultiLayerNetwork net) {
         return Attached.get(net);
     }
 
@@ -61,8 +72,7 @@ public interface ExtraState {
                 s.extraState().forEach((k, v) -> out.put(index + "/" + k, v));
             }
         }
-        ExtraState holder = attached(net);
-        if (holder != null) {
+        for (ExtraState holder : attached(net)) {
             holder.extraState().forEach((k, v) -> {
                 if (out.put(k, v) != null) {
                     throw new IllegalStateException("extra state '" + k + "' is held twice");
@@ -84,27 +94,24 @@ final class Attached {
     private Attached() {}
 
     static synchronized void put(MultiLayerNetwork net, ExtraState holder) {
-        remove(net);
+        ENTRIES.removeIf(e -> {
+            Object held = ((WeakReference<?>) e[0]).get();
+            return held == null || (held == net && e[1].getClass() == holder.getClass());
+        });
         ENTRIES.add(new Object[] {new WeakReference<>(net), holder});
     }
 
-    static synchronized ExtraState get(MultiLayerNetwork net) {
+    static synchronized List<ExtraState> get(MultiLayerNetwork net) {
+        List<ExtraState> out = new ArrayList<>(2);
         for (Iterator<Object[]> it = ENTRIES.iterator(); it.hasNext();) {
             Object[] e = it.next();
             Object held = ((WeakReference<?>) e[0]).get();
             if (held == null) {
                 it.remove();
             } else if (held == net) {
-                return (ExtraState) e[1];
+                out.add((ExtraState) e[1]);
             }
         }
-        return null;
-    }
-
-    private static void remove(MultiLayerNetwork net) {
-        ENTRIES.removeIf(e -> {
-            Object held = ((WeakReference<?>) e[0]).get();
-            return held == null || held == net;
-        });
+        return out;
     }
 }

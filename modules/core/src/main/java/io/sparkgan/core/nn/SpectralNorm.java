@@ -130,7 +130,7 @@ public final class SpectralNorm implements ExtraState {
 
     /** The spectral normalisation attached to {@code net}, or null. */
     public static SpectralNorm of(MultiLayerNetwork net) {
-        return ExtraState.attached(net) instanceof SpectralNorm sn ? sn : null;
+        return ExtraState.attached(net, SpectralNorm.class);
     }
 
     @Override

@@ -47,6 +47,11 @@ public final class AcGan implements Objective {
     }
 
     @Override
+    public boolean logisticRealTerm() {
+        return true;
+    }
+
+    @Override
     public Loss discriminatorLoss(INDArray realOut, int[] realLabels, INDArray fakeOut, int[] fakeLabels) {
         double[] r = values(realOut);
         double[] f = values(fakeOut);

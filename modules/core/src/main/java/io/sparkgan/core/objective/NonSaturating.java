@@ -20,6 +20,11 @@ public final class NonSaturating implements Objective {
     }
 
     @Override
+    public boolean logisticRealTerm() {
+        return true;
+    }
+
+    @Override
     public Loss discriminatorLoss(INDArray realOut, int[] realLabels, INDArray fakeOut, int[] fakeLabels) {
         double[] r = realOut.toDoubleVector();
         double[] f = fakeOut.toDoubleVector();

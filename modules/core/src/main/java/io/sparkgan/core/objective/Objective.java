@@ -65,6 +65,32 @@ public interface Objective extends Serializable {
         return generatorLoss(fake.output(), fake.labels());
     }
 
+    /**
+     * Whether the generator loss reads a pass of D over real samples too (feature matching compares
+     * D's features of real and generated batches). A worker then draws a real batch from its own
+     * shard for the feedback, so real data never leaves it.
+     */
+    default boolean generatorReadsReal() {
+        return false;
+    }
+
+    /**
+     * The generator loss of a pass of D over generated samples, given a pass over real samples (null
+     * unless {@link #generatorReadsReal()}); by default that of the generated pass alone.
+     */
+    default Loss generatorLoss(Pass fake, Pass real) {
+        return generatorLoss(fake);
+    }
+
+    /**
+     * Whether the discriminator's loss on a real sample is the logistic {@code −log σ(out[0])}
+     * (softplus of minus the column-0 logit), so that a real target t below 1 (one-sided label
+     * smoothing, Salimans et al. 2016, §3.4) is the loss {@code softplus(−l) + (1 − t)·l}.
+     */
+    default boolean logisticRealTerm() {
+        return false;
+    }
+
     /** The unconditional form of {@link #discriminatorLoss(INDArray, int[], INDArray, int[])}. */
     default Loss discriminatorLoss(INDArray realOut, INDArray fakeOut) {
         return discriminatorLoss(realOut, null, fakeOut, null);

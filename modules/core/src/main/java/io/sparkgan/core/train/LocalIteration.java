@@ -25,7 +25,7 @@ public final class LocalIteration {
             INDArray z = g.latent(latentRng, batchSize);
             Batch x = new Batch(g.generate(z), g.labels(z));
             double dLoss = d.train(sampler, x, localSteps, batchSize, dtype);
-            Discriminator.Feedback feedback = d.feedback(x);
+            Discriminator.Feedback feedback = d.feedback(x, sampler, batchSize, dtype);
             g.step(z, feedback.gradient());
             return new double[] {dLoss, feedback.generatorLoss()};
         });

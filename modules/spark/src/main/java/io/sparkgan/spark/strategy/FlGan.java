@@ -92,7 +92,10 @@ public final class FlGan implements Strategy {
         public WorkerState restore(WorkerContext<WorkerState> ctx, Map<String, byte[]> parts) {
             StrategyConfig c = ctx.config();
             WorkerMeta meta = ModelParts.json(parts, WORKER_META, WorkerMeta.class);
-            WorkerState s = new WorkerState(Gan.generator(c, ModelParts.network(parts, ModelParts.GENERATOR)),
+            org.deeplearning4j.nn.multilayer.MultiLayerNetwork gn = ModelParts.network(parts, ModelParts.GENERATOR);
+            Gan.attachToGenerator(c, gn);
+            ModelParts.restoreExtras(parts, ModelParts.GENERATOR, gn);
+            WorkerState s = new WorkerState(Gan.generator(c, gn),
                     Gan.discriminator(c, ModelParts.network(parts, ModelParts.DISCRIMINATOR), ctx.worker()),
                     Shards.sampler(ctx.shard(), GanRandom.stream(c.getSeed(), "worker", ctx.worker())), GanRandom.fromState(meta.latentRng()));
             ModelParts.restoreExtras(parts, ModelParts.DISCRIMINATOR, s.discriminator.network());

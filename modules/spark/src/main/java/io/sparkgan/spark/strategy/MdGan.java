@@ -141,7 +141,7 @@ public final class MdGan implements Strategy {
                     // Worker compute is the GAN work only; decoding and encoding count as transfer.
                     long t0 = System.nanoTime();
                     double dLoss = s.discriminator.train(s.sampler, x[1], c.getLocalSteps(), c.getBatchSize(), dtype);
-                    Discriminator.Feedback f = s.discriminator.feedback(x[0]);
+                    Discriminator.Feedback f = s.discriminator.feedback(x[0], s.sampler, c.getBatchSize(), dtype);
                     long nanos = System.nanoTime() - t0;
                     // The reply is encoded inside the workspace, where the feedback lives.
                     byte[] body = io.sparkgan.spark.Payloads.encode(MdGanMessages.feedbackBytes(f.gradient()),
