@@ -7,7 +7,9 @@
 # Usage: src/experiments/objectives-table.sh grid25|mnist [ITERATIONS] [ROW...]
 #   grid25: 4 workers, the defaults otherwise, default 2000 updates (the table of docs/results.md also had --generator-ema 0);
 #   mnist:  the MD-GAN paper's MLP preset (N = 10), default 1000 updates (needs `bin/sparkgan data fetch mnist`).
-#   ROW: an objective name, optionally with +sn (default: all of them, the most used first).
+#   ROW: an objective name, optionally with +sn, optionally with @STABILIZERS (comma-separated, as
+#        --stabilizers takes them), e.g. nonsaturating@feature-matching (default: every objective, the
+#        most used first, without stabilizers).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 dataset="${1:?usage: $0 grid25|mnist [ITERATIONS] [ROW...]}"
@@ -25,9 +27,11 @@ if [[ ${#rows[@]} -eq 0 ]]; then
 fi
 mkdir -p runs
 for row in "${rows[@]}"; do
-  objective="${row%+sn}"
-  sn=(); [[ "$row" == *+sn ]] && sn=(--spectral-norm)
-  out="runs/table-$dataset-${row//:/-}"
+  base="${row%%@*}"
+  stab=(); [[ "$row" == *@* ]] && stab=(--stabilizers "${row#*@}")
+  objective="${base%+sn}"
+  sn=(); [[ "$base" == *+sn ]] && sn=(--spectral-norm)
+  out="runs/table-$dataset-${row//[:,]/-}"
   if [[ -f "$out/summary.csv" ]]; then
     echo "== $row: done before ($out/summary.csv)"
     continue
@@ -35,7 +39,7 @@ for row in "${rows[@]}"; do
   # A folder without summary.csv is a row stopped part-way: it starts again.
   again=(); [[ -d "$out" ]] && again=(--overwrite)
   echo "== $row -> $out ($(date -u +%H:%M:%S))"
-  bin/sparkgan compare "${flags[@]}" --objective "$objective" "${sn[@]}" --iterations "$iterations" --eval-every "$iterations" \
+  bin/sparkgan compare "${flags[@]}" --objective "$objective" "${sn[@]}" "${stab[@]}" --iterations "$iterations" --eval-every "$iterations" \
     --refine langevin "${again[@]}" --out "$out" </dev/null > "$out.log" 2>&1 || { echo "   failed: see $out.log"; continue; }
   cat "$out/summary.csv"
 done
