@@ -18,6 +18,23 @@ public record Batch(INDArray x, int[] labels) {
         return new Batch(x, null);
     }
 
+    /**
+     * A semi-supervised real batch: the rows of {@code labelled} with their classes, then those of
+     * {@code unlabelled} marked −1 whatever labels they carry (a shard without labelled samples
+     * passes null and gets the unlabelled rows alone).
+     */
+    public static Batch labelledThenUnlabelled(Batch labelled, Batch unlabelled) {
+        int n = unlabelled.rows();
+        int m = labelled == null ? 0 : labelled.rows();
+        int[] y = new int[m + n];
+        java.util.Arrays.fill(y, m, m + n, -1);
+        if (m == 0) {
+            return new Batch(unlabelled.x(), y);
+        }
+        System.arraycopy(labelled.labels(), 0, y, 0, m);
+        return new Batch(org.nd4j.linalg.factory.Nd4j.vstack(labelled.x(), unlabelled.x()), y);
+    }
+
     public int rows() {
         return (int) x.rows();
     }

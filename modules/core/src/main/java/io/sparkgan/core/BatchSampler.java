@@ -21,6 +21,11 @@ public final class BatchSampler implements Serializable {
     private int[] order;
     private int position;
     private long epoch;
+    /** Indices of the rows with a class (label ≥ 0), found on the first labelled draw. */
+    private int[] labelledRows;
+    /** Rows with a class (label ≥ 0) in the order of the current pass over them; null until a labelled draw. */
+    private int[] labelledOrder;
+    private int labelledPosition;
 
     public BatchSampler(float[][] shard, GanRandom rng) {
         this(shard, null, rng);
@@ -73,8 +78,49 @@ public final class BatchSampler implements Serializable {
         return new Batch(Nd4j.create(flat, new long[] {b, d}, 'c').castTo(dtype), y);
     }
 
+    /**
+     * The next {@code b} samples among those with a class (label ≥ 0), pass after pass over them in a
+     * fresh random order (the semi-supervised GAN's labelled batch: a few labelled samples seen
+     * again and again beside the unlabelled ones); null when the shard has none.
+     */
+    public Batch nextLabelled(int b, DataType dtype) {
+        int[] rows = labelledRows();
+        if (rows.length == 0) {
+            return null;
+        }
+        int d = dimension();
+        float[] flat = new float[b * d];
+        int[] y = new int[b];
+        for (int i = 0; i < b; i++) {
+            if (labelledOrder == null || labelledPosition == labelledOrder.length) {
+                int[] p = rng.permutation(rows.length);
+                labelledOrder = new int[rows.length];
+                for (int j = 0; j < p.length; j++) {
+                    labelledOrder[j] = rows[p[j]];
+                }
+                labelledPosition = 0;
+            }
+            int row = labelledOrder[labelledPosition++];
+            System.arraycopy(shard[row], 0, flat, i * d, d);
+            y[i] = labels[row];
+        }
+        return new Batch(Nd4j.create(flat, new long[] {b, d}, 'c').castTo(dtype), y);
+    }
+
+    /** Samples with a class (label ≥ 0). */
+    public int labelledSize() {
+        return labelledRows().length;
+    }
+
+    private int[] labelledRows() {
+        if (labelledRows == null) {
+            labelledRows = labels == null ? new int[0] : java.util.stream.IntStream.range(0, labels.length).filter(i -> labels[i] >= 0).toArray();
+        }
+        return labelledRows;
+    }
+
     public State state() {
-        return new State(rng.state(), order.clone(), position, epoch);
+        return new State(rng.state(), order.clone(), position, epoch, labelledOrder == null ? null : labelledOrder.clone(), labelledPosition);
     }
 
     public void restore(State s) {
@@ -85,8 +131,16 @@ public final class BatchSampler implements Serializable {
         this.order = s.order().clone();
         this.position = s.position();
         this.epoch = s.epoch();
+        this.labelledOrder = s.labelledOrder() == null ? null : s.labelledOrder().clone();
+        this.labelledPosition = s.labelledPosition();
     }
 
-    /** Checkpointable state. */
-    public record State(GanRandom.State rng, int[] order, int position, long epoch) implements Serializable {}
+    /**
+     * Checkpointable state.
+     *
+     * @param labelledOrder the current pass over the labelled samples (null before the first labelled
+     *     draw, and in checkpoints written before semi-supervised runs existed)
+     */
+    public record State(GanRandom.State rng, int[] order, int position, long epoch, int[] labelledOrder, int labelledPosition)
+            implements Serializable {}
 }

@@ -81,7 +81,11 @@ public final class Discriminator {
     public double train(BatchSampler sampler, Batch fake, int localSteps, int batchSize, DataType dtype) {
         double loss = 0;
         for (int l = 0; l < localSteps; l++) {
-            loss += step(sampler.next(batchSize, dtype), fake) / localSteps;
+            Batch real = sampler.next(batchSize, dtype);
+            if (objective.readsLabelledBatch()) {
+                real = Batch.labelledThenUnlabelled(sampler.nextLabelled(batchSize, dtype), real);
+            }
+            loss += step(real, fake) / localSteps;
         }
         return loss;
     }

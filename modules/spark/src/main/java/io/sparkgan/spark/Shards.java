@@ -34,9 +34,15 @@ public final class Shards {
     private final String mode;
     private final long[][] histogram;
     private final Broadcast<int[]> plan;
+    /** Which rows' labels are hidden (semi-supervised runs), or null: kept alive with the plan, for the same lineage. */
+    private final Broadcast<boolean[]> hidden;
+    private final long labelledRows;
 
-    private Shards(JavaRDD<float[]> rdd, long[] sizes, int dimension, boolean labelled, String mode, long[][] histogram, Broadcast<int[]> plan) {
+    private Shards(JavaRDD<float[]> rdd, long[] sizes, int dimension, boolean labelled, String mode, long[][] histogram, Broadcast<int[]> plan,
+            Broadcast<boolean[]> hidden, long labelledRows) {
         this.plan = plan;
+        this.hidden = hidden;
+        this.labelledRows = labelledRows;
         this.rdd = rdd;
         this.sizes = sizes;
         this.dimension = dimension;
@@ -56,6 +62,18 @@ public final class Shards {
      * samples go from the frame's partitions straight to their worker's partition.
      */
     public static Shards build(Dataset<Row> frame, int workers, long seed, String mode) {
+        return build(frame, workers, seed, mode, 0);
+    }
+
+    /**
+     * As {@link #build(Dataset, int, long, String)}, keeping the labels of only
+     * {@code labelledPerClass} samples of every class (0: all of them) for a semi-supervised run:
+     * the kept samples are drawn per class from the run seed, before the split, so they land on
+     * whichever shards the plan sends them to; every other row's label becomes −1 (unlabelled). The
+     * split itself (label-skew, say) still follows the true classes, which describe how the data is
+     * spread, not what the learner is told.
+     */
+    public static Shards build(Dataset<Row> frame, int workers, long seed, String mode, int labelledPerClass) {
         VectorFrames.validateSchema(frame.schema());
         ShardPlan.validateMode(mode);
         if (workers <= 0) {
@@ -101,18 +119,55 @@ public final class Shards {
                 throw new IllegalArgumentException("more than 2^31 rows are not supported, got " + n);
             }
             ShardPlan plan = ShardPlan.of(mode, labels, (int) n, workers, seed);
-            Broadcast<int[]> planB = JavaSparkContext.fromSparkContext(frame.sparkSession().sparkContext()).broadcast(plan.workerOf());
-            JavaPairRDD<Integer, float[]> keyed = rows.zipWithIndex().mapToPair(t -> new Tuple2<>(planB.value()[(int) (long) t._2()], t._1()));
+            JavaSparkContext jsc = JavaSparkContext.fromSparkContext(frame.sparkSession().sparkContext());
+            Broadcast<int[]> planB = jsc.broadcast(plan.workerOf());
+            boolean[] hide = labelled && labelledPerClass > 0 ? hiddenLabels(labels, labelledPerClass, seed) : null;
+            Broadcast<boolean[]> hiddenB = hide == null ? null : jsc.broadcast(hide);
+            long kept = labels == null ? 0 : hide == null ? labels.length : java.util.stream.IntStream.range(0, hide.length).filter(i -> !hide[i]).count();
+            JavaPairRDD<Integer, float[]> keyed = rows.zipWithIndex().mapToPair(t -> {
+                int i = (int) (long) t._2();
+                float[] x = t._1();
+                if (hiddenB != null && hiddenB.value()[i]) {
+                    x = x.clone();
+                    x[x.length - 1] = -1;
+                }
+                return new Tuple2<>(planB.value()[i], x);
+            });
             JavaRDD<float[]> sharded = keyed.partitionBy(new WorkerPartitioner(workers)).values().persist(StorageLevel.MEMORY_ONLY());
             sharded.count();
             int dim = sharded.first().length - (labelled ? 1 : 0);
             // The plan's broadcast lives as long as the shards: a lost executor takes its cached shard
             // partitions (and shuffle output) with it, and Spark rebuilds them from this lineage,
             // which reads the plan again.
-            return new Shards(sharded, plan.sizes(), dim, labelled, mode, plan.histogram(labels), planB);
+            return new Shards(sharded, plan.sizes(), dim, labelled, mode, plan.histogram(labels), planB, hiddenB, kept);
         } finally {
             rows.unpersist(false);
         }
+    }
+
+    /**
+     * Which labels to hide so that {@code perClass} samples of every class keep theirs: per class, the
+     * first {@code perClass} rows of a random order drawn from the run seed (all of a class smaller
+     * than that).
+     */
+    static boolean[] hiddenLabels(int[] labels, int perClass, long seed) {
+        int classes = java.util.Arrays.stream(labels).max().orElse(-1) + 1;
+        boolean[] hide = new boolean[labels.length];
+        java.util.Arrays.fill(hide, true);
+        for (int c = 0; c < classes; c++) {
+            int cls = c;
+            int[] rows = java.util.stream.IntStream.range(0, labels.length).filter(i -> labels[i] == cls).toArray();
+            int[] order = io.sparkgan.core.GanRandom.stream(seed, "labelled", c).permutation(rows.length);
+            for (int j = 0; j < Math.min(perClass, rows.length); j++) {
+                hide[rows[order[j]]] = false;
+            }
+        }
+        return hide;
+    }
+
+    /** Rows whose label the learner sees: all of a labelled dataset's, or the few a semi-supervised run keeps. */
+    public long labelledRows() {
+        return labelledRows;
     }
 
     /** Whether rows carry a class label. */

@@ -38,6 +38,11 @@ public abstract class ForwardingObjective implements Objective {
     }
 
     @Override
+    public boolean readsLabelledBatch() {
+        return inner.readsLabelledBatch();
+    }
+
+    @Override
     public List<Regularizer> regularizers() {
         return inner.regularizers();
     }

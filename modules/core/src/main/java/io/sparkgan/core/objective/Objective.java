@@ -37,6 +37,15 @@ public interface Objective extends Serializable {
         return 0;
     }
 
+    /**
+     * Whether every discriminator step also reads a batch of labelled real samples (the
+     * semi-supervised GAN): the real batch is then a labelled batch drawn from the shard's labelled
+     * samples followed by an unlabelled batch whose rows are marked −1.
+     */
+    default boolean readsLabelledBatch() {
+        return false;
+    }
+
     /** The penalties added to the discriminator loss at every discriminator step (none by default). */
     default List<Regularizer> regularizers() {
         return List.of();

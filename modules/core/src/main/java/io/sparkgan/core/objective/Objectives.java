@@ -29,7 +29,9 @@ public final class Objectives {
      * @param defaultVariant the variant of plain {@code name} (null when it takes none)
      * @param doc one line for tables and {@code --help}
      * @param settings the settings only this objective reads
-     * @param conditional whether the generator is conditioned on a class (needs labelled data)
+     * @param conditional whether the objective needs labelled data, its class count taken from the data:
+     *     the generator is then conditioned on a class ({@link Objective#classes()} &gt; 0, acgan) or the
+     *     discriminator classifies (semi-supervised)
      * @param defaults what it recommends for the run's other settings, used where the run sets none;
      *     a supplier because those settings are declared in {@link GanConfig}, which reads this class
      */
@@ -58,7 +60,11 @@ public final class Objectives {
                     List.of(Lipschitz.LAMBDA), false, (v, classes, c) -> new Lipschitz(v, c.get(Lipschitz.LAMBDA))),
             new Kind("ebgan", List.of(), null, "Zhao, Mathieu & LeCun 2017, energy-based GAN (autoencoder D, pull-away term)",
                     List.of(EnergyBased.MARGIN, EnergyBased.PULL_AWAY), false,
-                    (v, classes, c) -> new EnergyBased(c.get(EnergyBased.MARGIN), c.get(EnergyBased.PULL_AWAY))));
+                    (v, classes, c) -> new EnergyBased(c.get(EnergyBased.MARGIN), c.get(EnergyBased.PULL_AWAY))),
+            new Kind("semi-supervised", List.of(), null, "Salimans et al. 2016 §5, D a (K+1)-class classifier on few labels (needs labels)",
+                    List.of(SemiSupervised.LABELLED_PER_CLASS), true, (v, classes, c) -> new SemiSupervised(classes),
+                    // The paper's best MNIST results train G by feature matching (§5, Table 1).
+                    () -> Map.of(io.sparkgan.core.stabilizer.Stabilizers.SETTING, "feature-matching")));
 
     /** Names as users write them, variants spelled out ({@code lgan:exp}). */
     public static final List<String> NAMES = names();
@@ -92,9 +98,26 @@ public final class Objectives {
         return byName(name, classes, new GanConfig());
     }
 
-    /** Whether the objective conditions the generator on a class (and so needs labelled data). */
+    /** Whether the objective needs labelled data (it conditions the generator on a class, or D classifies). */
     public static boolean conditional(String name) {
         return kind(split(name)[0]).conditional();
+    }
+
+    /**
+     * The class count of objective {@code name} whose discriminator has {@code outputs} outputs on
+     * {@code dataDim}-dimensional data (a stored network whose configuration left the count to the
+     * data); 0 for an objective that takes no labels.
+     */
+    public static int classesFromOutputs(String name, long outputs, int dataDim, SettingValues c) {
+        if (!conditional(name)) {
+            return 0;
+        }
+        for (int k = 2; k <= outputs; k++) {
+            if (byName(name, k, c).discriminatorOutputs(dataDim) == outputs) {
+                return k;
+            }
+        }
+        throw new IllegalArgumentException("a discriminator with " + outputs + " outputs does not fit objective " + name);
     }
 
     /** Null when {@code name} names an objective, else the one-line message. */
@@ -105,6 +128,11 @@ public final class Objectives {
         } catch (IllegalArgumentException e) {
             return e.getMessage();
         }
+    }
+
+    /** Whether objective {@code name} reads setting {@code s} (one of its own). */
+    public static boolean reads(String name, Setting<?> s) {
+        return problem(name) == null && kind(split(name)[0]).settings().contains(s);
     }
 
     /** Checks the name only (the class count is known once the data is). */

@@ -209,7 +209,10 @@ public final class GanEstimator extends Estimator<GanModel> {
         StrategyConfig c = toConfig();
         @SuppressWarnings("unchecked")
         Dataset<Row> frame = (Dataset<Row>) dataset;
-        Shards shards = Shards.build(frame, c.getWorkers(), c.getSeed(), c.getShards());
+        // A semi-supervised run keeps a few labels per class and hides the rest before the split.
+        int labelledPerClass = Objectives.reads(c.getObjective(), io.sparkgan.core.objective.SemiSupervised.LABELLED_PER_CLASS)
+                ? c.get(io.sparkgan.core.objective.SemiSupervised.LABELLED_PER_CLASS) : 0;
+        Shards shards = Shards.build(frame, c.getWorkers(), c.getSeed(), c.getShards(), labelledPerClass);
         try {
             long[][] histogram = shards.histogram();
             if (Objectives.conditional(c.getObjective())) {

@@ -39,12 +39,20 @@ public final class Strategies {
                 .discriminators(config, driverParts, checkpointUri, iteration, hadoop)) {
             int classes = config.getClasses();
             if (io.sparkgan.core.objective.Objectives.conditional(config.getObjective())
-                    && net.getLayerWiseConfigurations().getConf(net.getnLayers() - 1).getLayer() instanceof org.deeplearning4j.nn.conf.layers.FeedForwardLayer last) {
-                classes = (int) last.getNOut() - 1; // ACGAN's head: the real/fake logit, then one logit per class
+                    && net.getLayerWiseConfigurations().getConf(net.getnLayers() - 1).getLayer() instanceof org.deeplearning4j.nn.conf.layers.FeedForwardLayer last
+                    && net.getLayerWiseConfigurations().getConf(0).getLayer() instanceof org.deeplearning4j.nn.conf.layers.FeedForwardLayer first) {
+                // ACGAN's head is the real/fake logit then one logit per class; the semi-supervised one a logit per class.
+                classes = io.sparkgan.core.objective.Objectives.classesFromOutputs(config.getObjective(), last.getNOut(), (int) first.getNIn(), config);
             }
-            out.add(new io.sparkgan.core.Discriminator(net, io.sparkgan.core.objective.Objectives.byName(config.getObjective(), classes)));
+            out.add(new io.sparkgan.core.Discriminator(net, io.sparkgan.core.Gan.objective(withClasses(config, classes))));
         }
         return out;
+    }
+
+    private static io.sparkgan.spark.StrategyConfig withClasses(io.sparkgan.spark.StrategyConfig config, int classes) {
+        io.sparkgan.spark.StrategyConfig c = (io.sparkgan.spark.StrategyConfig) org.apache.commons.lang3.SerializationUtils.clone(config);
+        c.setClasses(classes);
+        return c;
     }
 
     public static Strategy byName(String name) {
