@@ -209,6 +209,11 @@ public final class GanEstimator extends Estimator<GanModel> {
         StrategyConfig c = toConfig();
         @SuppressWarnings("unchecked")
         Dataset<Row> frame = (Dataset<Row>) dataset;
+        boolean semiSupervised = Objectives.reads(c.getObjective(), io.sparkgan.core.objective.SemiSupervised.LABELLED_PER_CLASS);
+        if (semiSupervised && ((String) $(checkpointDir)).isEmpty()) {
+            // MD-GAN's discriminators live on the workers: the classifier is read from their final checkpoints.
+            throw new IllegalArgumentException("objective semi-supervised needs checkpointDir: its classifier is read from the final checkpoint");
+        }
         // A semi-supervised run keeps a few labels per class and hides the rest before the split.
         int labelledPerClass = Objectives.reads(c.getObjective(), io.sparkgan.core.objective.SemiSupervised.LABELLED_PER_CLASS)
                 ? c.get(io.sparkgan.core.objective.SemiSupervised.LABELLED_PER_CLASS) : 0;
@@ -231,7 +236,14 @@ public final class GanEstimator extends Estimator<GanModel> {
             StrategyContext ctx = new StrategyContext(c, shards, JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext()),
                     evaluator, listener, ckpt.isEmpty() ? null : ckpt, (Boolean) $(resume), DataType.FLOAT);
             StrategyResult r = Strategies.byName(c.getStrategy()).train(ctx);
-            return new GanModel(uid, r.generator().network(), c, Summary.of(r, shards)).setParent(this);
+            // A semi-supervised run's classifier is its final discriminators, which every strategy checkpoints at the end.
+            List<org.deeplearning4j.nn.multilayer.MultiLayerNetwork> classifier = List.of();
+            if (semiSupervised) {
+                org.apache.hadoop.conf.Configuration hadoop = dataset.sparkSession().sparkContext().hadoopConfiguration();
+                Map<String, byte[]> parts = new io.sparkgan.core.checkpoint.CheckpointStore(ckpt, hadoop).load(r.iteration());
+                classifier = Strategies.byName(c.getStrategy()).discriminators(c, parts, ckpt, r.iteration(), hadoop);
+            }
+            return new GanModel(uid, r.generator().network(), c, Summary.of(r, shards), classifier).setParent(this);
         } finally {
             shards.release();
         }

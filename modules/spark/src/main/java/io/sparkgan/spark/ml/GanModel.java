@@ -51,22 +51,51 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public final class GanModel extends Model<GanModel> implements MLWritable {
     private static final long serialVersionUID = 1L;
     public static final String SEED = "seed";
+    /** The folder of a saved model holding a semi-supervised run's classifier. */
+    static final String CLASSIFIER = "classifier";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String uid;
     private final byte[] generatorBytes;
     private final StrategyConfig config;
     private final Summary summary;
+    /** A semi-supervised run's classifier as parts ({@link GanClassifier#parts}); empty otherwise. */
+    private final Map<String, byte[]> classifierParts;
 
     GanModel(String uid, MultiLayerNetwork generator, StrategyConfig config, Summary summary) {
-        this(uid, serialise(generator), config, summary);
+        this(uid, generator, config, summary, List.of());
     }
 
-    private GanModel(String uid, byte[] generatorBytes, StrategyConfig config, Summary summary) {
+    /** @param classifier a semi-supervised run's final discriminators (empty for any other run) */
+    GanModel(String uid, MultiLayerNetwork generator, StrategyConfig config, Summary summary, List<MultiLayerNetwork> classifier) {
+        this(uid, serialise(generator), config, summary, GanClassifier.parts(classifier));
+    }
+
+    private GanModel(String uid, byte[] generatorBytes, StrategyConfig config, Summary summary, Map<String, byte[]> classifierParts) {
         this.uid = uid;
         this.generatorBytes = generatorBytes;
         this.config = config;
         this.summary = summary;
+        this.classifierParts = classifierParts;
+    }
+
+    /** Whether this model holds a classifier (a semi-supervised run's). */
+    public boolean hasClassifier() {
+        return !classifierParts.isEmpty();
+    }
+
+    /**
+     * The classifier a semi-supervised run trained, as a Spark ML Transformer adding
+     * {@code prediction} and {@code probability} columns.
+     *
+     * @throws IllegalStateException for a model of any other objective
+     */
+    public GanClassifier classifier() {
+        if (!hasClassifier()) {
+            throw new IllegalStateException("this model's objective is " + config.getObjective()
+                    + ", which trains no classifier; expected objective semi-supervised");
+        }
+        return new GanClassifier(uid + "-classifier", classifierParts, config);
     }
 
     private static byte[] serialise(MultiLayerNetwork net) {
@@ -164,7 +193,7 @@ public final class GanModel extends Model<GanModel> implements MLWritable {
 
     @Override
     public GanModel copy(ParamMap extra) {
-        return copyValues(new GanModel(uid, generatorBytes, config, summary), extra).setParent(parent());
+        return copyValues(new GanModel(uid, generatorBytes, config, summary, classifierParts), extra).setParent(parent());
     }
 
     @Override
@@ -203,11 +232,17 @@ public final class GanModel extends Model<GanModel> implements MLWritable {
                 meta.put("uid", model.uid);
                 meta.put("config", JSON.convertValue(model.config, Map.class));
                 meta.put("summary", model.summary);
+                meta.put("classifier", new ArrayList<>(model.classifierParts.keySet()));
                 try (OutputStream out = fs.create(new Path(dir, "metadata.json"), true)) {
                     JSON.writerWithDefaultPrettyPrinter().writeValue(out, meta);
                 }
                 try (OutputStream out = fs.create(new Path(dir, io.sparkgan.core.checkpoint.ModelParts.GENERATOR), true)) {
                     out.write(model.generatorBytes);
+                }
+                for (Map.Entry<String, byte[]> e : model.classifierParts.entrySet()) {
+                    try (OutputStream out = fs.create(new Path(new Path(dir, CLASSIFIER), e.getKey()), true)) {
+                        out.write(e.getValue());
+                    }
                 }
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot save the model to " + path + ": " + e.getMessage(), e);
@@ -235,7 +270,19 @@ public final class GanModel extends Model<GanModel> implements MLWritable {
                 StrategyConfig c = JSON.convertValue(meta.get("config"), StrategyConfig.class);
                 Summary s = JSON.convertValue(meta.get("summary"), Summary.class);
                 readGenerator(g); // refuse a bad or unsafe generator now, naming the folder, not later on an executor
-                return new GanModel((String) meta.get("uid"), g, c, s);
+                Map<String, byte[]> classifier = new LinkedHashMap<>();
+                if (meta.get("classifier") instanceof List<?> names) {
+                    for (Object name : names) {
+                        try (InputStream in = fs.open(new Path(new Path(dir, CLASSIFIER), String.valueOf(name)))) {
+                            classifier.put(String.valueOf(name), in.readAllBytes());
+                        }
+                    }
+                }
+                GanModel model = new GanModel((String) meta.get("uid"), g, c, s, classifier);
+                if (model.hasClassifier()) {
+                    model.classifier().local(); // likewise for the classifier's networks
+                }
+                return model;
             } catch (IOException | UncheckedIOException e) {
                 throw new UncheckedIOException("cannot load a model from " + path + ": " + e.getMessage(),
                         e instanceof IOException io ? io : ((UncheckedIOException) e).getCause());
