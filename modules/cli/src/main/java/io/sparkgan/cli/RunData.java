@@ -96,6 +96,28 @@ final class RunData {
         }
     }
 
+    /** Test samples a semi-supervised run's classifier is scored on, drawn from a mixture's seed stream. */
+    static final int MIXTURE_TEST_ROWS = 10_000;
+
+    /**
+     * Labelled samples the run never trained on, to score a semi-supervised classifier: a fetched
+     * dataset's test split, or fresh draws from an embedded mixture (its components are the
+     * classes); null when the data has neither.
+     */
+    io.sparkgan.data.Samples labelledTest(SparkSession spark, RunConfig c) {
+        if (mixture != null) {
+            return mixture.sample(MIXTURE_TEST_ROWS, GanRandom.derive(c.getSeed(), "test", 0));
+        }
+        if (!DataSources.NAMED.containsKey(c.getDataset())) {
+            return null;
+        }
+        try {
+            return VectorFrames.collect(DataSources.load(spark, c.getDataset(), options(c).withSplit(DataOptions.TEST)).frame());
+        } catch (IllegalArgumentException e) {
+            return null; // no test split
+        }
+    }
+
     /** How one run folder's samples are judged (image runs also write sample grids into it). */
     Evaluator evaluator(Path runDir) {
         return shape == null ? scorer : new ImageEvaluator(scorer, shape, runDir);

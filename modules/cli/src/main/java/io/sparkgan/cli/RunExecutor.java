@@ -66,6 +66,10 @@ final class RunExecutor {
                 ? model.summary().metrics()
                 : evaluator.score(g, c, model.summary().iterations());
         Map<String, Double> refined = refined(run, c, evaluator, g, model.summary().iterations());
+        if (model.hasClassifier()) {
+            last = new LinkedHashMap<>(last);
+            last.putAll(classifierMetrics(model, data.labelledTest(spark, c)));
+        }
         writeFinal(run, c, model.summary(), rows.isEmpty() ? null : rows.get(rows.size() - 1), last, refined);
         model.write().overwrite().save(run.file("model").toUri().toString());
         data.writeSamples(run.file("samples.png"), c.getStrategy() + " on " + c.getDataset() + ", iteration " + model.summary().iterations(), g, c);
@@ -88,6 +92,25 @@ final class RunExecutor {
         java.util.List<io.sparkgan.core.Discriminator> ds = Refining.discriminators(c, run.dir(), iteration, store.load(iteration));
         org.nd4j.linalg.api.ndarray.INDArray x = g.sample(g.latent(io.sparkgan.core.GanRandom.stream(c.getSeed(), "eval", iteration), c.getEvalSamples()));
         return Refining.refinedMetrics(evaluator, x, r, ds, Refining.stream(c.getSeed(), iteration));
+    }
+
+    /** Name of the semi-supervised classifier's test error in final.json and summaries. */
+    static final String TEST_ERROR = "test_error_pct";
+
+    /**
+     * A semi-supervised run's classifier scored on labelled samples it never trained on: its test
+     * error in percent (and the count of misclassified samples); empty without such samples.
+     */
+    static Map<String, Double> classifierMetrics(GanModel model, io.sparkgan.data.Samples test) {
+        if (test == null || test.labels() == null) {
+            return Map.of();
+        }
+        io.sparkgan.core.objective.SemiSupervisedClassifier classifier = model.classifier().local();
+        int errors = classifier.errors(org.nd4j.linalg.factory.Nd4j.create(test.features()), test.labels());
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put(TEST_ERROR, 100.0 * errors / test.labels().length);
+        m.put("test_errors", (double) errors);
+        return m;
     }
 
     /** Adds the split (mode, rows and class histogram per worker) to run.json once the shards exist. */
