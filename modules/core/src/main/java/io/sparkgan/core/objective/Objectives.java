@@ -62,7 +62,8 @@ public final class Objectives {
                     List.of(EnergyBased.MARGIN, EnergyBased.PULL_AWAY), false,
                     (v, classes, c) -> new EnergyBased(c.get(EnergyBased.MARGIN), c.get(EnergyBased.PULL_AWAY))),
             new Kind("semi-supervised", List.of(), null, "Salimans et al. 2016 §5, D a (K+1)-class classifier on few labels (needs labels)",
-                    List.of(SemiSupervised.LABELLED_PER_CLASS), true, (v, classes, c) -> new SemiSupervised(classes),
+                    List.of(SemiSupervised.LABELLED_PER_CLASS, SemiSupervised.UNSUPERVISED_WEIGHT), true,
+                    (v, classes, c) -> new SemiSupervised(classes, c.get(SemiSupervised.UNSUPERVISED_WEIGHT)),
                     // The paper's best MNIST results train G by feature matching (§5, Table 1).
                     () -> Map.of(io.sparkgan.core.stabilizer.Stabilizers.SETTING, "feature-matching")));
 

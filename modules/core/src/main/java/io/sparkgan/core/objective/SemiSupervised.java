@@ -24,7 +24,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * labelled samples beside every unlabelled one ({@link #readsLabelledBatch()}). The generator's own
  * loss is the non-saturating {@code softplus(−LSE(l))} of the generated batch; the paper's best
  * MNIST results use feature matching instead, which this objective recommends
- * ({@code --stabilizers feature-matching} by default).
+ * ({@code --stabilizers feature-matching} by default). With {@link #UNSUPERVISED_WEIGHT} 0 the same
+ * network trains on the labelled batches alone: the supervised baseline the paper compares with.
  *
  * <p>The trained discriminator is a classifier: p(y | x, real) = softmax(l). The generator is not
  * conditioned on a class.
@@ -36,13 +37,24 @@ public final class SemiSupervised implements Objective {
             "semi-supervised: labels kept per class, spread over the shards; every other sample is unlabelled (0: keep every label).")
             .nonNegative("every label kept").scope("semi-supervised");
 
+    public static final Setting<Double> UNSUPERVISED_WEIGHT = Setting.number("unsupervised-weight", 1.0,
+            "semi-supervised: weight of the unsupervised terms (real vs generated) in D's loss; 0 trains the same classifier on the labelled samples alone.")
+            .nonNegative("the supervised baseline").scope("semi-supervised");
+
     private final int classes;
+    /** The weight of the two unsupervised terms: ½ each in the authors' code, times this. */
+    private final double unsupervised;
 
     public SemiSupervised(int classes) {
+        this(classes, 1.0);
+    }
+
+    public SemiSupervised(int classes, double unsupervisedWeight) {
         if (classes < 2) {
             throw new IllegalArgumentException("objective semi-supervised needs labelled data with at least 2 classes, got " + classes);
         }
         this.classes = classes;
+        this.unsupervised = 0.5 * unsupervisedWeight;
     }
 
     @Override
@@ -101,20 +113,20 @@ public final class SemiSupervised implements Objective {
                 }
             } else {
                 // d softplus(−LSE) / dl_k = −σ(−LSE)·softmax_k
-                loss += 0.5 * NonSaturating.softplus(-lse) / unlabelled;
+                loss += unsupervised * NonSaturating.softplus(-lse) / unlabelled;
                 double s = NonSaturating.sigmoid(-lse);
                 for (int k = 0; k < classes; k++) {
-                    gr[base + k] -= 0.5 * s * p[k] / unlabelled;
+                    gr[base + k] -= unsupervised * s * p[k] / unlabelled;
                 }
             }
         }
         int b = (int) fakeOut.rows();
         for (int i = 0; i < b; i++) {
             double lse = softmax(f, i, p);
-            loss += 0.5 * NonSaturating.softplus(lse) / b;
+            loss += unsupervised * NonSaturating.softplus(lse) / b;
             double s = NonSaturating.sigmoid(lse);
             for (int k = 0; k < classes; k++) {
-                gf[i * classes + k] += 0.5 * s * p[k] / b;
+                gf[i * classes + k] += unsupervised * s * p[k] / b;
             }
         }
         return new Loss(loss, matrix(gr, realOut), matrix(gf, fakeOut));

@@ -73,6 +73,16 @@ class SemiSupervisedTest {
     }
 
     @Test
+    void withUnsupervisedWeightZeroOnlyTheLabelledRowsTrainTheClassifier() {
+        SemiSupervised supervised = new SemiSupervised(3, 0);
+        double[] r = {0.5, -1, 2, -2, 0.1, 0.4};
+        Objective.Loss loss = supervised.discriminatorLoss(m(2, r), new int[] {2, -1}, m(1, 0.3, 0.3, -1), null);
+        assertEquals(lse(0.5, -1, 2) - 2, loss.value(), 1e-12);
+        assertEquals(0.0, loss.realGrad().getRow(1).amaxNumber().doubleValue(), 0.0, "the unlabelled row is ignored");
+        assertEquals(0.0, loss.fakeGrad().amaxNumber().doubleValue(), 0.0, "generated samples are ignored");
+    }
+
+    @Test
     void theEnergyIsMinusTheLogDensityRatioAndProbabilitiesAreTheSoftmax() {
         INDArray out = m(1, 0.5, -1, 2);
         Objective.SampleEnergy e = ssl.energy(out, null);
