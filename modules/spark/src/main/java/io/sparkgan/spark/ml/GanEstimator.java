@@ -228,7 +228,7 @@ public final class GanEstimator extends Estimator<GanModel> {
             StrategyContext ctx = new StrategyContext(c, shards, JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext()),
                     evaluator, listener, ckpt.isEmpty() ? null : ckpt, (Boolean) $(resume), DataType.FLOAT);
             StrategyResult r = Strategies.byName(c.getStrategy()).train(ctx);
-            return new GanModel(uid, r.generator().network(), c, Summary.of(r, shards)).setParent(this);
+            return new GanModel(uid, r.generator(), c, Summary.of(r, shards)).setParent(this);
         } finally {
             shards.release();
         }

@@ -53,20 +53,46 @@ public final class GanModel extends Model<GanModel> implements MLWritable {
     public static final String SEED = "seed";
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** The file beside the model zip holding the generator's sampling state, when it has any. */
+    static final String SAMPLING_STATE = ModelParts.extrasPart(ModelParts.GENERATOR);
+
     private final String uid;
     private final byte[] generatorBytes;
+    /** {@link Generator#samplingState} (virtual batch normalisation's reference batch) in ModelParts' arrays format; null for none. */
+    private final byte[] samplingBytes;
     private final StrategyConfig config;
     private final Summary summary;
 
-    GanModel(String uid, MultiLayerNetwork generator, StrategyConfig config, Summary summary) {
-        this(uid, serialise(generator), config, summary);
+    GanModel(String uid, Generator generator, StrategyConfig config, Summary summary) {
+        this(uid, serialise(generator.network()), serialise(generator.samplingState()), config, summary);
     }
 
-    private GanModel(String uid, byte[] generatorBytes, StrategyConfig config, Summary summary) {
+    private GanModel(String uid, byte[] generatorBytes, byte[] samplingBytes, StrategyConfig config, Summary summary) {
         this.uid = uid;
         this.generatorBytes = generatorBytes;
+        this.samplingBytes = samplingBytes;
         this.config = config;
         this.summary = summary;
+    }
+
+    private static byte[] serialise(Map<String, INDArray> samplingState) {
+        if (samplingState.isEmpty()) {
+            return null;
+        }
+        Map<String, io.sparkgan.core.checkpoint.CheckpointStore.PartWriter> parts = new LinkedHashMap<>();
+        ModelParts.putArrays(parts, SAMPLING_STATE, samplingState);
+        ByteArrayOutputStream bos = new ByteArrayOutputStream();
+        try {
+            parts.get(SAMPLING_STATE).write(bos);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bos.toByteArray();
+    }
+
+    /** The sampling state in {@code bytes} (null: none), checked as any checkpoint part is. */
+    private static Map<String, INDArray> samplingState(byte[] bytes) {
+        return bytes == null ? Map.of() : ModelParts.arrays(Map.of(SAMPLING_STATE, bytes), SAMPLING_STATE);
     }
 
     private static byte[] serialise(MultiLayerNetwork net) {
@@ -79,9 +105,9 @@ public final class GanModel extends Model<GanModel> implements MLWritable {
         return bos.toByteArray();
     }
 
-    /** A fresh copy of the generator network. */
+    /** A fresh copy of the generator network, with its sampling state. */
     public Generator generator() {
-        return Gan.generator(config, readGenerator(generatorBytes));
+        return Gan.exportedGenerator(config, readGenerator(generatorBytes), samplingState(samplingBytes));
     }
 
     /**
@@ -121,6 +147,7 @@ public final class GanModel extends Model<GanModel> implements MLWritable {
         StructType out = transformSchema(dataset.schema());
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext());
         Broadcast<byte[]> g = sc.broadcast(generatorBytes);
+        byte[] sampling = samplingBytes;
         GanConfig cfg = config;
         int seedIndex = Arrays.asList(dataset.schema().fieldNames()).indexOf(SEED);
         org.apache.spark.api.java.JavaRDD<Row> rows = dataset.toDF().javaRDD().mapPartitions(it -> {
@@ -129,7 +156,7 @@ public final class GanModel extends Model<GanModel> implements MLWritable {
             if (in.isEmpty()) {
                 return in.iterator();
             }
-            Generator gen = Gan.generator(cfg, readGenerator(g.value()));
+            Generator gen = Gan.exportedGenerator(cfg, readGenerator(g.value()), samplingState(sampling));
             // Each row's input (code, and class for a conditional generator) comes from its own seed.
             INDArray[] codes = new INDArray[in.size()];
             for (int i = 0; i < in.size(); i++) {
@@ -164,7 +191,7 @@ public final class GanModel extends Model<GanModel> implements MLWritable {
 
     @Override
     public GanModel copy(ParamMap extra) {
-        return copyValues(new GanModel(uid, generatorBytes, config, summary), extra).setParent(parent());
+        return copyValues(new GanModel(uid, generatorBytes, samplingBytes, config, summary), extra).setParent(parent());
     }
 
     @Override
@@ -209,6 +236,14 @@ public final class GanModel extends Model<GanModel> implements MLWritable {
                 try (OutputStream out = fs.create(new Path(dir, io.sparkgan.core.checkpoint.ModelParts.GENERATOR), true)) {
                     out.write(model.generatorBytes);
                 }
+                Path sampling = new Path(dir, SAMPLING_STATE);
+                if (model.samplingBytes != null) {
+                    try (OutputStream out = fs.create(sampling, true)) {
+                        out.write(model.samplingBytes);
+                    }
+                } else if (fs.exists(sampling)) {
+                    fs.delete(sampling, false); // an overwritten model's, which this one does not have
+                }
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot save the model to " + path + ": " + e.getMessage(), e);
             }
@@ -232,10 +267,20 @@ public final class GanModel extends Model<GanModel> implements MLWritable {
                 try (InputStream in = fs.open(new Path(dir, ModelParts.GENERATOR))) {
                     g = in.readAllBytes();
                 }
+                Path samplingPath = new Path(dir, SAMPLING_STATE);
+                byte[] sampling = null;
+                if (fs.exists(samplingPath)) {
+                    try (InputStream in = fs.open(samplingPath)) {
+                        sampling = in.readAllBytes();
+                    }
+                }
                 StrategyConfig c = JSON.convertValue(meta.get("config"), StrategyConfig.class);
                 Summary s = JSON.convertValue(meta.get("summary"), Summary.class);
-                readGenerator(g); // refuse a bad or unsafe generator now, naming the folder, not later on an executor
-                return new GanModel((String) meta.get("uid"), g, c, s);
+                // Refuse a bad or unsafe generator (or one missing its reference batch) now, naming the folder, not later on an executor.
+                Gan.exportedGenerator(c, readGenerator(g), samplingState(sampling));
+                return new GanModel((String) meta.get("uid"), g, sampling, c, s);
+            } catch (IllegalStateException e) {
+                throw new IllegalStateException("cannot load a model from " + path + ": " + e.getMessage(), e);
             } catch (IOException | UncheckedIOException e) {
                 throw new UncheckedIOException("cannot load a model from " + path + ": " + e.getMessage(),
                         e instanceof IOException io ? io : ((UncheckedIOException) e).getCause());
