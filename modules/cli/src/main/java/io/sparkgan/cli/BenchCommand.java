@@ -41,6 +41,8 @@ final class BenchCommand implements Callable<Integer> {
     boolean dl4jLayers;
     @Option(names = "--spectral-norm", description = "Standalone bench with a spectrally normalised discriminator (its cost shows in the D step and feedback phases).")
     boolean spectralNorm;
+    @Option(names = "--stabilizers", defaultValue = "", description = "Standalone bench with these stabilizers (comma-separated, as in train; e.g. virtual-batch-norm, whose reference batch shows in the generate and G step phases).")
+    String stabilizers;
     @Option(names = "--strategy", description = "Benchmark strategies on Spark instead: standalone, mdgan, flgan, or a comma-separated list run in alternation.")
     String strategy;
     @Option(names = "--rounds", defaultValue = "1", description = "With --strategy or --dl4j-layers: alternating rounds; medians are reported (default ${DEFAULT-VALUE}).")
@@ -129,10 +131,18 @@ final class BenchCommand implements Callable<Integer> {
         } else {
             c = benchConfig(b);
             c.set(io.sparkgan.core.nn.SpectralNorm.SETTING, spectralNorm);
+            if (!stabilizers.isBlank()) {
+                String problem = io.sparkgan.core.stabilizer.Stabilizers.problem(stabilizers);
+                if (problem != null) {
+                    throw new UsageException("--stabilizers: " + problem);
+                }
+                c.set(io.sparkgan.core.stabilizer.Stabilizers.SETTING, stabilizers);
+            }
             int dim = data[0].length;
             products = iterationGemms(io.sparkgan.core.Gan.generator(c, dim, DataType.FLOAT), io.sparkgan.core.Gan.discriminator(c, dim, 0, DataType.FLOAT), dim, b);
             iteration = new StandaloneTrainer(c, data, DataType.FLOAT, null, null)::iterate;
-            what = String.format(Locale.ROOT, "standalone iteration (%s, b=%d, L=1, spectral-norm %s)", model, b, spectralNorm);
+            what = String.format(Locale.ROOT, "standalone iteration (%s, b=%d, L=1, spectral-norm %s%s)", model, b, spectralNorm,
+                    stabilizers.isBlank() ? "" : ", stabilizers " + stabilizers);
         }
         double gemmSeconds = 0;
         double flops = 0;

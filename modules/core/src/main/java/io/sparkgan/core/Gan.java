@@ -9,6 +9,7 @@ import io.sparkgan.core.objective.Objective;
 import io.sparkgan.core.objective.Objectives;
 import io.sparkgan.core.stabilizer.Stabilizer;
 import io.sparkgan.core.stabilizer.Stabilizers;
+import io.sparkgan.core.stabilizer.VirtualBatchNorm;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.learning.config.Adam;
@@ -37,8 +38,10 @@ public final class Gan {
      */
     public static Generator generator(GanConfig c, int dataDim, DataType dtype, boolean average) {
         int classes = objective(c).classes();
+        // A stabilizer may ask for batch normalisation in G (virtual batch normalisation needs layers to act on).
+        boolean batchNorm = Stabilizers.of(c).stream().anyMatch(Stabilizer::generatorBatchNorm);
         org.deeplearning4j.nn.multilayer.MultiLayerNetwork net = Networks.generator(c.getGenerator(), c.getLatentDim() + classes, dataDim,
-                adam(c.getGeneratorLr(), c), GanRandom.derive(c.getSeed(), "generator", 0), dtype);
+                adam(c.getGeneratorLr(), c), GanRandom.derive(c.getSeed(), "generator", 0), dtype, batchNorm);
         attachToGenerator(c, net);
         return new Generator(net, c.getLatentDim(), classes, generatorDecay(c), average ? ParameterEma.start(net, c.get(ParameterEma.SETTING)) : null);
     }
@@ -84,6 +87,26 @@ public final class Gan {
      */
     public static Generator generator(GanConfig c, org.deeplearning4j.nn.multilayer.MultiLayerNetwork net) {
         return new Generator(net, c.getLatentDim(), classesOf(c, net), generatorDecay(c));
+    }
+
+    /**
+     * An exported generator: network {@code net} with the {@linkplain Generator#samplingState sampling
+     * state} exported beside it (virtual batch normalisation's reference batch), so it samples
+     * exactly as the trained generator did.
+     *
+     * @throws IllegalStateException when the configuration uses virtual batch normalisation and the
+     *     export carries no reference batch
+     */
+    public static Generator exportedGenerator(GanConfig c, org.deeplearning4j.nn.multilayer.MultiLayerNetwork net,
+            Map<String, org.nd4j.linalg.api.ndarray.INDArray> samplingState) {
+        org.nd4j.linalg.api.ndarray.INDArray reference = samplingState == null ? null : samplingState.get(VirtualBatchNorm.REFERENCE_STATE);
+        if (reference != null) {
+            VirtualBatchNorm.attachReference(net, reference);
+        } else if (Stabilizers.of(c).stream().anyMatch(s -> s instanceof VirtualBatchNorm)) {
+            throw new IllegalStateException("the exported generator has no reference batch ('" + VirtualBatchNorm.REFERENCE_STATE
+                    + "') for virtual-batch-norm");
+        }
+        return generator(c, net);
     }
 
     /** The classes restored generator {@code net} is conditioned on: its input width less the latent code's. */

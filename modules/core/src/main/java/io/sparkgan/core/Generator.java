@@ -4,11 +4,13 @@ import io.sparkgan.core.nn.Backprop;
 import io.sparkgan.core.nn.LearningRateDecay;
 import io.sparkgan.core.nn.ParameterEma;
 import io.sparkgan.core.stabilizer.ParameterPenalty;
+import io.sparkgan.core.stabilizer.VirtualBatchNorm;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * A generator and the operation the MD-GAN server performs with it (Hardy et al., IPDPS 2019,
@@ -18,6 +20,10 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>{@link #generate} runs the training-mode forward pass and keeps its activations, so a
  * following {@link #step} on the same {@code z} does not recompute it.
+ *
+ * <p>With {@linkplain VirtualBatchNorm virtual batch normalisation} (a reference batch attached to
+ * the network) every pass, {@link #sample} included, runs the reference batch's rows first and
+ * normalises with their statistics; callers see only the rows of their own codes.
  */
 public final class Generator {
     private final MultiLayerNetwork net;
@@ -30,6 +36,10 @@ public final class Generator {
     /** The codes of the last training-mode forward pass, and that pass. */
     private INDArray forwardOf;
     private Backprop.Forward forward;
+    /** Rows of the reference batch in front of {@link #forwardOf}'s in that pass (0: plain batch statistics). */
+    private int forwardReferenceRows;
+    /** Codes per pass of {@link #sample} under virtual batch normalisation, which keeps every activation. */
+    private static final int SAMPLE_CHUNK = 512;
 
     public Generator(MultiLayerNetwork net, int latentDim) {
         this(net, latentDim, 0);
@@ -79,15 +89,23 @@ public final class Generator {
      * conditional generator, a class per row drawn uniformly and appended one-hot.
      */
     public INDArray latent(GanRandom rng, int n) {
+        return latent(rng, n, latentDim, classes, dataType());
+    }
+
+    /**
+     * {@code n} inputs of a generator with this latent dimension and class count, drawn as
+     * {@link #latent(GanRandom, int)} draws them (virtual batch normalisation's reference batch).
+     */
+    public static INDArray latent(GanRandom rng, int n, int latentDim, int classes, DataType dtype) {
         int[] labels = null;
-        double[] z = gaussian(rng, n);
+        double[] z = gaussian(rng, n, latentDim);
         if (classes > 0) {
             labels = new int[n];
             for (int i = 0; i < n; i++) {
                 labels[i] = rng.nextInt(classes);
             }
         }
-        return input(z, labels, n);
+        return input(z, labels, n, latentDim, classes, dtype);
     }
 
     /** {@code n} generator inputs with the given classes (e.g. one row of a sample grid per class). */
@@ -95,7 +113,7 @@ public final class Generator {
         if (classes == 0) {
             throw new IllegalArgumentException("the generator is unconditional; it takes no classes");
         }
-        return input(gaussian(rng, labels.length), labels, labels.length);
+        return input(gaussian(rng, labels.length, latentDim), labels, labels.length, latentDim, classes, dataType());
     }
 
     /** The classes encoded in generator inputs {@code z} (null for an unconditional generator). */
@@ -108,7 +126,7 @@ public final class Generator {
         return onehot.argMax(1).toIntVector();
     }
 
-    private double[] gaussian(GanRandom rng, int n) {
+    private static double[] gaussian(GanRandom rng, int n, int latentDim) {
         double[] z = new double[n * latentDim];
         for (int i = 0; i < z.length; i++) {
             z[i] = rng.nextGaussian();
@@ -116,7 +134,7 @@ public final class Generator {
         return z;
     }
 
-    private INDArray input(double[] z, int[] labels, int n) {
+    private static INDArray input(double[] z, int[] labels, int n, int latentDim, int classes, DataType dtype) {
         int width = latentDim + classes;
         double[] in = new double[n * width];
         for (int i = 0; i < n; i++) {
@@ -128,21 +146,60 @@ public final class Generator {
                 in[i * width + latentDim + labels[i]] = 1;
             }
         }
-        return Nd4j.create(in, new long[] {n, width}, dataType());
+        return Nd4j.create(in, new long[] {n, width}, dtype);
     }
 
     /** Generated samples G(z) in training mode (the samples the discriminators train on). */
     public INDArray generate(INDArray z) {
-        forward = Backprop.forward(net, z);
+        INDArray reference = VirtualBatchNorm.reference(net);
+        if (reference == null) {
+            forward = Backprop.forward(net, z);
+            forwardReferenceRows = 0;
+            forwardOf = z;
+            return forward.output();
+        }
+        int m = (int) reference.rows();
+        forward = Backprop.forward(net, Nd4j.concat(0, reference.castTo(z.dataType()), z), m);
+        forwardReferenceRows = m;
         forwardOf = z;
-        return forward.output();
+        return ownRows(forward.output(), m);
     }
 
-    /** Generated samples G(z) in inference mode (for evaluation and export). */
+    /**
+     * Generated samples G(z) in inference mode (for evaluation and export). Under virtual batch
+     * normalisation this is the training-mode pass with the reference batch in front (in chunks of
+     * codes, each sample depending on its own code and the reference batch only); batch
+     * normalisation's running statistics are never read then.
+     */
     public INDArray sample(INDArray z) {
         forwardOf = null;
         forward = null;
-        return net.output(z, false);
+        INDArray reference = VirtualBatchNorm.reference(net);
+        if (reference == null) {
+            return net.output(z, false);
+        }
+        int m = (int) reference.rows();
+        INDArray ref = reference.castTo(z.dataType());
+        long n = z.rows();
+        INDArray out = null;
+        for (long from = 0; from < n; from += SAMPLE_CHUNK) {
+            long to = Math.min(n, from + SAMPLE_CHUNK);
+            INDArray chunk = z.get(NDArrayIndex.interval(from, to), NDArrayIndex.all());
+            INDArray x = ownRows(Backprop.forward(net, Nd4j.concat(0, ref, chunk), m).output(), m);
+            if (from == 0 && to == n) {
+                return x;
+            }
+            if (out == null) {
+                out = Nd4j.createUninitialized(x.dataType(), n, x.columns());
+            }
+            out.get(NDArrayIndex.interval(from, to), NDArrayIndex.all()).assign(x);
+        }
+        return out;
+    }
+
+    /** The rows of {@code output} after the first {@code m} (the reference batch's), as a new array. */
+    private static INDArray ownRows(INDArray output, int m) {
+        return output.get(NDArrayIndex.interval(m, output.rows()), NDArrayIndex.all()).dup('c');
     }
 
     /**
@@ -154,8 +211,13 @@ public final class Generator {
             generate(z);
         }
         Backprop.Forward f = forward;
+        int m = forwardReferenceRows;
         forwardOf = null;
         forward = null;
+        if (m > 0) {
+            // The loss reads only the rows of z; the reference rows' gradient comes from the statistics alone.
+            feedback = Nd4j.concat(0, Nd4j.zeros(feedback.dataType(), m, feedback.columns()), feedback);
+        }
         return Backprop.backward(f, feedback, true, false).getFirst();
     }
 
@@ -181,6 +243,25 @@ public final class Generator {
      * parameters, a copy holding the average (not trained further); otherwise this one.
      */
     public Generator averaged() {
-        return ema == null ? this : new Generator(ema.averagedCopy(net), latentDim, classes, decay);
+        if (ema == null) {
+            return this;
+        }
+        MultiLayerNetwork copy = ema.averagedCopy(net);
+        INDArray reference = VirtualBatchNorm.reference(net);
+        if (reference != null) {
+            // The copy samples with the same reference batch as the trained generator.
+            VirtualBatchNorm.attachReference(copy, reference);
+        }
+        return new Generator(copy, latentDim, classes, decay);
+    }
+
+    /**
+     * What sampling needs besides the network (virtual batch normalisation's reference batch), as
+     * named arrays: what an exported generator carries beside its model zip, read back by
+     * {@link Gan#exportedGenerator}. Empty when sampling needs only the network.
+     */
+    public java.util.Map<String, INDArray> samplingState() {
+        INDArray reference = VirtualBatchNorm.reference(net);
+        return reference == null ? java.util.Map.of() : java.util.Map.of(VirtualBatchNorm.REFERENCE_STATE, reference);
     }
 }

@@ -156,6 +156,25 @@ public final class Backprop {
 
     /** Training-mode forward pass. */
     public static Forward forward(MultiLayerNetwork net, INDArray x) {
+        return forward(net, x, (int) x.size(0));
+    }
+
+    /**
+     * Training-mode forward pass in which every batch-normalisation layer normalises all rows with
+     * the mean and variance of the first {@code statisticsRows} rows of its input (virtual batch
+     * normalisation: the rows of a reference batch, then the rows to generate;
+     * {@link io.sparkgan.core.stabilizer.VirtualBatchNorm}). The backward pass differentiates
+     * through those statistics ({@link BatchNorm}). With every row, exactly {@link #forward(MultiLayerNetwork, INDArray)}.
+     *
+     * @throws IllegalArgumentException when {@code statisticsRows} is outside 1..rows of {@code x}
+     * @throws IllegalStateException when fewer rows than all are asked for and a batch-normalisation
+     *     layer is one {@link BatchNorm} does not handle (DL4J's own layer has no such mode)
+     */
+    public static Forward forward(MultiLayerNetwork net, INDArray x, int statisticsRows) {
+        if (statisticsRows < 1 || statisticsRows > x.size(0)) {
+            throw new IllegalArgumentException("statistics rows " + statisticsRows + " are outside 1.." + x.size(0));
+        }
+        boolean virtual = statisticsRows < x.size(0);
         LayerWorkspaceMgr mgr = workspaceMgr();
         MultiLayerConfiguration conf = net.getLayerWiseConfigurations();
         int n = net.getnLayers();
@@ -197,12 +216,17 @@ public final class Backprop {
                 pre[i] = cur;
                 act[i] = DenseActivations.forward(((org.deeplearning4j.nn.conf.layers.ActivationLayer) layer.conf().getLayer()).getActivationFn(), cur);
                 cur = act[i];
-            } else if (layerFastPath && (cur.rank() == 2 || cur.rank() == 4) && BatchNorm.handles(layer)) {
-                Pair<INDArray, BatchNorm.Kept> normed = BatchNorm.forward(layer, cur);
+            } else if ((layerFastPath || virtual) && (cur.rank() == 2 || cur.rank() == 4) && BatchNorm.handles(layer)) {
+                // Virtual batch normalisation exists only here, so it takes this path even when DL4J's layers are being timed.
+                Pair<INDArray, BatchNorm.Kept> normed = virtual ? BatchNorm.forward(layer, cur, statisticsRows) : BatchNorm.forward(layer, cur);
                 norms[i] = normed.getSecond();
                 act[i] = normed.getFirst();
                 cur = act[i];
             } else {
+                if (virtual && layer instanceof org.deeplearning4j.nn.layers.normalization.BatchNormalization) {
+                    throw new IllegalStateException("virtual batch normalisation cannot take layer " + i
+                            + ": only a batch normalisation with trainable gamma and beta, NCHW and no dropout can use reference statistics");
+                }
                 layer.setInput(cur, mgr);
                 cur = layer.activate(true, mgr);
             }

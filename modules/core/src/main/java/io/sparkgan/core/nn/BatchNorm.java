@@ -27,6 +27,15 @@ import org.nd4j.linalg.factory.Nd4j;
  * DL4J's own updater see exactly what DL4J's layer would have produced; {@code BatchNormTest}
  * checks every output against the layer itself.
  *
+ * <p>Virtual batch normalisation (Salimans et al., "Improved Techniques for Training GANs",
+ * NeurIPS 2016, §3.5; {@link io.sparkgan.core.stabilizer.VirtualBatchNorm}) takes the statistics
+ * from the first r rows only (the reference batch) and applies them to every row. The backward
+ * pass then differentiates through those statistics, per feature with R the statistics rows and
+ * the sums over all rows: dx_i = (γ/σ)·(ε_i − [i ∈ R]·(Σε/r + x̂_i·Σ(ε·x̂)/r)); with R every row
+ * this is the formula above, computed by the same operations in the same order, so the plain pass
+ * is bit for bit what it was. The running-statistics updates are then those of the reference
+ * rows; nothing reads them under virtual batch normalisation.
+ *
  * <p>Why: DL4J's layer took about 45 ms of the 330 ms dcgan-mnist iteration (two layers, forward
  * and backward, about 15 ND4J ops each with broadcasts; docs/benchmarks.md). Here each pass is a
  * few sweeps over heap copies of the activations, with sums in double.
@@ -34,8 +43,11 @@ import org.nd4j.linalg.factory.Nd4j;
 final class BatchNorm {
     private BatchNorm() {}
 
-    /** What the forward pass keeps: x̂ (same shape as the input), σ per feature, and the batch moments. */
-    record Kept(INDArray xHat, double[] std, double[] mean, double[] var, int features, int spatial) {}
+    /**
+     * What the forward pass keeps: x̂ (same shape as the input), σ per feature, the moments of the
+     * statistics rows, and how many leading rows those are (every row for plain batch normalisation).
+     */
+    record Kept(INDArray xHat, double[] std, double[] mean, double[] var, int features, int spatial, int statisticsRows) {}
 
     static boolean handles(Layer layer) {
         if (layer.getClass() != org.deeplearning4j.nn.layers.normalization.BatchNormalization.class
@@ -47,9 +59,21 @@ final class BatchNorm {
 
     /** Training-mode output of {@code x} ([b, F] or [b, C, H, W]) and what the backward pass needs. */
     static org.nd4j.common.primitives.Pair<INDArray, Kept> forward(Layer layer, INDArray x) {
+        return forward(layer, x, (int) x.size(0));
+    }
+
+    /**
+     * As {@link #forward(Layer, INDArray)}, normalising every row with the mean and variance of the
+     * first {@code statisticsRows} rows only (virtual batch normalisation's reference batch).
+     */
+    static org.nd4j.common.primitives.Pair<INDArray, Kept> forward(Layer layer, INDArray x, int statisticsRows) {
         BatchNormalization c = (BatchNormalization) layer.conf().getLayer();
         INDArray in = OffHeap.contiguous(x);
         int b = (int) in.size(0);
+        if (statisticsRows < 1 || statisticsRows > b) {
+            throw new IllegalArgumentException("statistics rows " + statisticsRows + " are outside 1.." + b);
+        }
+        int r = statisticsRows;
         int f = (int) in.size(1);
         int spatial = (int) (in.length() / ((long) b * f));
         int n = (int) in.length();
@@ -58,9 +82,9 @@ final class BatchNorm {
         double[] data = read(in);
         double[] mean = new double[f];
         double[] var = new double[f];
-        double count = (double) b * spatial;
+        double count = (double) r * spatial;
         // Two passes (mean, then squared deviations): exact enough in double for any scale of input.
-        for (int s = 0; s < b; s++) {
+        for (int s = 0; s < r; s++) {
             for (int j = 0; j < f; j++) {
                 int at = (s * f + j) * spatial;
                 double sum = 0;
@@ -73,7 +97,7 @@ final class BatchNorm {
         for (int j = 0; j < f; j++) {
             mean[j] /= count;
         }
-        for (int s = 0; s < b; s++) {
+        for (int s = 0; s < r; s++) {
             for (int j = 0; j < f; j++) {
                 int at = (s * f + j) * spatial;
                 double m = mean[j];
@@ -106,7 +130,7 @@ final class BatchNorm {
         write(xHat, data);
         INDArray y = Nd4j.createUninitialized(in.dataType(), in.shape());
         write(y, out);
-        return org.nd4j.common.primitives.Pair.of(y, new Kept(xHat, std, mean, var, f, spatial));
+        return org.nd4j.common.primitives.Pair.of(y, new Kept(xHat, std, mean, var, f, spatial, r));
     }
 
     /**
@@ -167,12 +191,20 @@ final class BatchNorm {
             return null;
         }
         double[] gamma = layer.getParam(BatchNormalizationParamInitializer.GAMMA).toDoubleVector();
-        double count = (double) b * spatial;
+        int r = kept.statisticsRows();
+        double count = (double) r * spatial;
         double[] dx = g; // in place: each entry is read once, just before it is written
         for (int s = 0; s < b; s++) {
             for (int j = 0; j < f; j++) {
                 int at = (s * f + j) * spatial;
                 double scale = gamma[j] / kept.std()[j];
+                if (s >= r) {
+                    // Not a statistics row: the mean and variance do not depend on it.
+                    for (int k = 0; k < spatial; k++) {
+                        dx[at + k] = scale * g[at + k];
+                    }
+                    continue;
+                }
                 double meanEps = sumEps[j] / count;
                 double meanEpsXHat = sumEpsXHat[j] / count;
                 for (int k = 0; k < spatial; k++) {

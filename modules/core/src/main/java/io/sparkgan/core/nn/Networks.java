@@ -43,13 +43,31 @@ public final class Networks {
     /** A generator mapping {@code latentDim}-dimensional codes to {@code dataDim}-dimensional samples. */
     public static MultiLayerNetwork generator(
             NetworkSpec spec, int latentDim, int dataDim, IUpdater updater, long seed, DataType dtype) {
+        return generator(spec, latentDim, dataDim, updater, seed, dtype, false);
+    }
+
+    /**
+     * As {@link #generator(NetworkSpec, int, int, IUpdater, long, DataType)}; with {@code batchNorm}
+     * an mlp generator normalises each hidden layer (dense with identity, then DL4J's
+     * {@code BatchNormalization}, then the activation as its own layer: plain DL4J layers, so model
+     * zips stay standard), for {@linkplain io.sparkgan.core.stabilizer.VirtualBatchNorm virtual batch
+     * normalisation} to act on. A dcgan generator has batch normalisation either way.
+     */
+    public static MultiLayerNetwork generator(
+            NetworkSpec spec, int latentDim, int dataDim, IUpdater updater, long seed, DataType dtype, boolean batchNorm) {
         NeuralNetConfiguration.ListBuilder b = base(updater, seed, dtype).list();
         int[] w = spec.widths();
         if (spec.kind().equals("mlp")) {
             int in = latentDim;
             int i = 0;
             for (int width : w) {
-                b.layer(i++, new DenseLayer.Builder().nIn(in).nOut(width).activation(activation(spec.activation())).build());
+                if (batchNorm) {
+                    b.layer(i++, new DenseLayer.Builder().nIn(in).nOut(width).activation(new ActivationIdentity()).build());
+                    b.layer(i++, new BatchNormalization.Builder().nOut(width).build());
+                    b.layer(i++, new ActivationLayer.Builder().activation(activation(spec.activation())).build());
+                } else {
+                    b.layer(i++, new DenseLayer.Builder().nIn(in).nOut(width).activation(activation(spec.activation())).build());
+                }
                 in = width;
             }
             b.layer(i, new DenseLayer.Builder().nIn(in).nOut(dataDim).activation(activation(spec.outputActivation())).build());

@@ -15,7 +15,7 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
  * objective ({@link #apply}: the discriminator step and the feedback read it), the networks
  * (state {@linkplain #attachToGenerator attached} to them moves with MD-GAN swaps, FL-GAN averages
  * and checkpoints; a {@link ParameterPenalty} among that state is added to every update), and
- * the layers the networks are built with.
+ * the layers the generator is built with ({@link #generatorBatchNorm}).
  */
 public interface Stabilizer extends Serializable {
 
@@ -41,4 +41,14 @@ public interface Stabilizer extends Serializable {
 
     /** As {@link #attachToGenerator}, for a discriminator network. */
     default void attachToDiscriminator(MultiLayerNetwork discriminator) {}
+
+    /**
+     * Whether a new generator is built with batch normalisation after each hidden layer (an mlp
+     * generator has none otherwise; {@link io.sparkgan.core.nn.Networks#generator}): virtual batch
+     * normalisation needs layers to act on. By default false. A restored generator keeps the layers
+     * it was saved with.
+     */
+    default boolean generatorBatchNorm() {
+        return false;
+    }
 }

@@ -35,7 +35,9 @@ public final class Stabilizers {
             new Kind("historical-averaging", "Salimans et al. 2016 §3.3: penalty λ‖θ − mean of past θ‖² on G and on every D",
                     List.of(HistoricalAveraging.WEIGHT), c -> new HistoricalAveraging(c.get(HistoricalAveraging.WEIGHT))),
             new Kind("label-smoothing", "Salimans et al. 2016 §3.4: one-sided, real target t < 1 (nonsaturating, acgan)",
-                    List.of(LabelSmoothing.REAL_TARGET), c -> new LabelSmoothing(c.get(LabelSmoothing.REAL_TARGET))));
+                    List.of(LabelSmoothing.REAL_TARGET), c -> new LabelSmoothing(c.get(LabelSmoothing.REAL_TARGET))),
+            new Kind("virtual-batch-norm", "Salimans et al. 2016 §3.5: G's batch normalisation uses the statistics of a fixed reference batch",
+                    List.of(VirtualBatchNorm.REFERENCE_BATCH), VirtualBatchNorm::of));
 
     /** Names as users write them. */
     public static final List<String> NAMES = KINDS.stream().map(Kind::name).toList();

@@ -243,7 +243,7 @@ public final class GanEstimator extends Estimator<GanModel> {
                 Map<String, byte[]> parts = new io.sparkgan.core.checkpoint.CheckpointStore(ckpt, hadoop).load(r.iteration());
                 classifier = Strategies.byName(c.getStrategy()).discriminators(c, parts, ckpt, r.iteration(), hadoop);
             }
-            return new GanModel(uid, r.generator().network(), c, Summary.of(r, shards), classifier).setParent(this);
+            return new GanModel(uid, r.generator(), c, Summary.of(r, shards), classifier).setParent(this);
         } finally {
             shards.release();
         }

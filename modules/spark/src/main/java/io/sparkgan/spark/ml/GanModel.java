@@ -55,25 +55,32 @@ public final class GanModel extends Model<GanModel> implements MLWritable {
     static final String CLASSIFIER = "classifier";
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** The file beside the model zip holding the generator's sampling state, when it has any. */
+    static final String SAMPLING_STATE = ModelParts.extrasPart(ModelParts.GENERATOR);
+
     private final String uid;
     private final byte[] generatorBytes;
+    /** {@link Generator#samplingState} (virtual batch normalisation's reference batch) in ModelParts' arrays format; null for none. */
+    private final byte[] samplingBytes;
     private final StrategyConfig config;
     private final Summary summary;
     /** A semi-supervised run's classifier as parts ({@link GanClassifier#parts}); empty otherwise. */
     private final Map<String, byte[]> classifierParts;
 
-    GanModel(String uid, MultiLayerNetwork generator, StrategyConfig config, Summary summary) {
+    GanModel(String uid, Generator generator, StrategyConfig config, Summary summary) {
         this(uid, generator, config, summary, List.of());
     }
 
     /** @param classifier a semi-supervised run's final discriminators (empty for any other run) */
-    GanModel(String uid, MultiLayerNetwork generator, StrategyConfig config, Summary summary, List<MultiLayerNetwork> classifier) {
-        this(uid, serialise(generator), config, summary, GanClassifier.parts(classifier));
+    GanModel(String uid, Generator generator, StrategyConfig config, Summary summary, List<MultiLayerNetwork> classifier) {
+        this(uid, serialise(generator.network()), serialise(generator.samplingState()), config, summary, GanClassifier.parts(classifier));
     }
 
-    private GanModel(String uid, byte[] generatorBytes, StrategyConfig config, Summary summary, Map<String, byte[]> classifierParts) {
+    private GanModel(String uid, byte[] generatorBytes, byte[] samplingBytes, StrategyConfig config, Summary summary,
+            Map<String, byte[]> classifierParts) {
         this.uid = uid;
         this.generatorBytes = generatorBytes;
+        this.samplingBytes = samplingBytes;
         this.config = config;
         this.summary = summary;
         this.classifierParts = classifierParts;
@@ -98,6 +105,26 @@ public final class GanModel extends Model<GanModel> implements MLWritable {
         return new GanClassifier(uid + "-classifier", classifierParts, config);
     }
 
+    private static byte[] serialise(Map<String, INDArray> samplingState) {
+        if (samplingState.isEmpty()) {
+            return null;
+        }
+        Map<String, io.sparkgan.core.checkpoint.CheckpointStore.PartWriter> parts = new LinkedHashMap<>();
+        ModelParts.putArrays(parts, SAMPLING_STATE, samplingState);
+        ByteArrayOutputStream bos = new ByteArrayOutputStream();
+        try {
+            parts.get(SAMPLING_STATE).write(bos);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bos.toByteArray();
+    }
+
+    /** The sampling state in {@code bytes} (null: none), checked as any checkpoint part is. */
+    private static Map<String, INDArray> samplingState(byte[] bytes) {
+        return bytes == null ? Map.of() : ModelParts.arrays(Map.of(SAMPLING_STATE, bytes), SAMPLING_STATE);
+    }
+
     private static byte[] serialise(MultiLayerNetwork net) {
         ByteArrayOutputStream bos = new ByteArrayOutputStream();
         try {
@@ -108,9 +135,9 @@ public final class GanModel extends Model<GanModel> implements MLWritable {
         return bos.toByteArray();
     }
 
-    /** A fresh copy of the generator network. */
+    /** A fresh copy of the generator network, with its sampling state. */
     public Generator generator() {
-        return Gan.generator(config, readGenerator(generatorBytes));
+        return Gan.exportedGenerator(config, readGenerator(generatorBytes), samplingState(samplingBytes));
     }
 
     /**
@@ -150,6 +177,7 @@ public final class GanModel extends Model<GanModel> implements MLWritable {
         StructType out = transformSchema(dataset.schema());
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext());
         Broadcast<byte[]> g = sc.broadcast(generatorBytes);
+        byte[] sampling = samplingBytes;
         GanConfig cfg = config;
         int seedIndex = Arrays.asList(dataset.schema().fieldNames()).indexOf(SEED);
         org.apache.spark.api.java.JavaRDD<Row> rows = dataset.toDF().javaRDD().mapPartitions(it -> {
@@ -158,7 +186,7 @@ public final class GanModel extends Model<GanModel> implements MLWritable {
             if (in.isEmpty()) {
                 return in.iterator();
             }
-            Generator gen = Gan.generator(cfg, readGenerator(g.value()));
+            Generator gen = Gan.exportedGenerator(cfg, readGenerator(g.value()), samplingState(sampling));
             // Each row's input (code, and class for a conditional generator) comes from its own seed.
             INDArray[] codes = new INDArray[in.size()];
             for (int i = 0; i < in.size(); i++) {
@@ -193,7 +221,7 @@ public final class GanModel extends Model<GanModel> implements MLWritable {
 
     @Override
     public GanModel copy(ParamMap extra) {
-        return copyValues(new GanModel(uid, generatorBytes, config, summary, classifierParts), extra).setParent(parent());
+        return copyValues(new GanModel(uid, generatorBytes, samplingBytes, config, summary, classifierParts), extra).setParent(parent());
     }
 
     @Override
@@ -239,8 +267,20 @@ public final class GanModel extends Model<GanModel> implements MLWritable {
                 try (OutputStream out = fs.create(new Path(dir, io.sparkgan.core.checkpoint.ModelParts.GENERATOR), true)) {
                     out.write(model.generatorBytes);
                 }
+                Path sampling = new Path(dir, SAMPLING_STATE);
+                if (model.samplingBytes != null) {
+                    try (OutputStream out = fs.create(sampling, true)) {
+                        out.write(model.samplingBytes);
+                    }
+                } else if (fs.exists(sampling)) {
+                    fs.delete(sampling, false); // an overwritten model's, which this one does not have
+                }
+                Path classifier = new Path(dir, CLASSIFIER);
+                if (fs.exists(classifier)) {
+                    fs.delete(classifier, true); // an overwritten model's
+                }
                 for (Map.Entry<String, byte[]> e : model.classifierParts.entrySet()) {
-                    try (OutputStream out = fs.create(new Path(new Path(dir, CLASSIFIER), e.getKey()), true)) {
+                    try (OutputStream out = fs.create(new Path(classifier, e.getKey()), true)) {
                         out.write(e.getValue());
                     }
                 }
@@ -267,9 +307,17 @@ public final class GanModel extends Model<GanModel> implements MLWritable {
                 try (InputStream in = fs.open(new Path(dir, ModelParts.GENERATOR))) {
                     g = in.readAllBytes();
                 }
+                Path samplingPath = new Path(dir, SAMPLING_STATE);
+                byte[] sampling = null;
+                if (fs.exists(samplingPath)) {
+                    try (InputStream in = fs.open(samplingPath)) {
+                        sampling = in.readAllBytes();
+                    }
+                }
                 StrategyConfig c = JSON.convertValue(meta.get("config"), StrategyConfig.class);
                 Summary s = JSON.convertValue(meta.get("summary"), Summary.class);
-                readGenerator(g); // refuse a bad or unsafe generator now, naming the folder, not later on an executor
+                // Refuse a bad or unsafe generator (or one missing its reference batch) now, naming the folder, not later on an executor.
+                Gan.exportedGenerator(c, readGenerator(g), samplingState(sampling));
                 Map<String, byte[]> classifier = new LinkedHashMap<>();
                 if (meta.get("classifier") instanceof List<?> names) {
                     for (Object name : names) {
@@ -278,11 +326,13 @@ public final class GanModel extends Model<GanModel> implements MLWritable {
                         }
                     }
                 }
-                GanModel model = new GanModel((String) meta.get("uid"), g, c, s, classifier);
+                GanModel model = new GanModel((String) meta.get("uid"), g, sampling, c, s, classifier);
                 if (model.hasClassifier()) {
                     model.classifier().local(); // likewise for the classifier's networks
                 }
                 return model;
+            } catch (IllegalStateException e) {
+                throw new IllegalStateException("cannot load a model from " + path + ": " + e.getMessage(), e);
             } catch (IOException | UncheckedIOException e) {
                 throw new UncheckedIOException("cannot load a model from " + path + ": " + e.getMessage(),
                         e instanceof IOException io ? io : ((UncheckedIOException) e).getCause());

@@ -45,6 +45,8 @@ class StabilizersUnderStrategiesTest extends SparkTestBase {
         c.setObjective("nonsaturating");
         c.set(Stabilizers.SETTING, stabilizers);
         c.set(ParameterEma.SETTING, 0.0);
+        // A weight whose pull shows within a few updates (the default's is below float resolution here).
+        c.set(io.sparkgan.core.stabilizer.HistoricalAveraging.WEIGHT, 0.5);
         return c;
     }
 
