@@ -44,6 +44,8 @@ public final class Discriminator {
     private final SpectralNorm spectralNorm;
     /** The rate of each step, or null for the configured constant one. */
     private final LearningRateDecay decay;
+    /** Whether a layer couples the rows of a batch, so real and generated batches need passes of their own. */
+    private final boolean coupled;
 
     public Discriminator(MultiLayerNetwork net, Objective objective) {
         this(net, objective, 0);
@@ -62,6 +64,7 @@ public final class Discriminator {
         this.regularizers = objective.regularizers();
         this.noiseSeed = noiseSeed;
         this.spectralNorm = SpectralNorm.of(net);
+        this.coupled = io.sparkgan.core.nn.MinibatchDiscriminationLayer.coupled(net);
     }
 
     public MultiLayerNetwork network() {
@@ -150,6 +153,9 @@ public final class Discriminator {
 
     /** The objective's passes: its loss and the gradient with respect to the parameters as they are now. */
     private Pair<Objective.Loss, Gradient> passes(Batch real, Batch fake) {
+        if (coupled) {
+            return separatePasses(real, fake);
+        }
         // One pass over [real; fake]: the networks hold no batch statistics, so this equals two passes.
         int m = real.rows();
         Backprop.Forward f = Backprop.forward(net, Nd4j.vstack(real.x(), fake.x()));
@@ -160,6 +166,23 @@ public final class Discriminator {
                 new Objective.Pass(fake.x(), out.get(interval(m, rows), all()), fake.labels(), f, m));
         // The input gradient of real and generated samples is not needed for a discriminator step.
         Gradient g = Backprop.backward(f, Nd4j.vstack(loss.realGrad(), loss.fakeGrad()), true, false).getFirst();
+        return Pair.of(loss, g);
+    }
+
+    /**
+     * The passes of a discriminator whose layers couple the rows of a batch (minibatch
+     * discrimination): the real and the generated batch each go through their own pass, so neither
+     * sees the other, and the parameter gradient is the sum of the two backward passes.
+     */
+    private Pair<Objective.Loss, Gradient> separatePasses(Batch real, Batch fake) {
+        Backprop.Forward fr = Backprop.forward(net, real.x());
+        Backprop.Forward ff = Backprop.forward(net, fake.x());
+        Objective.Loss loss = objective.discriminatorLoss(new Objective.Pass(real.x(), fr.output(), real.labels(), fr, 0),
+                new Objective.Pass(fake.x(), ff.output(), fake.labels(), ff, 0));
+        // Each backward pass overwrites the network's gradient buffer: keep the first one's.
+        INDArray fakePart = Backprop.backward(ff, loss.fakeGrad(), true, false).getFirst().gradient().dup();
+        Gradient g = Backprop.backward(fr, loss.realGrad(), true, false).getFirst();
+        g.gradient().addi(fakePart);
         return Pair.of(loss, g);
     }
 

@@ -133,8 +133,10 @@ public final class Gan {
     /** Discriminator {@code worker}'s initial network, from its own seed. */
     public static Discriminator discriminator(GanConfig c, int dataDim, int worker, DataType dtype) {
         Objective objective = objective(c);
+        org.deeplearning4j.nn.conf.layers.Layer extra = Stabilizers.of(c).stream().map(Stabilizer::discriminatorLayerBeforeOutput)
+                .filter(java.util.Objects::nonNull).findFirst().orElse(null);
         return discriminator(c, Networks.discriminator(c.getDiscriminator(), dataDim, objective.discriminatorOutputs(dataDim),
-                adam(c.getDiscriminatorLr(), c), GanRandom.derive(c.getSeed(), "discriminator", worker), dtype), worker);
+                adam(c.getDiscriminatorLr(), c), GanRandom.derive(c.getSeed(), "discriminator", worker), dtype, extra), worker);
     }
 
     /**

@@ -36,13 +36,16 @@ final class ConfigurationClasses {
     private static final Pattern DOTTED_NAME = Pattern.compile("\\p{javaJavaIdentifierStart}\\p{javaJavaIdentifierPart}*(?:\\.\\p{javaJavaIdentifierStart}\\p{javaJavaIdentifierPart}*)+");
     /** A whole value that is a plain class name, as {@code "@class"} must be. */
     private static final Pattern CLASS_NAME = Pattern.compile("(?:\\p{javaJavaIdentifierStart}\\p{javaJavaIdentifierPart}*\\.)+\\p{javaJavaIdentifierStart}\\p{javaJavaIdentifierPart}*");
-    static final String ALLOWED = "org.deeplearning4j.*, org.nd4j.* (not org.nd4j.shade.*)";
+    /** Layers of this project that a configuration may name: each one a plain DL4J configuration class, by exact name. */
+    static final java.util.Set<String> OUR_LAYERS = java.util.Set.of(io.sparkgan.core.nn.MinibatchDiscriminationLayer.class.getName());
+    static final String ALLOWED = "org.deeplearning4j.*, org.nd4j.* (not org.nd4j.shade.*), " + String.join(", ", OUR_LAYERS);
 
     private ConfigurationClasses() {}
 
-    /** Whether {@code name} is one of DL4J's or ND4J's own classes (by package). */
+    /** Whether {@code name} is one of DL4J's or ND4J's own classes (by package), or one of {@link #OUR_LAYERS}. */
     static boolean allowed(String name) {
-        return (name.startsWith("org.deeplearning4j.") || name.startsWith("org.nd4j.")) && !name.startsWith("org.nd4j.shade.");
+        return (name.startsWith("org.deeplearning4j.") || name.startsWith("org.nd4j.")) && !name.startsWith("org.nd4j.shade.")
+                || OUR_LAYERS.contains(name);
     }
 
     /**

@@ -66,10 +66,13 @@ public final class Backprop {
         final Convolutions.Kept[] convolutions;
         final Pooling.Kept[] pooled;
         final BatchNorm.Kept[] batchNorms;
+        final MinibatchDiscriminationLayer.Kept[] minibatch;
         final INDArray output;
 
         Forward(MultiLayerNetwork net, INDArray[] inputs, INDArray[] preActivations, INDArray[] activations,
-                Convolutions.Kept[] convolutions, Pooling.Kept[] pooled, BatchNorm.Kept[] batchNorms, INDArray output) {
+                Convolutions.Kept[] convolutions, Pooling.Kept[] pooled, BatchNorm.Kept[] batchNorms,
+                MinibatchDiscriminationLayer.Kept[] minibatch, INDArray output) {
+            this.minibatch = minibatch;
             this.net = net;
             this.inputs = inputs;
             this.preActivations = preActivations;
@@ -184,6 +187,7 @@ public final class Backprop {
         Convolutions.Kept[] conv = new Convolutions.Kept[n];
         Pooling.Kept[] pooled = new Pooling.Kept[n];
         BatchNorm.Kept[] norms = new BatchNorm.Kept[n];
+        MinibatchDiscriminationLayer.Kept[] minibatch = new MinibatchDiscriminationLayer.Kept[n];
         long batch = x.size(0);
         INDArray cur = x;
         for (int i = 0; i < n; i++) {
@@ -222,6 +226,11 @@ public final class Backprop {
                 norms[i] = normed.getSecond();
                 act[i] = normed.getFirst();
                 cur = act[i];
+            } else if (cur.rank() == 2 && MinibatchDiscriminationLayer.handles(layer)) {
+                Pair<INDArray, MinibatchDiscriminationLayer.Kept> mb = MinibatchDiscriminationLayer.forward(layer, cur);
+                minibatch[i] = mb.getSecond();
+                act[i] = mb.getFirst();
+                cur = act[i];
             } else {
                 if (virtual && layer instanceof org.deeplearning4j.nn.layers.normalization.BatchNormalization) {
                     throw new IllegalStateException("virtual batch normalisation cannot take layer " + i
@@ -233,7 +242,7 @@ public final class Backprop {
         }
         // The output is the caller's to change (noise added to generated samples, say); the backward
         // pass of tanh and sigmoid reads the kept activation, so the caller gets a copy.
-        return new Forward(net, inputs, pre, act, conv, pooled, norms, act[n - 1] != null ? cur.dup() : cur);
+        return new Forward(net, inputs, pre, act, conv, pooled, norms, minibatch, act[n - 1] != null ? cur.dup() : cur);
     }
 
     /**
@@ -304,6 +313,12 @@ public final class Backprop {
                 if (g != null) {
                     addLayerGradients(entries, i, g);
                 }
+            } else if (f.minibatch[i] != null) {
+                Map<String, INDArray> g = paramGradients ? gradientViews(layer) : null;
+                eps = MinibatchDiscriminationLayer.backward(layer, f.minibatch[i], eps, g, needEps);
+                if (g != null) {
+                    addLayerGradients(entries, i, g);
+                }
             } else if (f.pooled[i] != null) {
                 eps = needEps ? Pooling.backward(f.pooled[i], eps) : null;
             } else if (f.preActivations[i] != null) {
@@ -324,6 +339,9 @@ public final class Backprop {
                     eps = next;
                 }
             } else {
+                // DL4J's own layers backpropagate from the input they last saw: give them this pass's,
+                // since another pass may have run since (a real and a generated batch in turn).
+                layer.setInput(f.inputs[i], mgr);
                 // DL4J computes parameter gradients here whether or not they are wanted.
                 Pair<Gradient, INDArray> p = layer.backpropGradient(eps, mgr);
                 addLayerGradients(entries, i, p.getFirst().gradientForVariable());

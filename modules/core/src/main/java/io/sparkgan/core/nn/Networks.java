@@ -96,26 +96,39 @@ public final class Networks {
     /** A discriminator mapping {@code dataDim}-dimensional samples to {@code outputs} logits. */
     public static MultiLayerNetwork discriminator(
             NetworkSpec spec, int dataDim, int outputs, IUpdater updater, long seed, DataType dtype) {
+        return discriminator(spec, dataDim, outputs, updater, seed, dtype, null);
+    }
+
+    /**
+     * As {@link #discriminator(NetworkSpec, int, int, IUpdater, long, DataType)}, with layer
+     * {@code beforeOutput} (null: none) between the last hidden layer and the output layer
+     * (minibatch discrimination's, say); its input width is inferred.
+     */
+    public static MultiLayerNetwork discriminator(
+            NetworkSpec spec, int dataDim, int outputs, IUpdater updater, long seed, DataType dtype, org.deeplearning4j.nn.conf.layers.Layer beforeOutput) {
         NeuralNetConfiguration.ListBuilder b = base(updater, seed, dtype).list();
         int[] w = spec.widths();
+        int i = 0;
         if (spec.kind().equals("mlp")) {
             int in = dataDim;
-            int i = 0;
             for (int width : w) {
                 b.layer(i++, new DenseLayer.Builder().nIn(in).nOut(width).activation(activation(spec.activation())).build());
                 in = width;
             }
-            b.layer(i, new DenseLayer.Builder().nIn(in).nOut(outputs).activation(new ActivationIdentity()).build());
             b.setInputType(InputType.feedForward(dataDim));
         } else {
             requireImage(dataDim);
-            b.layer(0, new ConvolutionLayer.Builder(4, 4).stride(2, 2).convolutionMode(ConvolutionMode.Same)
+            b.layer(i++, new ConvolutionLayer.Builder(4, 4).stride(2, 2).convolutionMode(ConvolutionMode.Same)
                     .nOut(w[0]).activation(activation(spec.activation())).build());
-            b.layer(1, new ConvolutionLayer.Builder(4, 4).stride(2, 2).convolutionMode(ConvolutionMode.Same)
+            b.layer(i++, new ConvolutionLayer.Builder(4, 4).stride(2, 2).convolutionMode(ConvolutionMode.Same)
                     .nOut(w[1]).activation(activation(spec.activation())).build());
-            b.layer(2, new DenseLayer.Builder().nOut(outputs).activation(new ActivationIdentity()).build());
             b.setInputType(InputType.convolutionalFlat(DCGAN_SIDE, DCGAN_SIDE, 1));
         }
+        if (beforeOutput != null) {
+            b.layer(i++, beforeOutput);
+        }
+        // The output layer's input width is inferred from the layer before it (setInputType).
+        b.layer(i, new DenseLayer.Builder().nOut(outputs).activation(new ActivationIdentity()).build());
         return init(b.build());
     }
 

@@ -51,4 +51,13 @@ public interface Stabilizer extends Serializable {
     default boolean generatorBatchNorm() {
         return false;
     }
+
+    /**
+     * A layer a new discriminator gets between its last hidden layer and its output layer
+     * (minibatch discrimination's), or null (the default). A restored discriminator keeps the layers
+     * it was saved with.
+     */
+    default org.deeplearning4j.nn.conf.layers.Layer discriminatorLayerBeforeOutput() {
+        return null;
+    }
 }
