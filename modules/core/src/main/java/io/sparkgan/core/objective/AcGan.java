@@ -110,11 +110,13 @@ public final class AcGan implements Objective {
         return labels;
     }
 
-    private static double[] values(INDArray a) {
+    /** The entries of {@code a} in double, row-major (the class-logit objectives read their outputs so). */
+    static double[] values(INDArray a) {
         return a.castTo(DataType.DOUBLE).dup('c').data().asDouble();
     }
 
-    private static INDArray matrix(double[] values, INDArray like) {
+    /** {@code values} (row-major) as an array shaped and typed like {@code like}. */
+    static INDArray matrix(double[] values, INDArray like) {
         return Nd4j.create(values, like.shape(), 'c').castTo(like.dataType());
     }
 }

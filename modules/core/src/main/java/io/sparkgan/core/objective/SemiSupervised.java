@@ -85,8 +85,8 @@ public final class SemiSupervised implements Objective {
 
     @Override
     public Loss discriminatorLoss(INDArray realOut, int[] realLabels, INDArray fakeOut, int[] fakeLabels) {
-        double[] r = values(realOut);
-        double[] f = values(fakeOut);
+        double[] r = AcGan.values(realOut);
+        double[] f = AcGan.values(fakeOut);
         double[] gr = new double[r.length];
         double[] gf = new double[f.length];
         int m = (int) realOut.rows();
@@ -129,12 +129,12 @@ public final class SemiSupervised implements Objective {
                 gf[i * classes + k] += unsupervised * s * p[k] / b;
             }
         }
-        return new Loss(loss, matrix(gr, realOut), matrix(gf, fakeOut));
+        return new Loss(loss, AcGan.matrix(gr, realOut), AcGan.matrix(gf, fakeOut));
     }
 
     @Override
     public Loss generatorLoss(INDArray fakeOut, int[] fakeLabels) {
-        double[] f = values(fakeOut);
+        double[] f = AcGan.values(fakeOut);
         double[] gf = new double[f.length];
         int b = (int) fakeOut.rows();
         double[] p = new double[classes];
@@ -147,13 +147,13 @@ public final class SemiSupervised implements Objective {
                 gf[i * classes + k] -= s * p[k] / b;
             }
         }
-        return new Loss(loss, null, matrix(gf, fakeOut));
+        return new Loss(loss, null, AcGan.matrix(gf, fakeOut));
     }
 
     /** The energy −log Z(x) = −LSE(l): minus the log density ratio of real to generated this D estimates. */
     @Override
     public SampleEnergy energy(INDArray out, INDArray x) {
-        double[] o = values(out);
+        double[] o = AcGan.values(out);
         int n = (int) out.rows();
         double[] e = new double[n];
         double[] g = new double[o.length];
@@ -164,13 +164,13 @@ public final class SemiSupervised implements Objective {
                 g[i * classes + k] = -p[k];
             }
         }
-        return new SampleEnergy(e, matrix(g, out), null);
+        return new SampleEnergy(e, AcGan.matrix(g, out), null);
     }
 
     /** Class probabilities p(y | x, real) = softmax(l) of outputs {@code out}, [n, K], in double. */
     public static INDArray probabilities(INDArray out) {
         int k = (int) out.columns();
-        double[] o = values(out);
+        double[] o = AcGan.values(out);
         double[] p = new double[k];
         double[] all = new double[o.length];
         for (int i = 0; i < out.rows(); i++) {
@@ -200,13 +200,5 @@ public final class SemiSupervised implements Objective {
             p[c] /= sum;
         }
         return max + Math.log(sum);
-    }
-
-    private static double[] values(INDArray a) {
-        return a.castTo(DataType.DOUBLE).dup('c').data().asDouble();
-    }
-
-    private static INDArray matrix(double[] values, INDArray like) {
-        return Nd4j.create(values, like.shape(), 'c').castTo(like.dataType());
     }
 }
