@@ -90,7 +90,7 @@ final class ConfigurationClasses {
         while (m.find()) {
             if (!allowed(m.group())) {
                 throw new IllegalArgumentException("configuration.json names class '" + abbreviate(m.group())
-                        + "', outside DL4J/ND4J's own packages (" + ALLOWED + "); refusing to load it");
+                        + "', outside DL4J/ND4J's own packages and this project's layers (" + ALLOWED + "); refusing to load it");
             }
         }
     }

@@ -340,8 +340,11 @@ public final class Backprop {
                 }
             } else {
                 // DL4J's own layers backpropagate from the input they last saw: give them this pass's,
-                // since another pass may have run since (a real and a generated batch in turn).
-                layer.setInput(f.inputs[i], mgr);
+                // since another pass may have run since (a real and a generated batch in turn). Not to
+                // a layer with dropout, which keeps its dropped-out input, not this one.
+                if (layer.conf().getLayer().getIDropout() == null) {
+                    layer.setInput(f.inputs[i], mgr);
+                }
                 // DL4J computes parameter gradients here whether or not they are wanted.
                 Pair<Gradient, INDArray> p = layer.backpropGradient(eps, mgr);
                 addLayerGradients(entries, i, p.getFirst().gradientForVariable());

@@ -184,7 +184,8 @@ class ModelPartsTest {
         byte[] zip = withConfiguration(ours(net), evil);
         UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> ModelParts.network(Map.of("g.zip", zip), "g.zip"));
         assertEquals("cannot read network g.zip from checkpoint: configuration.json names class '" + Planted.class.getName()
-                + "', outside DL4J/ND4J's own packages (org.deeplearning4j.*, org.nd4j.* (not org.nd4j.shade.*)); refusing to load it", e.getMessage());
+                + "', outside DL4J/ND4J's own packages and this project's layers (org.deeplearning4j.*, org.nd4j.* (not org.nd4j.shade.*),"
+                + " io.sparkgan.core.nn.MinibatchDiscriminationLayer); refusing to load it", e.getMessage());
         assertFalse(INITIALISED.get(), "our reader let the class be loaded");
         assertFalse(e.getMessage().contains("\n"));
     }

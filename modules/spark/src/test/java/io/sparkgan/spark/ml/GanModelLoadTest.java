@@ -79,7 +79,7 @@ class GanModelLoadTest extends SparkTestBase {
         Files.write(g, rewrite(original, evil, null));
         UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> GanModel.load(dir.toString()));
         assertTrue(e.getMessage().startsWith("cannot load a model from " + dir + ": cannot read network generator.zip: configuration.json names class '"
-                + Planted.class.getName() + "', outside DL4J/ND4J's own packages"), e.getMessage());
+                + Planted.class.getName() + "', outside DL4J/ND4J's own packages and this project's layers"), e.getMessage());
         assertFalse(e.getMessage().contains("\n"));
         assertFalse(INITIALISED.get(), "loading the model initialised a class its configuration names");
     }
