@@ -66,8 +66,12 @@ public final class MinibatchDiscriminationLayer extends SameDiffLayer {
         return false;
     }
 
-    /** What the fast forward pass keeps for the backward pass: the input f [n, A] and M = f·T [n, B·C], row-major. */
-    record Kept(double[] f, double[] m, int n, int a) {}
+    /**
+     * What the fast forward pass keeps for the backward pass: the input f [n, A], M = f·T [n, B·C]
+     * (row-major) and the similarities e_ij of every pair j &lt; i, per kernel (at index
+     * ((i(i−1)/2 + j)·B + b), so the backward pass does not recompute the n²·B·C distances.
+     */
+    record Kept(double[] f, double[] m, double[] e, int n, int a) {}
 
     /** Whether {@code layer} is one of these (Backprop then runs it in Java). */
     static boolean handles(org.deeplearning4j.nn.api.Layer layer) {
@@ -101,11 +105,14 @@ public final class MinibatchDiscriminationLayer extends SameDiffLayer {
         for (int i = 0; i < n; i++) {
             System.arraycopy(f, i * a, out, i * width, a);
         }
-        for (int b = 0; b < c.kernels; b++) {
-            for (int i = 0; i < n; i++) {
+        double[] similarity = new double[n * (n - 1) / 2 * c.kernels];
+        for (int i = 0; i < n; i++) {
+            int row = i * (i - 1) / 2;
+            for (int b = 0; b < c.kernels; b++) {
                 double o = 1; // the j = i term, exp(0)
                 for (int j = 0; j < i; j++) {
                     double e = Math.exp(-l1(m, i, j, b, c.kernelDims, bc));
+                    similarity[(row + j) * c.kernels + b] = e;
                     o += e;
                     out[j * width + a + b] += e; // the symmetric term of row j
                 }
@@ -113,7 +120,7 @@ public final class MinibatchDiscriminationLayer extends SameDiffLayer {
             }
         }
         INDArray y = Nd4j.create(out, new long[] {n, width}, 'c').castTo(x.dataType());
-        return org.nd4j.common.primitives.Pair.of(y, new Kept(f, m, n, a));
+        return org.nd4j.common.primitives.Pair.of(y, new Kept(f, m, similarity, n, a));
     }
 
     /**
@@ -131,12 +138,13 @@ public final class MinibatchDiscriminationLayer extends SameDiffLayer {
         double[] g = eps.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).dup('c').data().asDouble();
         double[] m = kept.m();
         double[] dm = new double[n * bc];
-        for (int b = 0; b < c.kernels; b++) {
-            for (int i = 0; i < n; i++) {
+        double[] similarity = kept.e();
+        for (int i = 0; i < n; i++) {
+            int row = i * (i - 1) / 2;
+            for (int b = 0; b < c.kernels; b++) {
                 double gi = g[i * width + a + b];
                 for (int j = 0; j < i; j++) {
-                    double e = Math.exp(-l1(m, i, j, b, kd, bc));
-                    double w = e * (gi + g[j * width + a + b]);
+                    double w = similarity[(row + j) * c.kernels + b] * (gi + g[j * width + a + b]);
                     for (int q = b * kd; q < (b + 1) * kd; q++) {
                         double s = Math.signum(m[i * bc + q] - m[j * bc + q]);
                         dm[i * bc + q] -= w * s;
