@@ -71,7 +71,7 @@ public final class MinibatchDiscriminationLayer extends SameDiffLayer {
      * (row-major) and the similarities e_ij of every pair j &lt; i, per kernel (at index
      * ((i(i−1)/2 + j)·B + b), so the backward pass does not recompute the n²·B·C distances.
      */
-    record Kept(double[] f, double[] m, double[] e, int n, int a) {}
+    record Kept(INDArray input, double[] m, double[] e, int n, int a) {}
 
     /** Whether {@code layer} is one of these (Backprop then runs it in Java). */
     static boolean handles(org.deeplearning4j.nn.api.Layer layer) {
@@ -87,19 +87,12 @@ public final class MinibatchDiscriminationLayer extends SameDiffLayer {
         int n = (int) x.size(0);
         int a = (int) x.size(1);
         int bc = c.kernels * c.kernelDims;
-        double[] f = x.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).dup('c').data().asDouble();
-        double[] t = layer.getParam(T).castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).dup('c').data().asDouble();
-        double[] m = new double[n * bc];
-        for (int i = 0; i < n; i++) {
-            for (int k = 0; k < a; k++) {
-                double v = f[i * a + k];
-                if (v != 0) {
-                    for (int q = 0; q < bc; q++) {
-                        m[i * bc + q] += v * t[k * bc + q];
-                    }
-                }
-            }
-        }
+        // M = f·T as one GEMM; the pairwise part below runs on a heap copy in double.
+        INDArray input = OffHeap.contiguous(x);
+        INDArray mm = Nd4j.createUninitialized(input.dataType(), n, bc);
+        Gemm.gemm(input, layer.getParam(T), mm, false, false, 1.0, 0.0);
+        double[] f = input.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).dup('c').data().asDouble();
+        double[] m = mm.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).dup('c').data().asDouble();
         int width = a + c.kernels;
         double[] out = new double[n * width];
         for (int i = 0; i < n; i++) {
@@ -120,7 +113,7 @@ public final class MinibatchDiscriminationLayer extends SameDiffLayer {
             }
         }
         INDArray y = Nd4j.create(out, new long[] {n, width}, 'c').castTo(x.dataType());
-        return org.nd4j.common.primitives.Pair.of(y, new Kept(f, m, similarity, n, a));
+        return org.nd4j.common.primitives.Pair.of(y, new Kept(input, m, similarity, n, a));
     }
 
     /**
@@ -153,37 +146,20 @@ public final class MinibatchDiscriminationLayer extends SameDiffLayer {
                 }
             }
         }
-        double[] f = kept.f();
+        // d loss / d T = fᵀ·dM and d loss / d f = g_f + dM·Tᵀ, as GEMMs.
+        INDArray dmArray = Nd4j.create(dm, new long[] {n, bc}, 'c').castTo(kept.input().dataType());
         if (gradients != null) {
-            double[] dt = new double[a * bc];
-            for (int i = 0; i < n; i++) {
-                for (int k = 0; k < a; k++) {
-                    double v = f[i * a + k];
-                    if (v != 0) {
-                        for (int q = 0; q < bc; q++) {
-                            dt[k * bc + q] += v * dm[i * bc + q];
-                        }
-                    }
-                }
-            }
             INDArray view = gradients.get(T);
-            view.assign(Nd4j.create(dt, view.shape(), 'c').castTo(view.dataType()));
+            Gemm.gemm(kept.input(), dmArray, view, true, false, 1.0, 0.0);
         }
         if (!inputGradient) {
             return null;
         }
-        double[] t = layer.getParam(T).castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).dup('c').data().asDouble();
-        double[] dx = new double[n * a];
-        for (int i = 0; i < n; i++) {
-            for (int k = 0; k < a; k++) {
-                double sum = g[i * width + k];
-                for (int q = 0; q < bc; q++) {
-                    sum += dm[i * bc + q] * t[k * bc + q];
-                }
-                dx[i * a + k] = sum;
-            }
-        }
-        return Nd4j.create(dx, new long[] {n, a}, 'c').castTo(eps.dataType());
+        INDArray dx = Nd4j.createUninitialized(kept.input().dataType(), n, a);
+        Gemm.gemm(dmArray, layer.getParam(T), dx, false, true, 1.0, 0.0);
+        INDArray passThrough = OffHeap.contiguous(eps).get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                org.nd4j.linalg.indexing.NDArrayIndex.interval(0, a));
+        return dx.addi(passThrough.castTo(dx.dataType()));
     }
 
     private static double l1(double[] m, int i, int j, int b, int kd, int bc) {
