@@ -53,15 +53,7 @@ final class ClassifyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!out.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".csv")) {
-            throw new UsageException("--out '" + out + "' must end in .csv");
-        }
-        if (Files.isDirectory(out)) {
-            throw new UsageException("--out '" + out + "' is a folder; expected a file name ending in .csv");
-        }
-        if (Files.exists(out) && !overwrite) {
-            throw new UsageException("--out '" + out + "' exists; choose a new file or pass --overwrite");
-        }
+        OutFile.check(out, overwrite, ".csv");
         if (n <= 0) {
             throw new UsageException("--n must be positive, got " + n);
         }

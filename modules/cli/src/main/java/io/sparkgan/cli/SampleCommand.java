@@ -61,16 +61,8 @@ final class SampleCommand implements Callable<Integer> {
         if (n <= 0) {
             throw new UsageException("--n must be positive, got " + n);
         }
+        OutFile.check(out, overwrite, ".csv", ".png");
         String name = out.getFileName().toString().toLowerCase(Locale.ROOT);
-        if (!name.endsWith(".csv") && !name.endsWith(".png")) {
-            throw new UsageException("--out '" + out + "' must end in .csv or .png");
-        }
-        if (Files.exists(out) && !overwrite) {
-            throw new UsageException("--out '" + out + "' exists; choose a new file or pass --overwrite");
-        }
-        if (Files.isDirectory(out)) {
-            throw new UsageException("--out '" + out + "' is a folder; expected a file name ending in .csv or .png");
-        }
         Refinement refinement = refinement();
         if (!Files.isRegularFile(model.resolve(RunFolder.RUN_JSON))) {
             throw new UsageException("--model '" + model + "' is not a run folder (no run.json)");

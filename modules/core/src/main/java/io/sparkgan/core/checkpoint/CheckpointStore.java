@@ -236,5 +236,16 @@ public final class CheckpointStore {
         static PartWriter bytes(byte[] data) {
             return out -> out.write(data);
         }
+
+        /** What this writer writes, in memory (a part kept outside a checkpoint: a saved model's). */
+        default byte[] toBytes() {
+            java.io.ByteArrayOutputStream bos = new java.io.ByteArrayOutputStream();
+            try {
+                write(bos);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return bos.toByteArray();
+        }
     }
 }

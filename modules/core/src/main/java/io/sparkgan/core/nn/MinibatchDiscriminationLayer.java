@@ -91,28 +91,24 @@ public final class MinibatchDiscriminationLayer extends SameDiffLayer {
         INDArray input = OffHeap.contiguous(x);
         INDArray mm = Nd4j.createUninitialized(input.dataType(), n, bc);
         Gemm.gemm(input, layer.getParam(T), mm, false, false, 1.0, 0.0);
-        double[] f = input.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).dup('c').data().asDouble();
         double[] m = mm.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).dup('c').data().asDouble();
-        int width = a + c.kernels;
-        double[] out = new double[n * width];
-        for (int i = 0; i < n; i++) {
-            System.arraycopy(f, i * a, out, i * width, a);
-        }
-        double[] similarity = new double[n * (n - 1) / 2 * c.kernels];
+        int kernels = c.kernels;
+        double[] o = new double[n * kernels];
+        java.util.Arrays.fill(o, 1); // the j = i term of every row, exp(0)
+        double[] similarity = new double[n * (n - 1) / 2 * kernels];
         for (int i = 0; i < n; i++) {
             int row = i * (i - 1) / 2;
-            for (int b = 0; b < c.kernels; b++) {
-                double o = 1; // the j = i term, exp(0)
+            for (int b = 0; b < kernels; b++) {
                 for (int j = 0; j < i; j++) {
                     double e = Math.exp(-l1(m, i, j, b, c.kernelDims, bc));
-                    similarity[(row + j) * c.kernels + b] = e;
-                    o += e;
-                    out[j * width + a + b] += e; // the symmetric term of row j
+                    similarity[(row + j) * kernels + b] = e;
+                    o[i * kernels + b] += e;
+                    o[j * kernels + b] += e; // the symmetric term of row j
                 }
-                out[i * width + a + b] += o;
             }
         }
-        INDArray y = Nd4j.create(out, new long[] {n, width}, 'c').castTo(x.dataType());
+        // [f, o]: the features pass through as they are.
+        INDArray y = Nd4j.concat(1, input, Nd4j.create(o, new long[] {n, kernels}, 'c').castTo(input.dataType()));
         return org.nd4j.common.primitives.Pair.of(y, new Kept(input, m, similarity, n, a));
     }
 

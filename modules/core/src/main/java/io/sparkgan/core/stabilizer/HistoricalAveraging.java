@@ -111,7 +111,8 @@ public final class HistoricalAveraging implements Stabilizer {
                 return 0; // no past yet
             }
             INDArray diff = net.params().reshape(mean.length()).sub(mean).muli(trained);
-            double value = weight * diff.mul(diff).sumNumber().doubleValue();
+            double norm = diff.norm2Number().doubleValue();
+            double value = weight * norm * norm;
             gradient.reshape(mean.length()).addi(diff.muli(2 * weight));
             return value;
         }

@@ -65,15 +65,7 @@ public final class GanClassifier extends Model<GanClassifier> {
             ModelParts.putNetwork(writers, member(i), nets.get(i));
         }
         java.util.LinkedHashMap<String, byte[]> out = new java.util.LinkedHashMap<>();
-        writers.forEach((name, w) -> {
-            java.io.ByteArrayOutputStream bos = new java.io.ByteArrayOutputStream();
-            try {
-                w.write(bos);
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-            out.put(name, bos.toByteArray());
-        });
+        writers.forEach((name, w) -> out.put(name, w.toBytes()));
         return out;
     }
 

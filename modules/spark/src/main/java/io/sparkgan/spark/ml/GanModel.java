@@ -111,13 +111,7 @@ public final class GanModel extends Model<GanModel> implements MLWritable {
         }
         Map<String, io.sparkgan.core.checkpoint.CheckpointStore.PartWriter> parts = new LinkedHashMap<>();
         ModelParts.putArrays(parts, SAMPLING_STATE, samplingState);
-        ByteArrayOutputStream bos = new ByteArrayOutputStream();
-        try {
-            parts.get(SAMPLING_STATE).write(bos);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bos.toByteArray();
+        return parts.get(SAMPLING_STATE).toBytes();
     }
 
     /** The sampling state in {@code bytes} (null: none), checked as any checkpoint part is. */
