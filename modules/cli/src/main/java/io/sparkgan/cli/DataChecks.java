@@ -75,6 +75,14 @@ final class DataChecks {
                         + " classes; expected at least " + f.classes() + " (or 0 to take them from the data)");
             }
         }
+        if (f.classes() >= 0) {
+            try {
+                // The same rule the adversarial autoencoder applies when it is built (a component per class).
+                io.sparkgan.core.aae.AdversarialAutoencoder.conditioning(c, f.classes());
+            } catch (IllegalArgumentException e) {
+                throw new UsageException(e.getMessage().replace("the data", f.description()));
+            }
+        }
         boolean dcgan = c.getGenerator().kind().equals("dcgan") || c.getDiscriminator().kind().equals("dcgan");
         int side = Networks.DCGAN_SIDE;
         if (dcgan && f.dimension() >= 0 && f.dimension() != side * side) {

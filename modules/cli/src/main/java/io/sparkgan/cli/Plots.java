@@ -59,6 +59,38 @@ public final class Plots {
         RunFolder.writeAtomically(png, tmp -> ImageIO.write(BitmapEncoder.getBufferedImage(chart), "png", tmp.toFile()));
     }
 
+    /**
+     * A scatter plot of codes (their first two coordinates), one colour per class, or one colour
+     * when {@code labels} is null: an adversarial autoencoder's picture of its latent space.
+     */
+    public static void codes(Path png, String title, double[][] codes, int[] labels) {
+        XYChart chart = new XYChartBuilder().width(640).height(680).title(title).xAxisTitle("z1").yAxisTitle("z2").build();
+        chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+        chart.getStyler().setMarkerSize(4);
+        chart.getStyler().setChartBackgroundColor(Color.WHITE);
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+        chart.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
+        java.util.Map<Integer, java.util.List<double[]>> byClass = new java.util.TreeMap<>();
+        for (int i = 0; i < codes.length; i++) {
+            byClass.computeIfAbsent(labels == null ? -1 : labels[i], k -> new java.util.ArrayList<>()).add(codes[i]);
+        }
+        // Past ten classes the colours repeat, and a legend of them would be wider than the plot.
+        chart.getStyler().setLegendVisible(byClass.size() <= CLASS_COLOURS.length);
+        for (java.util.Map.Entry<Integer, java.util.List<double[]>> e : byClass.entrySet()) {
+            double[][] pts = e.getValue().toArray(new double[0][]);
+            double[] y = pts[0].length > 1 ? column(pts, 1) : new double[pts.length];
+            XYSeries s = chart.addSeries(e.getKey() < 0 ? "codes (" + pts.length + ")" : "class " + e.getKey(), column(pts, 0), y);
+            s.setMarker(SeriesMarkers.CIRCLE);
+            s.setMarkerColor(e.getKey() < 0 ? GENERATED : CLASS_COLOURS[e.getKey() % CLASS_COLOURS.length]);
+        }
+        RunFolder.writeAtomically(png, tmp -> ImageIO.write(BitmapEncoder.getBufferedImage(chart), "png", tmp.toFile()));
+    }
+
+    /** Ten distinguishable colours (matplotlib's tab10), half transparent so dense clusters stay readable. */
+    static final Color[] CLASS_COLOURS = {new Color(31, 119, 180, 140), new Color(255, 127, 14, 140), new Color(44, 160, 44, 140),
+            new Color(214, 39, 40, 140), new Color(148, 103, 189, 140), new Color(140, 86, 75, 140), new Color(227, 119, 194, 140),
+            new Color(127, 127, 127, 140), new Color(188, 189, 34, 140), new Color(23, 190, 207, 140)};
+
     /** Colour of real points: light grey, so the generated points drawn over them stand out. */
     static final Color REAL = new Color(140, 140, 140, 110);
     /** Colour of generated points. */

@@ -77,6 +77,7 @@ final class Report {
         MEANINGS.put("reverse_kl", new Meaning("KL(p ‖ uniform) of the high-quality samples over their nearest modes, in nats; 0 means every mode equally often", false));
         MEANINGS.put("classifier_score", new Meaning("the Inception-score formula with the evaluation classifier: confident and varied classes (at most the number of classes)", true));
         MEANINGS.put("fid", new Meaning("Fréchet distance between the evaluation classifier's features of real test images and of generated ones", false));
+        MEANINGS.put(Autoencoding.RECONSTRUCTION, new Meaning("adversarial autoencoder: mean squared error per coordinate of held-out samples encoded and decoded", false));
         MEANINGS.put("d_loss", new Meaning("discriminator loss at the last logged iteration (a training signal, not a quality measure)", null));
         MEANINGS.put("g_loss", new Meaning("generator loss at the last logged iteration (a training signal, not a quality measure)", null));
         MEANINGS.put("wall_s", new Meaning("wall-clock seconds of training, evaluation included", false));
@@ -448,6 +449,22 @@ final class Report {
 
     // ---- report.html ----
 
+    /** An adversarial autoencoder's codes of held-out samples, coloured by class, for every run that drew them. */
+    private static void codes(StringBuilder h, Map<String, List<Run>> runs, Path dir, boolean several) {
+        List<Run> with = runs.values().stream().flatMap(List::stream).filter(r -> Files.isRegularFile(r.dir().resolve(Autoencoding.CODES_PNG))).toList();
+        if (with.isEmpty()) {
+            return;
+        }
+        h.append("<h2>Codes</h2>\n<p>The adversarial autoencoder's codes of held-out samples (first two coordinates), coloured by class.</p>\n");
+        h.append("<div class=\"grid\">");
+        for (Run r : with) {
+            String img = dir.relativize(r.dir()).toString().replace('\\', '/') + "/" + Autoencoding.CODES_PNG;
+            h.append("<figure><img src=\"").append(img).append("\" width=\"").append(several ? 320 : 400)
+                    .append("\" alt=\"codes of ").append(escape(r.label())).append("\"><figcaption>").append(escape(r.label())).append("</figcaption></figure>");
+        }
+        h.append("</div>\n");
+    }
+
     private static String fmt(double d) {
         if (!Double.isFinite(d)) {
             return "–";
@@ -543,6 +560,7 @@ final class Report {
             }
             h.append("</div>\n");
         }
+        codes(h, runs, file.getParent(), several);
         h.append("<h2>Metrics during training</h2>\n");
         if (several) {
             h.append("<p>Solid: the mean over seeds; dashed, same colour: the minimum and maximum over seeds.</p>\n");

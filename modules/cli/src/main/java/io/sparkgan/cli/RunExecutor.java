@@ -70,6 +70,10 @@ final class RunExecutor {
             last = new LinkedHashMap<>(last);
             last.putAll(classifierMetrics(model, data.labelledTest(spark, c)));
         }
+        if (io.sparkgan.core.aae.AdversarialAutoencoder.on(c)) {
+            last = new LinkedHashMap<>(last);
+            last.putAll(Autoencoding.finish(run, c, g, model.summary().iterations(), data.labelledTest(spark, c)));
+        }
         writeFinal(run, c, model.summary(), rows.isEmpty() ? null : rows.get(rows.size() - 1), last, refined);
         model.write().overwrite().save(run.file("model").toUri().toString());
         data.writeSamples(run.file("samples.png"), c.getStrategy() + " on " + c.getDataset() + ", iteration " + model.summary().iterations(), g, c);

@@ -1,5 +1,6 @@
 package io.sparkgan.core;
 
+import io.sparkgan.core.aae.AdversarialAutoencoder;
 import io.sparkgan.core.checkpoint.ModelParts;
 import io.sparkgan.core.nn.LearningRateDecay;
 import io.sparkgan.core.nn.Networks;
@@ -19,7 +20,8 @@ import org.nd4j.linalg.learning.config.IUpdater;
  * Builds the generator and discriminators of a run from its {@link GanConfig}. Initial weights come
  * from seeds derived from the run seed: the generator from stream "generator", discriminator
  * {@code n} from stream ("discriminator", n), so a strategy with N workers and a standalone run
- * agree on worker 0's discriminator.
+ * agree on worker 0's discriminator. An adversarial autoencoder's decoder is built here as the
+ * generator, sampling from its prior ({@link AdversarialAutoencoder#prior}).
  */
 public final class Gan {
     private Gan() {}
@@ -43,7 +45,8 @@ public final class Gan {
         org.deeplearning4j.nn.multilayer.MultiLayerNetwork net = Networks.generator(c.getGenerator(), c.getLatentDim() + classes, dataDim,
                 adam(c.getGeneratorLr(), c), GanRandom.derive(c.getSeed(), "generator", 0), dtype, batchNorm);
         attachToGenerator(c, net);
-        return new Generator(net, c.getLatentDim(), classes, generatorDecay(c), average ? ParameterEma.start(net, c.get(ParameterEma.SETTING)) : null);
+        return new Generator(net, c.getLatentDim(), classes, generatorDecay(c), average ? ParameterEma.start(net, c.get(ParameterEma.SETTING)) : null)
+                .withPrior(AdversarialAutoencoder.prior(c));
     }
 
     /** The checkpoint part of the generator's moving average. */
@@ -76,7 +79,7 @@ public final class Gan {
             }
             ema.restore(saved.get(AVERAGE), "checkpoint part " + GENERATOR_AVERAGE);
         }
-        return new Generator(net, c.getLatentDim(), classesOf(c, net), generatorDecay(c), ema);
+        return new Generator(net, c.getLatentDim(), classesOf(c, net), generatorDecay(c), ema).withPrior(AdversarialAutoencoder.prior(c));
     }
 
     /**
@@ -86,7 +89,7 @@ public final class Gan {
      * exported generator (already the average, if any) or one {@link #restoredGenerator} set up.
      */
     public static Generator generator(GanConfig c, org.deeplearning4j.nn.multilayer.MultiLayerNetwork net) {
-        return new Generator(net, c.getLatentDim(), classesOf(c, net), generatorDecay(c));
+        return new Generator(net, c.getLatentDim(), classesOf(c, net), generatorDecay(c)).withPrior(AdversarialAutoencoder.prior(c));
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.sparkgan.core;
 
+import io.sparkgan.core.aae.AdversarialAutoencoder;
 import io.sparkgan.core.config.Setting;
 import io.sparkgan.core.config.SettingValues;
 import io.sparkgan.core.nn.LearningRateDecay;
@@ -53,7 +54,7 @@ public class GanConfig extends SettingValues {
     /** The settings of this class, in declaration order, then the objectives' own. */
     public static final List<Setting<?>> SETTINGS = concat(List.of(SEED, ITERATIONS, BATCH_SIZE, LOCAL_STEPS, LATENT_DIM, GENERATOR, DISCRIMINATOR,
             OBJECTIVE, CLASSES, SpectralNorm.SETTING, Stabilizers.SETTING, GENERATOR_LR, DISCRIMINATOR_LR, LearningRateDecay.SETTING, ParameterEma.SETTING, BETA1, BETA2, LOG_EVERY, EVAL_EVERY, EVAL_SAMPLES, CHECKPOINT_EVERY,
-            KEEP_CHECKPOINTS), Objectives.SETTINGS, Stabilizers.SETTINGS);
+            KEEP_CHECKPOINTS), Objectives.SETTINGS, Stabilizers.SETTINGS, AdversarialAutoencoder.SETTINGS);
 
     @Override
     public List<Setting<?>> settings() {
@@ -68,6 +69,10 @@ public class GanConfig extends SettingValues {
     @Override
     public void validate() {
         super.validate();
+        String aae = AdversarialAutoencoder.problem(this);
+        if (aae != null) {
+            throw new IllegalArgumentException(aae);
+        }
         Stabilizers.apply(Stabilizers.of(this), Objectives.byName(getObjective(), Math.max(2, getClasses()), this));
     }
 

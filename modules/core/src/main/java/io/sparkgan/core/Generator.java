@@ -40,6 +40,8 @@ public final class Generator {
     private int forwardReferenceRows;
     /** Codes per pass of {@link #sample} under virtual batch normalisation, which keeps every activation. */
     private static final int SAMPLE_CHUNK = 512;
+    /** Where {@link #latent(GanRandom, int)} draws codes from: N(0, I), or an adversarial autoencoder's prior. */
+    private LatentPrior prior = LatentPrior.GAUSSIAN;
 
     public Generator(MultiLayerNetwork net, int latentDim) {
         this(net, latentDim, 0);
@@ -85,11 +87,32 @@ public final class Generator {
     }
 
     /**
-     * {@code n} generator inputs drawn with {@code rng}: latent codes from N(0, I) and, for a
-     * conditional generator, a class per row drawn uniformly and appended one-hot.
+     * {@code n} generator inputs drawn with {@code rng}: latent codes from N(0, I) (or the
+     * {@linkplain #prior() prior} set) and, for a conditional generator, a class per row drawn
+     * uniformly and appended one-hot.
      */
     public INDArray latent(GanRandom rng, int n) {
+        if (prior != LatentPrior.GAUSSIAN) {
+            return Nd4j.create(prior.draw(rng, n, latentDim, null), new long[] {n, latentDim}, dataType());
+        }
         return latent(rng, n, latentDim, classes, dataType());
+    }
+
+    /** The distribution {@link #latent(GanRandom, int)} draws codes from. */
+    public LatentPrior prior() {
+        return prior;
+    }
+
+    /**
+     * Makes {@link #latent(GanRandom, int)} draw codes from {@code p}: an adversarial autoencoder's
+     * decoder samples from the prior its codes were pushed to. Only for an unconditional generator.
+     */
+    public Generator withPrior(LatentPrior p) {
+        if (classes > 0 && p != LatentPrior.GAUSSIAN) {
+            throw new IllegalArgumentException("a conditional generator draws its codes from N(0, I)");
+        }
+        this.prior = p;
+        return this;
     }
 
     /**
@@ -207,6 +230,10 @@ public final class Generator {
      * returned array is a view of the network's gradient buffer; copy it to keep it.
      */
     public Gradient gradient(INDArray z, INDArray feedback) {
+        return backward(z, feedback, false).getFirst();
+    }
+
+    private org.nd4j.common.primitives.Pair<Gradient, INDArray> backward(INDArray z, INDArray feedback, boolean inputGradient) {
         if (forwardOf != z) {
             generate(z);
         }
@@ -218,15 +245,30 @@ public final class Generator {
             // The loss reads only the rows of z; the reference rows' gradient comes from the statistics alone.
             feedback = Nd4j.concat(0, Nd4j.zeros(feedback.dataType(), m, feedback.columns()), feedback);
         }
-        return Backprop.backward(f, feedback, true, false).getFirst();
+        return Backprop.backward(f, feedback, true, inputGradient);
     }
 
     /** One optimizer step of the generator from the feedback on G(z). */
     public void step(INDArray z, INDArray feedback) {
-        Gradient g = gradient(z, feedback);
+        apply(gradient(z, feedback), (int) z.rows());
+    }
+
+    /**
+     * As {@link #step}, also returning the gradient of the same loss with respect to the codes
+     * {@code z} (taken before the step): what an adversarial autoencoder's encoder, whose output the
+     * codes are, receives from its decoder's reconstruction loss.
+     */
+    public INDArray stepWithInputGradient(INDArray z, INDArray feedback) {
+        org.nd4j.common.primitives.Pair<Gradient, INDArray> p = backward(z, feedback, true);
+        INDArray dz = p.getSecond().dup();
+        apply(p.getFirst(), (int) z.rows());
+        return dz;
+    }
+
+    private void apply(Gradient g, int rows) {
         // Penalties on the parameters themselves (historical averaging), attached to the network.
         ParameterPenalty.addAll(net, g.gradient());
-        Backprop.apply(net, g, z.rows(), decay);
+        Backprop.apply(net, g, rows, decay);
         ParameterPenalty.updatedAll(net);
         if (ema != null) {
             ema.update(net);
@@ -252,7 +294,7 @@ public final class Generator {
             // The copy samples with the same reference batch as the trained generator.
             VirtualBatchNorm.attachReference(copy, reference);
         }
-        return new Generator(copy, latentDim, classes, decay);
+        return new Generator(copy, latentDim, classes, decay).withPrior(prior);
     }
 
     /**

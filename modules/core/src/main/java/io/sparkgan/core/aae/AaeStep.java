@@ -1,0 +1,107 @@
+package io.sparkgan.core.aae;
+
+import io.sparkgan.core.BatchSampler;
+import io.sparkgan.core.Discriminator;
+import io.sparkgan.core.Gan;
+import io.sparkgan.core.GanConfig;
+import io.sparkgan.core.GanRandom;
+import io.sparkgan.core.Generator;
+import io.sparkgan.core.checkpoint.CheckpointStore;
+import io.sparkgan.core.checkpoint.ModelParts;
+import io.sparkgan.core.train.CheckpointMismatchException;
+import io.sparkgan.core.train.TrainingLoop;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/**
+ * The standalone adversarial autoencoder (Makhzani et al. 2015) as a {@link TrainingLoop.Step}: its
+ * three networks in this JVM, each step one {@link AdversarialAutoencoder#iteration} on a batch of
+ * the data. Its random streams are worker 0's ("worker" for the batches, "latent" for the prior
+ * draws), as the standalone GAN's. The checkpoint holds the decoder as the generator (with its
+ * moving average), the code discriminator as the discriminator, the encoder, the streams and the
+ * sampler's position, so a resumed run continues bit for bit.
+ */
+public final class AaeStep implements TrainingLoop.Step {
+    static final String STATE = "state.json";
+
+    private final GanConfig config;
+    private final DataType dtype;
+    private final int dataDim;
+    private final int classes;
+    private AdversarialAutoencoder aae;
+    private final BatchSampler sampler;
+    private GanRandom priorRng;
+    /** The reconstruction error of the last step, before its update. */
+    private double lastReconstruction = Double.NaN;
+
+    /** @param labels one class per sample (null for unlabelled data); labelled-mixture needs them */
+    public AaeStep(GanConfig config, float[][] data, int[] labels, DataType dtype) {
+        config.validate();
+        this.config = config;
+        this.dtype = dtype;
+        this.dataDim = data[0].length;
+        this.classes = labels == null ? 0 : java.util.Arrays.stream(labels).max().orElse(-1) + 1;
+        this.aae = AdversarialAutoencoder.create(config, dataDim, classes, dtype);
+        this.sampler = new BatchSampler(data, labels, GanRandom.stream(config.getSeed(), "worker", 0));
+        this.priorRng = GanRandom.stream(config.getSeed(), "latent", 0);
+    }
+
+    /** The decoder, sampling from the prior: what evaluation scores. */
+    @Override
+    public Generator generator() {
+        return aae.decoder();
+    }
+
+    public AdversarialAutoencoder autoencoder() {
+        return aae;
+    }
+
+    /** The reconstruction error of the last step's batch, before its update (NaN before any step). */
+    public double lastReconstruction() {
+        return lastReconstruction;
+    }
+
+    @Override
+    public TrainingLoop.Outcome run(int from, int to, boolean checkpoint) {
+        long t0 = System.nanoTime();
+        double[] l = aae.iteration(sampler.next(config.getBatchSize(), dtype), priorRng, config.getLocalSteps());
+        lastReconstruction = l[2];
+        return TrainingLoop.Outcome.local(l[0], l[1], (System.nanoTime() - t0) / 1e9);
+    }
+
+    @Override
+    public Map<String, CheckpointStore.PartWriter> checkpoint() {
+        Map<String, CheckpointStore.PartWriter> parts = new LinkedHashMap<>();
+        Gan.putGenerator(parts, aae.decoder());
+        ModelParts.putNetwork(parts, ModelParts.DISCRIMINATOR, aae.codeDiscriminator().network());
+        ModelParts.putNetwork(parts, AdversarialAutoencoder.ENCODER_PART, aae.encoder().network());
+        parts.put(STATE, ModelParts.json(new State(priorRng.state(), sampler.state())));
+        return parts;
+    }
+
+    @Override
+    public void restore(Map<String, byte[]> parts) {
+        MultiLayerNetwork dec = ModelParts.network(parts, ModelParts.GENERATOR);
+        MultiLayerNetwork dn = ModelParts.network(parts, ModelParts.DISCRIMINATOR);
+        MultiLayerNetwork en = ModelParts.network(parts, AdversarialAutoencoder.ENCODER_PART);
+        State s = ModelParts.json(parts, STATE, State.class);
+        TrainingLoop.checkShape("decoder", aae.decoder().network(), dec, null);
+        TrainingLoop.checkShape("code discriminator", aae.codeDiscriminator().network(), dn, config.getObjective());
+        TrainingLoop.checkShape("encoder", aae.encoder().network(), en, null);
+        Generator decoder = Gan.restoredGenerator(config, dec, parts);
+        Discriminator d = Gan.discriminator(config, dn, 0);
+        ModelParts.restoreExtras(parts, ModelParts.DISCRIMINATOR, dn);
+        try {
+            sampler.restore(s.sampler());
+        } catch (IllegalStateException e) {
+            throw new CheckpointMismatchException("data", e.getMessage());
+        }
+        aae = new AdversarialAutoencoder(AdversarialAutoencoder.encoder(config, en, dataDim), decoder, d, aae.prior(), aae.classes());
+        priorRng = GanRandom.fromState(s.priorRng());
+    }
+
+    /** What a checkpoint holds besides the networks and the loop's progress. */
+    public record State(GanRandom.State priorRng, BatchSampler.State sampler) {}
+}
