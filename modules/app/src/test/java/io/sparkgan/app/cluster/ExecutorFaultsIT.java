@@ -28,8 +28,8 @@ import org.junit.jupiter.api.Timeout;
  *
  * <p>The tolerance: a restore from a checkpoint up to 10 iterations old perturbs the run the way
  * another seed does, so a faulted run must end inside the spread of unfaulted runs of this
- * configuration over seeds, with a margin for the tail sixteen seeds do not show. Unfaulted, seeds 1
- * to 16 ended with 18 to 22 modes covered and a reverse KL of 0.28 to 0.59 (docs/results.md, "Faults
+ * configuration over seeds, with a margin for the tail twenty seeds do not show. Unfaulted, seeds 1
+ * to 20 ended with 16 to 22 modes covered and a reverse KL of 0.26 to 0.73 (docs/results.md, "Faults
  * on a real cluster"); a faulted run must cover at least {@link #MIN_MODES} modes and end with a
  * reverse KL of at most {@link #MAX_REVERSE_KL}. (Compared with the unfaulted run of its own seed
  * instead, 4 modes below it, a faulted MD-GAN run in CI ended at 15 against 21, a seed's chance
@@ -135,9 +135,9 @@ class ExecutorFaultsIT {
         return out;
     }
 
-    /** The fewest modes and the largest reverse KL of unfaulted seeds 1 to 16 (18, 0.59), less a margin of 4 modes and 0.3 nats. */
-    static final double MIN_MODES = 14;
-    static final double MAX_REVERSE_KL = 0.89;
+    /** The fewest modes and the largest reverse KL of unfaulted seeds 1 to 20 (16, 0.73), with a margin of 4 modes and 0.3 nats. */
+    static final double MIN_MODES = 12;
+    static final double MAX_REVERSE_KL = 1.03;
 
     private static void assertRecoveredWithinTolerance(Path faulted, Path clean, Jvm log) throws IOException {
         Map<String, String> f = lastRow(faulted);
@@ -146,9 +146,9 @@ class ExecutorFaultsIT {
         assertEquals("1000", c.get("iteration"));
         assertTrue(Integer.parseInt(f.get("worker_restores")) >= 1, "restores counted in metrics.csv: " + f);
         assertTrue(Double.parseDouble(f.get("modes_covered")) >= MIN_MODES,
-                "modes covered " + f.get("modes_covered") + " (unfaulted, this seed: " + c.get("modes_covered") + "; seeds 1-16: 18 to 22)");
+                "modes covered " + f.get("modes_covered") + " (unfaulted, this seed: " + c.get("modes_covered") + "; seeds 1-20: 16 to 22)");
         assertTrue(Double.parseDouble(f.get("reverse_kl")) <= MAX_REVERSE_KL,
-                "reverse KL " + f.get("reverse_kl") + " (unfaulted, this seed: " + c.get("reverse_kl") + "; seeds 1-16: 0.28 to 0.59)");
+                "reverse KL " + f.get("reverse_kl") + " (unfaulted, this seed: " + c.get("reverse_kl") + "; seeds 1-20: 0.26 to 0.73)");
     }
 
     @Test

@@ -98,7 +98,11 @@ public final class AaeStep implements TrainingLoop.Step {
         } catch (IllegalStateException e) {
             throw new CheckpointMismatchException("data", e.getMessage());
         }
-        aae = new AdversarialAutoencoder(AdversarialAutoencoder.encoder(config, en, dataDim), decoder, d, aae.prior(), aae.classes());
+        AdversarialAutoencoder restored = new AdversarialAutoencoder(AdversarialAutoencoder.encoder(config, en, dataDim), decoder, d, aae.prior(),
+                aae.classes());
+        // The encoder's regularization-phase optimizer state, attached by the constructor.
+        ModelParts.restoreExtras(parts, AdversarialAutoencoder.ENCODER_PART, restored.encoder().network());
+        aae = restored;
         priorRng = GanRandom.fromState(s.priorRng());
     }
 

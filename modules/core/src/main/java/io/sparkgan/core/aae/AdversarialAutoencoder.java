@@ -38,7 +38,9 @@ import org.nd4j.linalg.learning.config.Adam;
  * {@link Discriminator} of the run's objective and {@code --discriminator} network over codes, and
  * the encoder a {@link Generator} whose "latent" input is the data ({@link #ENCODER}): the paper's
  * point that the encoder is the generator of the adversarial network. So every unconditional
- * objective and the stabilizers acting on D apply to the code discriminator unchanged.
+ * objective and the stabilizers acting on D apply to the code discriminator unchanged. The encoder
+ * keeps one optimizer state per phase ({@link PhaseOptimizer}), as the paper's phases have their
+ * own optimizers.
  *
  * <p>Priors ({@link #AUTOENCODER}): {@code gaussian} N(0, I); {@code mixture} of
  * {@link #COMPONENTS} Gaussians ({@link MixturePrior}); {@code labelled-mixture}, the paper's
@@ -85,6 +87,7 @@ public final class AdversarialAutoencoder {
      */
     public AdversarialAutoencoder(Generator encoder, Generator decoder, Discriminator codeDiscriminator, LatentPrior prior, int classes) {
         this.encoder = encoder;
+        PhaseOptimizer.of(encoder.network());
         this.decoder = decoder.withPrior(prior);
         this.codeDiscriminator = codeDiscriminator;
         this.prior = prior;
@@ -227,7 +230,9 @@ public final class AdversarialAutoencoder {
         Objective objective = codeDiscriminator.objective();
         Batch real = objective.generatorReadsReal() ? priorBatch(priorRng, x.rows(), x.labels(), codes.dataType()) : null;
         Discriminator.Feedback f = codeDiscriminator.feedback(fake, real);
-        encoder.step(x.x(), codeColumns(f.gradient()));
+        INDArray grad = codeColumns(f.gradient());
+        // The encoder's regularization steps keep an optimizer state of their own (see PhaseOptimizer).
+        PhaseOptimizer.of(encoder.network()).during(encoder.network(), () -> encoder.step(x.x(), grad));
         return new double[] {dLoss, f.generatorLoss()};
     }
 

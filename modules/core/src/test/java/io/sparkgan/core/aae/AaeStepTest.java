@@ -89,7 +89,7 @@ class AaeStepTest {
         AaeStep s = new AaeStep(c, x, y, DataType.FLOAT);
         INDArray data = Nd4j.create(x);
         double before = s.autoencoder().reconstructionError(data);
-        run(s, 0, 600);
+        run(s, 0, 1000);
         double after = s.autoencoder().reconstructionError(data);
         assertTrue(after < before / 5, "reconstruction error " + before + " -> " + after);
         INDArray codes = s.autoencoder().encode(data);
