@@ -34,12 +34,7 @@ public final class Plots {
      *               comparisons pass one range for every strategy so their pictures can be compared
      */
     public static void scatter(Path png, String title, double[][] real, double[][] generated, double[] xRange, double[] yRange) {
-        XYChart chart = new XYChartBuilder().width(640).height(680).title(title).xAxisTitle("x").yAxisTitle("y").build();
-        chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
-        chart.getStyler().setMarkerSize(5);
-        chart.getStyler().setChartBackgroundColor(Color.WHITE);
-        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
-        chart.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
+        XYChart chart = scatterChart(title, "x", "y", 5);
         if (xRange != null) {
             chart.getStyler().setXAxisMin(xRange[0]).setXAxisMax(xRange[1]);
         }
@@ -64,12 +59,7 @@ public final class Plots {
      * when {@code labels} is null: an adversarial autoencoder's picture of its latent space.
      */
     public static void codes(Path png, String title, double[][] codes, int[] labels) {
-        XYChart chart = new XYChartBuilder().width(640).height(680).title(title).xAxisTitle("z1").yAxisTitle("z2").build();
-        chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
-        chart.getStyler().setMarkerSize(4);
-        chart.getStyler().setChartBackgroundColor(Color.WHITE);
-        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
-        chart.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
+        XYChart chart = scatterChart(title, "z1", "z2", 4);
         java.util.Map<Integer, java.util.List<double[]>> byClass = new java.util.TreeMap<>();
         for (int i = 0; i < codes.length; i++) {
             byClass.computeIfAbsent(labels == null ? -1 : labels[i], k -> new java.util.ArrayList<>()).add(codes[i]);
@@ -84,6 +74,17 @@ public final class Plots {
             s.setMarkerColor(e.getKey() < 0 ? GENERATED : CLASS_COLOURS[e.getKey() % CLASS_COLOURS.length]);
         }
         RunFolder.writeAtomically(png, tmp -> ImageIO.write(BitmapEncoder.getBufferedImage(chart), "png", tmp.toFile()));
+    }
+
+    /** An empty scatter chart on a white background, its legend below the plot so that no point is hidden. */
+    private static XYChart scatterChart(String title, String xTitle, String yTitle, int markerSize) {
+        XYChart chart = new XYChartBuilder().width(640).height(680).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
+        chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+        chart.getStyler().setMarkerSize(markerSize);
+        chart.getStyler().setChartBackgroundColor(Color.WHITE);
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+        chart.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
+        return chart;
     }
 
     /** Ten distinguishable colours (matplotlib's tab10), half transparent so dense clusters stay readable. */

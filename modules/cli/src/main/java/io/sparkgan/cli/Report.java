@@ -77,6 +77,7 @@ final class Report {
         MEANINGS.put("reverse_kl", new Meaning("KL(p ‖ uniform) of the high-quality samples over their nearest modes, in nats; 0 means every mode equally often", false));
         MEANINGS.put("classifier_score", new Meaning("the Inception-score formula with the evaluation classifier: confident and varied classes (at most the number of classes)", true));
         MEANINGS.put("fid", new Meaning("Fréchet distance between the evaluation classifier's features of real test images and of generated ones", false));
+        MEANINGS.put(RunExecutor.TEST_ERROR, new Meaning("semi-supervised GAN: % of held-out samples its classifier gets wrong", false));
         MEANINGS.put(Autoencoding.RECONSTRUCTION, new Meaning("adversarial autoencoder: mean squared error per coordinate of held-out samples encoded and decoded", false));
         MEANINGS.put("d_loss", new Meaning("discriminator loss at the last logged iteration (a training signal, not a quality measure)", null));
         MEANINGS.put("g_loss", new Meaning("generator loss at the last logged iteration (a training signal, not a quality measure)", null));
@@ -89,6 +90,9 @@ final class Report {
         MEANINGS.put("worker_restores", new Meaning("times a worker's state was restored from a checkpoint (after a lost executor)", null));
         MEANINGS.put("iterations_lost", new Meaning("discriminator iterations redone after restores", null));
     }
+
+    /** Figures only final.json holds: a semi-supervised run's classifier error, an adversarial autoencoder's reconstruction error. */
+    static final List<String> FINAL_ONLY = List.of(RunExecutor.TEST_ERROR, Autoencoding.RECONSTRUCTION);
 
     /** The columns after the metrics, in summary.csv and the report's cost table. */
     static final List<String> COST_COLUMNS = List.of("bytes_to_workers", "bytes_from_workers", "bytes_between_workers", "bytes_total",
@@ -144,6 +148,12 @@ final class Report {
         for (List<Run> l : runs.values()) {
             for (Run r : l) {
                 metrics.addAll(MetricsCsv.metricColumns(r.dir().resolve(RunFolder.METRICS_CSV)));
+            }
+        }
+        // Figures a run reports once, at its end (final.json only, no curve).
+        for (String m : FINAL_ONLY) {
+            if (runs.values().stream().flatMap(List::stream).anyMatch(r -> r.fin().containsKey(m))) {
+                metrics.add(m);
             }
         }
         metrics.add("d_loss");

@@ -27,16 +27,23 @@ class AutoencoderTest {
 
     @Test
     void aStandaloneRunReportsReconstructionAndCodesAndItsModelDecodesFromThePrior() throws Exception {
-        Path run = tmp.resolve("aae");
-        Result r = run("train", "--strategy", "standalone", "--dataset", "grid25", "--dataset-size", "2000", "--autoencoder", "labelled-mixture",
+        // Through compare (one strategy), so the report shows the codes too.
+        Path dir = tmp.resolve("aae");
+        Path run = dir.resolve("standalone");
+        Result r = run("compare", "--strategies", "standalone", "--dataset", "grid25", "--dataset-size", "2000", "--autoencoder", "labelled-mixture",
                 "--prior-components", "25", "--iterations", "300", "--batch-size", "64", "--eval-every", "300", "--eval-samples", "500",
                 "--generator", "mlp:32,32:relu", "--discriminator", "mlp:32,32:leakyrelu", "--encoder", "mlp:32,32:leakyrelu",
-                "--master", "local[2]", "--seed", "3", "--out", run.toString());
+                "--master", "local[2]", "--seed", "3", "--out", dir.toString());
         assertEquals(0, r.code(), r.err());
+        String html = Files.readString(dir.resolve("report.html"));
+        assertTrue(html.contains("<h2>Codes</h2>") && html.contains("src=\"standalone/codes.png\""), "the report shows the codes");
+        assertTrue(Files.readString(dir.resolve("summary.csv")).contains("reconstruction_mse"), "summary.csv has the reconstruction error");
         Map<?, ?> f = new RunFolder(run).readJsonMap(RunFolder.FINAL_JSON);
         double mse = ((Number) f.get("reconstruction_mse")).doubleValue();
-        // grid25's coordinates have variance 8 (decoding every code to the mean would score 8); measured 1.85 at this budget.
-        assertTrue(mse < 4.0, "reconstruction error " + mse);
+        // grid25's coordinates have variance 8 (decoding every code to the mean would score 8); measured 0.08 at this budget.
+        assertTrue(mse < 1.0, "reconstruction error " + mse);
+        assertEquals(0.0, ((Number) ((Map<?, ?>) new RunFolder(run).readJsonMap(RunFolder.RUN_JSON).get("config")).get("generator-ema")).doubleValue(),
+                "no moving average of the decoder by default");
         assertTrue(Files.size(run.resolve("codes.png")) > 1000);
         Map<?, ?> config = (Map<?, ?>) new RunFolder(run).readJsonMap(RunFolder.RUN_JSON).get("config");
         assertEquals("labelled-mixture", config.get("autoencoder"));

@@ -77,6 +77,7 @@ public final class AaeStep implements TrainingLoop.Step {
         Gan.putGenerator(parts, aae.decoder());
         ModelParts.putNetwork(parts, ModelParts.DISCRIMINATOR, aae.codeDiscriminator().network());
         ModelParts.putNetwork(parts, AdversarialAutoencoder.ENCODER_PART, aae.encoder().network());
+        aae.putOptimizerState(parts);
         parts.put(STATE, ModelParts.json(new State(priorRng.state(), sampler.state())));
         return parts;
     }
@@ -100,8 +101,7 @@ public final class AaeStep implements TrainingLoop.Step {
         }
         AdversarialAutoencoder restored = new AdversarialAutoencoder(AdversarialAutoencoder.encoder(config, en, dataDim), decoder, d, aae.prior(),
                 aae.classes());
-        // The encoder's regularization-phase optimizer state, attached by the constructor.
-        ModelParts.restoreExtras(parts, AdversarialAutoencoder.ENCODER_PART, restored.encoder().network());
+        restored.restoreOptimizerState(parts);
         aae = restored;
         priorRng = GanRandom.fromState(s.priorRng());
     }

@@ -17,6 +17,7 @@ import io.sparkgan.core.objective.Objectives;
 import io.sparkgan.core.stabilizer.Stabilizers;
 import io.sparkgan.core.stabilizer.VirtualBatchNorm;
 import java.util.List;
+import java.util.Map;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -71,6 +72,8 @@ public final class AdversarialAutoencoder {
 
     /** The checkpoint part of the encoder. */
     public static final String ENCODER_PART = "encoder.zip";
+    /** The checkpoint part of the encoder's regularization-phase optimizer state. */
+    public static final String REGULARIZATION_OPTIMIZER_PART = "encoder.regularization-optimizer";
 
     private final Generator encoder;
     private final Generator decoder;
@@ -79,6 +82,8 @@ public final class AdversarialAutoencoder {
     /** Width of the one-hot class the code discriminator reads beside each code (labelled-mixture), else 0. */
     private final int classes;
     private final int latentDim;
+    /** The encoder's optimizer state for the regularization phase (its updater holds the reconstruction phase's). */
+    private final PhaseOptimizer regularization;
 
     /**
      * @param encoder a network from data to {@code latentDim} codes
@@ -87,7 +92,7 @@ public final class AdversarialAutoencoder {
      */
     public AdversarialAutoencoder(Generator encoder, Generator decoder, Discriminator codeDiscriminator, LatentPrior prior, int classes) {
         this.encoder = encoder;
-        PhaseOptimizer.of(encoder.network());
+        this.regularization = new PhaseOptimizer(encoder.network());
         this.decoder = decoder.withPrior(prior);
         this.codeDiscriminator = codeDiscriminator;
         this.prior = prior;
@@ -232,7 +237,7 @@ public final class AdversarialAutoencoder {
         Discriminator.Feedback f = codeDiscriminator.feedback(fake, real);
         INDArray grad = codeColumns(f.gradient());
         // The encoder's regularization steps keep an optimizer state of their own (see PhaseOptimizer).
-        PhaseOptimizer.of(encoder.network()).during(encoder.network(), () -> encoder.step(x.x(), grad));
+        regularization.during(encoder.network(), () -> encoder.step(x.x(), grad));
         return new double[] {dLoss, f.generatorLoss()};
     }
 
@@ -250,6 +255,17 @@ public final class AdversarialAutoencoder {
         INDArray dCodes = decoder.stepWithInputGradient(codes, grad);
         encoder.step(x, dCodes);
         return loss;
+    }
+
+    /** Puts the encoder's regularization-phase optimizer state into checkpoint {@code parts}. */
+    public void putOptimizerState(Map<String, io.sparkgan.core.checkpoint.CheckpointStore.PartWriter> parts) {
+        io.sparkgan.core.checkpoint.ModelParts.putArrays(parts, REGULARIZATION_OPTIMIZER_PART, regularization.state());
+    }
+
+    /** Restores the encoder's regularization-phase optimizer state from checkpoint {@code parts}. */
+    public void restoreOptimizerState(Map<String, byte[]> parts) {
+        regularization.restore(io.sparkgan.core.checkpoint.ModelParts.arrays(parts, REGULARIZATION_OPTIMIZER_PART),
+                "checkpoint part " + REGULARIZATION_OPTIMIZER_PART);
     }
 
     /** Mean squared reconstruction error per coordinate of {@code x} in inference mode (no update). */

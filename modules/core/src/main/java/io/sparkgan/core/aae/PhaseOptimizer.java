@@ -1,6 +1,5 @@
 package io.sparkgan.core.aae;
 
-import io.sparkgan.core.nn.ExtraState;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
@@ -15,37 +14,28 @@ import org.nd4j.linalg.factory.Nd4j;
  * adversarial autoencoder's encoder, stepped on the reconstruction error and then, as the
  * adversarial network's generator, on the code discriminator's feedback (Makhzani et al. 2015, §2;
  * the paper's phases have their own SGD settings, as every implementation has its own optimizer
- * per phase). One shared Adam state would let the reconstruction gradient, hundreds of times larger
- * on images, dominate Adam's second moment and shrink every regularization step to nothing: on
- * MNIST the codes then never reached the prior.
+ * per phase). One shared Adam state let the reconstruction gradient, far larger on images, dominate
+ * Adam's second moment and shrink every regularization step to nothing: on MNIST the codes then
+ * never reached the prior (docs/results.md).
  *
  * <p>{@link #during} swaps this state (Adam's moments and step count) into the network's updater
- * for one step and back. It is the network's {@link ExtraState}, so checkpoints and resumes keep it
- * with the network.
+ * for one step and back. The network's model zip keeps the other state, as for any network; this one
+ * is checkpointed beside it ({@link #state}, {@link #restore}). It is optimizer state, not
+ * {@link io.sparkgan.core.nn.ExtraState}: it stays with its worker as Adam's moments do.
  */
-final class PhaseOptimizer implements ExtraState {
-    static final String STATE = "regularization-phase/updater";
-    static final String STEPS = "regularization-phase/steps";
+final class PhaseOptimizer {
+    static final String STATE = "updater";
+    static final String STEPS = "steps";
 
     private final INDArray state;
     private final INDArray steps;
 
-    private PhaseOptimizer(MultiLayerNetwork net) {
+    PhaseOptimizer(MultiLayerNetwork net) {
         INDArray view = view(net);
         try (MemoryWorkspace none = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
             state = view == null ? Nd4j.zeros(net.params().dataType(), 1, 0) : Nd4j.zeros(view.dataType(), view.shape());
             steps = Nd4j.zeros(org.nd4j.linalg.api.buffer.DataType.DOUBLE, 1);
         }
-    }
-
-    /** The second state of {@code net}, attached on first use. */
-    static PhaseOptimizer of(MultiLayerNetwork net) {
-        PhaseOptimizer p = ExtraState.attached(net, PhaseOptimizer.class);
-        if (p == null) {
-            p = new PhaseOptimizer(net);
-            ExtraState.attach(net, p);
-        }
-        return p;
     }
 
     private static INDArray view(MultiLayerNetwork net) {
@@ -76,11 +66,20 @@ final class PhaseOptimizer implements ExtraState {
         conf.setIterationCount(mine);
     }
 
-    @Override
-    public Map<String, INDArray> extraState() {
+    /** The state, as named arrays (live; a checkpoint copies them). */
+    Map<String, INDArray> state() {
         Map<String, INDArray> m = new LinkedHashMap<>();
         m.put(STATE, state);
         m.put(STEPS, steps);
         return m;
+    }
+
+    /** Overwrites the state with a checkpoint's ({@link #state}); {@code source} names it in errors. */
+    void restore(Map<String, INDArray> saved, String source) {
+        if (saved == null || !saved.keySet().equals(state().keySet()) || saved.get(STATE).length() != state.length()) {
+            throw new IllegalStateException(source + " does not hold the encoder's regularization-phase optimizer state of " + state.length() + " values");
+        }
+        state.assign(saved.get(STATE).reshape(state.shape()));
+        steps.assign(saved.get(STEPS));
     }
 }
