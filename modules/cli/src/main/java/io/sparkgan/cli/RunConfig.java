@@ -94,7 +94,11 @@ public class RunConfig extends StrategyConfig {
                     + ", whose evaluation classifier takes its 28x28 grayscale images as they are; expected channels and image-size only with images: or idx: data");
         }
         super.validate();
-        refinement();
+        if (refinement().enabled() && io.sparkgan.core.aae.AdversarialAutoencoder.on(this)) {
+            // Langevin refinement walks samples down a data-space energy; the autoencoder's discriminator reads codes.
+            throw new IllegalArgumentException("refine " + get(Refinement.REFINE) + " does not apply to the adversarial autoencoder (its discriminator reads codes, "
+                    + "not samples); expected refine none");
+        }
     }
 
     /** The refinement of the final evaluation (validated: the message names the setting). */

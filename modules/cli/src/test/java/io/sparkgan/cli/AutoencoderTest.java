@@ -16,9 +16,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * An adversarial autoencoder end to end (Makhzani et al. 2015): a standalone run on grid25 with the
- * labelled mixture prior (a component per mode) reports its reconstruction error and draws its
- * codes; {@code sample} decodes from the prior; what it cannot train is refused before any run
+ * An adversarial autoencoder end to end (Makhzani et al. 2015): standalone and FL-GAN runs on grid25
+ * with the labelled mixture prior (a component per mode) report their reconstruction error and draw
+ * their codes; {@code sample} decodes from the prior; what it cannot train is refused before any run
  * folder exists.
  */
 class AutoencoderTest {
@@ -27,16 +27,19 @@ class AutoencoderTest {
 
     @Test
     void aStandaloneRunReportsReconstructionAndCodesAndItsModelDecodesFromThePrior() throws Exception {
-        // Through compare (one strategy), so the report shows the codes too.
+        // Through compare, so the report shows the codes too; FL-GAN with 2 workers beside the standalone run.
         Path dir = tmp.resolve("aae");
         Path run = dir.resolve("standalone");
-        Result r = run("compare", "--strategies", "standalone", "--dataset", "grid25", "--dataset-size", "2000", "--autoencoder", "labelled-mixture",
+        Result r = run("compare", "--strategies", "standalone,flgan", "--workers", "2", "--dataset", "grid25", "--dataset-size", "2000", "--autoencoder", "labelled-mixture",
                 "--prior-components", "25", "--iterations", "300", "--batch-size", "64", "--eval-every", "300", "--eval-samples", "500",
                 "--generator", "mlp:32,32:relu", "--discriminator", "mlp:32,32:leakyrelu", "--encoder", "mlp:32,32:leakyrelu",
                 "--master", "local[2]", "--seed", "3", "--out", dir.toString());
         assertEquals(0, r.code(), r.err());
         String html = Files.readString(dir.resolve("report.html"));
-        assertTrue(html.contains("<h2>Codes</h2>") && html.contains("src=\"standalone/codes.png\""), "the report shows the codes");
+        assertTrue(html.contains("<h2>Codes</h2>") && html.contains("src=\"standalone/codes.png\"") && html.contains("src=\"flgan/codes.png\""),
+                "the report shows the codes of both runs");
+        double flMse = ((Number) new RunFolder(dir.resolve("flgan")).readJsonMap(RunFolder.FINAL_JSON).get("reconstruction_mse")).doubleValue();
+        assertTrue(flMse < 4.0, "FL-GAN's averaged autoencoder reconstructs too: " + flMse);
         assertTrue(Files.readString(dir.resolve("summary.csv")).contains("reconstruction_mse"), "summary.csv has the reconstruction error");
         Map<?, ?> f = new RunFolder(run).readJsonMap(RunFolder.FINAL_JSON);
         double mse = ((Number) f.get("reconstruction_mse")).doubleValue();
@@ -62,8 +65,12 @@ class AutoencoderTest {
         Path out = tmp.resolve("refused");
         Result m = run("train", "--strategy", "mdgan", "--autoencoder", "mixture", "--iterations", "3", "--out", out.toString());
         assertEquals(2, m.code());
-        assertEquals("train: autoencoder mixture trains under strategy standalone only so far, got strategy mdgan; expected --strategy standalone",
+        assertEquals("train: autoencoder mixture trains under strategies standalone and flgan so far, got strategy mdgan; expected --strategy standalone or flgan",
                 errorLine(m));
+        Result l = run("train", "--strategy", "standalone", "--autoencoder", "mixture", "--refine", "langevin", "--iterations", "3", "--out", out.toString());
+        assertEquals(2, l.code());
+        assertEquals("train: refine langevin does not apply to the adversarial autoencoder (its discriminator reads codes, not samples); expected refine none",
+                errorLine(l));
         Result k = run("train", "--strategy", "standalone", "--dataset", "grid25", "--autoencoder", "labelled-mixture", "--iterations", "3",
                 "--out", out.toString());
         assertEquals(2, k.code());

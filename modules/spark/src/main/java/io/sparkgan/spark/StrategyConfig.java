@@ -63,10 +63,10 @@ public class StrategyConfig extends GanConfig {
         // The strategy first: a wrong name is the likeliest mistake and the clearest message.
         STRATEGY.validate(getStrategy());
         super.validate();
-        if (io.sparkgan.core.aae.AdversarialAutoencoder.on(this) && !getStrategy().equals("standalone")) {
-            // MD-GAN's and FL-GAN's roles for the encoder, decoder and code discriminator are not built yet.
+        if (io.sparkgan.core.aae.AdversarialAutoencoder.on(this) && getStrategy().equals("mdgan")) {
+            // MD-GAN's roles for the encoder, decoder and code discriminator are not built yet.
             throw new IllegalArgumentException("autoencoder " + get(io.sparkgan.core.aae.AdversarialAutoencoder.AUTOENCODER)
-                    + " trains under strategy standalone only so far, got strategy " + getStrategy() + "; expected --strategy standalone");
+                    + " trains under strategies standalone and flgan so far, got strategy mdgan; expected --strategy standalone or flgan");
         }
         if (getK() > getWorkers()) {
             throw new IllegalArgumentException("k must be at most the number of workers (" + getWorkers() + "), got " + getK());

@@ -38,14 +38,30 @@ public final class AaeStep implements TrainingLoop.Step {
 
     /** @param labels one class per sample (null for unlabelled data); labelled-mixture needs them */
     public AaeStep(GanConfig config, float[][] data, int[] labels, DataType dtype) {
+        this(config, data, labels, dtype, 0, true);
+    }
+
+    /**
+     * The local adversarial autoencoder of worker {@code worker} on its shard (FL-GAN's): the
+     * networks start from the run's seeds as every worker's do, its batches and prior draws come
+     * from the worker's own streams; worker 0's are the standalone run's.
+     *
+     * @param average whether the decoder keeps its moving average (FL-GAN's driver keeps it instead)
+     */
+    public AaeStep(GanConfig config, float[][] data, int[] labels, DataType dtype, int worker, boolean average) {
         config.validate();
         this.config = config;
         this.dtype = dtype;
         this.dataDim = data[0].length;
         this.classes = labels == null ? 0 : java.util.Arrays.stream(labels).max().orElse(-1) + 1;
-        this.aae = AdversarialAutoencoder.create(config, dataDim, classes, dtype);
-        this.sampler = new BatchSampler(data, labels, GanRandom.stream(config.getSeed(), "worker", 0));
-        this.priorRng = GanRandom.stream(config.getSeed(), "latent", 0);
+        this.aae = AdversarialAutoencoder.create(config, dataDim, classes, dtype, average);
+        this.sampler = new BatchSampler(data, labels, GanRandom.stream(config.getSeed(), "worker", worker));
+        this.priorRng = GanRandom.stream(config.getSeed(), "latent", worker);
+    }
+
+    /** The networks FL-GAN averages, in message order: decoder, code discriminator, encoder. */
+    public java.util.List<MultiLayerNetwork> networks() {
+        return aae.networks();
     }
 
     /** The decoder, sampling from the prior: what evaluation scores. */

@@ -149,10 +149,15 @@ public final class AdversarialAutoencoder {
      * @throws IllegalArgumentException for labelled-mixture without labelled data
      */
     public static AdversarialAutoencoder create(GanConfig c, int dataDim, int classes, DataType dtype) {
+        return create(c, dataDim, classes, dtype, true);
+    }
+
+    /** As {@link #create(GanConfig, int, int, DataType)}; {@code average} false leaves out the decoder's moving average. */
+    public static AdversarialAutoencoder create(GanConfig c, int dataDim, int classes, DataType dtype, boolean average) {
         int k = conditioning(c, classes);
         MultiLayerNetwork e = Networks.discriminator(c.get(ENCODER), dataDim, c.getLatentDim(),
                 new Adam(c.getGeneratorLr(), c.getBeta1(), c.getBeta2(), 1e-8), GanRandom.derive(c.getSeed(), "encoder", 0), dtype);
-        return new AdversarialAutoencoder(encoder(c, e, dataDim), Gan.generator(c, dataDim, dtype), Gan.discriminator(c, c.getLatentDim() + k, 0, dtype),
+        return new AdversarialAutoencoder(encoder(c, e, dataDim), Gan.generator(c, dataDim, dtype, average), Gan.discriminator(c, c.getLatentDim() + k, 0, dtype),
                 prior(c), k);
     }
 
@@ -183,6 +188,11 @@ public final class AdversarialAutoencoder {
 
     public Generator encoder() {
         return encoder;
+    }
+
+    /** The three networks, in the order strategies move them: decoder, code discriminator, encoder. */
+    public List<MultiLayerNetwork> networks() {
+        return List.of(decoder.network(), codeDiscriminator.network(), encoder.network());
     }
 
     /** The decoder: the run's generator, sampling from the prior. */

@@ -5,6 +5,8 @@ import io.sparkgan.core.Discriminator;
 import io.sparkgan.core.Gan;
 import io.sparkgan.core.GanRandom;
 import io.sparkgan.core.Generator;
+import io.sparkgan.core.aae.AaeStep;
+import io.sparkgan.core.aae.AdversarialAutoencoder;
 import io.sparkgan.core.checkpoint.CheckpointStore;
 import io.sparkgan.core.checkpoint.ModelParts;
 import io.sparkgan.core.train.LocalIteration;
@@ -21,6 +23,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
@@ -45,7 +48,151 @@ public final class FlGan implements Strategy {
 
     @Override
     public TrainingLoop.Step step(StrategyContext ctx) {
-        return new Driver(ctx);
+        return io.sparkgan.core.aae.AdversarialAutoencoder.on(ctx.config()) ? new AaeDriver(ctx) : new Driver(ctx);
+    }
+
+    /** The roles of the networks a GAN's round carries, in order (named in errors). */
+    static final List<String> GAN_ROLES = List.of("generator", "discriminator");
+    /** The roles of an adversarial autoencoder's networks, in {@link AdversarialAutoencoder#networks()} order. */
+    static final List<String> AAE_ROLES = List.of("decoder", "code discriminator", "encoder");
+
+    /** The rounds' length in iterations: the configured iterations, or E local epochs of the smallest shard. */
+    static int roundLength(StrategyConfig c, Shards shards) {
+        return c.getAverageEveryIterations() > 0 ? c.getAverageEveryIterations()
+                : c.getAverageEveryEpochs() * c.iterationsPerEpoch(Arrays.stream(shards.sizes()).min().orElse(1));
+    }
+
+    /** Each worker's weight in the averages: its share of the samples. */
+    static double[] weights(Shards shards) {
+        double[] w = new double[shards.workers()];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (double) shards.size(i) / shards.totalSize();
+        }
+        return w;
+    }
+
+    /**
+     * An adversarial autoencoder's worker step (Makhzani et al. 2015 under federated averaging): the
+     * worker's own encoder, decoder and code discriminator train on its shard for the round with
+     * {@link AaeStep} (its own batches and prior draws, its own optimizer states, both encoder phases'),
+     * then return all three networks, which the driver averages. The data never leaves the worker;
+     * only parameters move, as for the GAN.
+     */
+    static final WorkerSide<AaeStep> AAE_WORKER = new WorkerSide<>() {
+        @Override
+        public AaeStep create(WorkerContext<AaeStep> ctx) {
+            io.sparkgan.data.Samples shard = ctx.shard();
+            return new AaeStep(ctx.config(), shard.features(), shard.labels(), ctx.dtype(), ctx.worker(), false);
+        }
+
+        @Override
+        public Map<String, CheckpointStore.PartWriter> checkpoint(AaeStep s) {
+            return s.checkpoint();
+        }
+
+        @Override
+        public AaeStep restore(WorkerContext<AaeStep> ctx, Map<String, byte[]> parts) {
+            AaeStep s = create(ctx);
+            s.restore(parts);
+            return s;
+        }
+
+        @Override
+        public Reply serve(WorkerContext<AaeStep> ctx, int to, DataInputStream request) throws IOException {
+            request.mark(4);
+            int from = request.readInt();
+            request.reset();
+            AaeStep s = ctx.state(from, x -> true);
+            MultiLayerNetwork[] nets = s.networks().toArray(new MultiLayerNetwork[0]);
+            FlGanMessages.readRound(request, "worker " + ctx.worker(), nets);
+            long t0 = System.nanoTime();
+            double dLoss = 0;
+            double gLoss = 0;
+            for (int i = from; i < to; i++) {
+                TrainingLoop.Outcome o = s.run(i, i + 1, false);
+                dLoss += o.dLoss() / (to - from);
+                gLoss += o.gLoss() / (to - from);
+            }
+            long nanos = System.nanoTime() - t0;
+            return new Reply(dLoss, gLoss, nanos, FlGanMessages.resultBytes(nets), FlGanMessages.result(nets));
+        }
+    };
+
+    /**
+     * The driver of an adversarial autoencoder under FL-GAN: the averaged encoder, decoder and code
+     * discriminator, broadcast at the start of every round and replaced by the shard-weighted average
+     * of the workers' at its end. The decoder is the run's generator.
+     */
+    static final class AaeDriver extends WorkersDriver<AaeStep> {
+        private final StrategyConfig c;
+        private final int round;
+        private final double[] weights;
+        private final int dataDim;
+        private AdversarialAutoencoder aae;
+
+        AaeDriver(StrategyContext ctx) {
+            super(ctx, AAE_WORKER, false, "flgan");
+            this.c = ctx.config();
+            Shards shards = ctx.shards();
+            this.dataDim = shards.dimension();
+            // The driver's networks are only averaged and sent: the workers check their data's classes against the components.
+            this.aae = AdversarialAutoencoder.create(c, dataDim, c.get(AdversarialAutoencoder.COMPONENTS), ctx.dtype());
+            this.g = aae.decoder();
+            this.weights = weights(shards);
+            this.round = roundLength(c, shards);
+        }
+
+        @Override
+        public int end(int from) {
+            return from + round;
+        }
+
+        @Override
+        public TrainingLoop.Outcome run(int from, int to, boolean checkpoint) {
+            MultiLayerNetwork[] nets = aae.networks().toArray(new MultiLayerNetwork[0]);
+            byte[] request = FlGanMessages.round(from, to, checkpoint, nets);
+            List<Envelope.Reply> replies = workers.broadcast(request, "flgan round " + from + "-" + to);
+            Envelope.Totals totals = Envelope.Totals.of(replies, weights, from, to);
+            long averaging = System.nanoTime();
+            ModelState.Sum[] sums = new ModelState.Sum[nets.length];
+            for (int i = 0; i < nets.length; i++) {
+                sums[i] = new ModelState.Sum(nets[i]);
+            }
+            FlGanMessages.average(replies, weights, to, AAE_ROLES, sums);
+            for (int i = 0; i < nets.length; i++) {
+                sums[i].applyTo(nets[i]);
+            }
+            if (g.ema() != null) {
+                g.ema().update(g.network(), to - from);
+            }
+            double driverSeconds = (System.nanoTime() - averaging) / 1e9;
+            return new TrainingLoop.Outcome(totals.dLoss(), totals.gLoss(), (long) n * request.length, totals.bytes(), 0, totals.restores(),
+                    totals.lostIterations(), totals.workerSeconds(), driverSeconds);
+        }
+
+        @Override
+        public Map<String, CheckpointStore.PartWriter> checkpoint() {
+            Map<String, CheckpointStore.PartWriter> parts = new LinkedHashMap<>();
+            Gan.putGenerator(parts, aae.decoder());
+            ModelParts.putNetwork(parts, ModelParts.DISCRIMINATOR, aae.codeDiscriminator().network());
+            ModelParts.putNetwork(parts, AdversarialAutoencoder.ENCODER_PART, aae.encoder().network());
+            return parts;
+        }
+
+        @Override
+        public void restore(Map<String, byte[]> parts) {
+            MultiLayerNetwork dec = ModelParts.network(parts, ModelParts.GENERATOR);
+            MultiLayerNetwork dn = ModelParts.network(parts, ModelParts.DISCRIMINATOR);
+            MultiLayerNetwork en = ModelParts.network(parts, AdversarialAutoencoder.ENCODER_PART);
+            TrainingLoop.checkShape("decoder", aae.decoder().network(), dec, null);
+            TrainingLoop.checkShape("code discriminator", aae.codeDiscriminator().network(), dn, c.getObjective());
+            TrainingLoop.checkShape("encoder", aae.encoder().network(), en, null);
+            Discriminator d = Gan.discriminator(c, dn, 0);
+            ModelParts.restoreExtras(parts, ModelParts.DISCRIMINATOR, dn);
+            aae = new AdversarialAutoencoder(AdversarialAutoencoder.encoder(c, en, dataDim), Gan.restoredGenerator(c, dec, parts), d, aae.prior(),
+                    aae.classes());
+            g = aae.decoder();
+        }
     }
 
     /** A worker's local GAN, kept in executor memory between rounds. */
@@ -110,7 +257,7 @@ public final class FlGan implements Strategy {
             int from = request.readInt();
             request.reset();
             WorkerState s = ctx.state(from, x -> true);
-            FlGanMessages.readRound(request, s.generator.network(), s.discriminator.network(), "worker " + ctx.worker());
+            FlGanMessages.readRound(request, "worker " + ctx.worker(), s.generator.network(), s.discriminator.network());
             StrategyConfig c = ctx.config();
             DataType dtype = ctx.dtype();
             long t0 = System.nanoTime();
@@ -140,12 +287,8 @@ public final class FlGan implements Strategy {
             Shards shards = ctx.shards();
             this.g = Gan.generator(c, shards.dimension(), ctx.dtype());
             this.d = Gan.discriminator(c, shards.dimension(), 0, ctx.dtype());
-            this.weights = new double[n];
-            for (int w = 0; w < n; w++) {
-                weights[w] = (double) shards.size(w) / shards.totalSize();
-            }
-            this.round = c.getAverageEveryIterations() > 0 ? c.getAverageEveryIterations()
-                    : c.getAverageEveryEpochs() * c.iterationsPerEpoch(Arrays.stream(shards.sizes()).min().orElse(1));
+            this.weights = weights(shards);
+            this.round = roundLength(c, shards);
         }
 
         @Override
@@ -161,7 +304,7 @@ public final class FlGan implements Strategy {
             long averaging = System.nanoTime();
             ModelState.Sum gSum = new ModelState.Sum(g.network());
             ModelState.Sum dSum = new ModelState.Sum(d.network());
-            FlGanMessages.average(replies, weights, gSum, dSum, to);
+            FlGanMessages.average(replies, weights, to, GAN_ROLES, gSum, dSum);
             gSum.applyTo(g.network());
             dSum.applyTo(d.network());
             if (g.ema() != null) {

@@ -17,8 +17,9 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
  * <ul>
  *   <li>Round, driver → every worker (one broadcast): {@code from:int} (the round's first iteration;
  *       the envelope's target is its last), then the shared part ({@link ModelState}: parameters and
- *       extra arrays) of the averaged generator, then of the averaged discriminator.
- *   <li>Round result, worker → driver: the shared parts of the worker's generator and discriminator
+ *       extra arrays) of each averaged network in turn: the generator, then the discriminator (an
+ *       adversarial autoencoder's: decoder, code discriminator, encoder).
+ *   <li>Round result, worker → driver: the shared parts of the worker's networks, in the same order,
  *       after its local iterations.
  * </ul>
  */
@@ -28,31 +29,41 @@ final class FlGanMessages {
 
     private FlGanMessages() {}
 
-    static byte[] round(int from, int to, boolean checkpoint, MultiLayerNetwork g, MultiLayerNetwork d) {
-        long body = 4 + ModelState.sharedBytes(g) + ModelState.sharedBytes(d);
+    static byte[] round(int from, int to, boolean checkpoint, MultiLayerNetwork... nets) {
+        long body = 4;
+        for (MultiLayerNetwork n : nets) {
+            body += ModelState.sharedBytes(n);
+        }
         return Envelope.request(to, checkpoint, body, out -> {
             out.writeInt(from);
-            ModelState.writeShared(out, g);
-            ModelState.writeShared(out, d);
+            for (MultiLayerNetwork n : nets) {
+                ModelState.writeShared(out, n);
+            }
         });
     }
 
     /** Reads a round's first iteration, then its models into the worker's networks in place. */
-    static int readRound(DataInputStream in, MultiLayerNetwork g, MultiLayerNetwork d, String who) throws IOException {
+    static int readRound(DataInputStream in, String who, MultiLayerNetwork... nets) throws IOException {
         int from = in.readInt();
-        ModelState.readShared(in, g, who);
-        ModelState.readShared(in, d, who);
+        for (MultiLayerNetwork n : nets) {
+            ModelState.readShared(in, n, who);
+        }
         return from;
     }
 
-    static long resultBytes(MultiLayerNetwork g, MultiLayerNetwork d) {
-        return ModelState.sharedBytes(g) + ModelState.sharedBytes(d);
+    static long resultBytes(MultiLayerNetwork... nets) {
+        long b = 0;
+        for (MultiLayerNetwork n : nets) {
+            b += ModelState.sharedBytes(n);
+        }
+        return b;
     }
 
-    static Payloads.Body result(MultiLayerNetwork g, MultiLayerNetwork d) {
+    static Payloads.Body result(MultiLayerNetwork... nets) {
         return out -> {
-            ModelState.writeShared(out, g);
-            ModelState.writeShared(out, d);
+            for (MultiLayerNetwork n : nets) {
+                ModelState.writeShared(out, n);
+            }
         };
     }
 
@@ -61,15 +72,14 @@ final class FlGanMessages {
      * order (so the result is deterministic); a worker whose models are not finite stops the run,
      * named (its losses are checked with the replies' {@link Envelope.Totals}).
      */
-    static void average(List<Envelope.Reply> replies, double[] weights, ModelState.Sum g, ModelState.Sum d, int to) {
+    static void average(List<Envelope.Reply> replies, double[] weights, int to, List<String> roles, ModelState.Sum... sums) {
         for (Envelope.Reply r : replies) {
             int w = r.worker();
             try {
-                if (!g.add(r.body(), weights[w], "worker " + w)) {
-                    throw new DivergenceException(to, "worker " + w + "'s generator");
-                }
-                if (!d.add(r.body(), weights[w], "worker " + w)) {
-                    throw new DivergenceException(to, "worker " + w + "'s discriminator");
+                for (int i = 0; i < sums.length; i++) {
+                    if (!sums[i].add(r.body(), weights[w], "worker " + w)) {
+                        throw new DivergenceException(to, "worker " + w + "'s " + roles.get(i));
+                    }
                 }
             } catch (IOException e) {
                 throw new UncheckedIOException("worker " + w + " returned an unreadable model: " + e.getMessage(), e);
