@@ -63,6 +63,12 @@ final class CompareCommand implements Callable<Integer> {
         for (String s : chosen) {
             RunConfig one = Configs.fromMap(Configs.toMap(base));
             one.setStrategy(s);
+            try {
+                // What only some strategies take (an adversarial autoencoder under MD-GAN, say) is refused before any run starts.
+                one.validate();
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--strategies " + s + ": " + e.getMessage());
+            }
             one.checkEnergy();
         }
         Path dir = out != null ? out : Path.of("runs", "compare-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));

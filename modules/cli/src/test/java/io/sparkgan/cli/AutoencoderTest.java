@@ -67,6 +67,10 @@ class AutoencoderTest {
         assertEquals(2, m.code());
         assertEquals("train: autoencoder mixture trains under strategies standalone and flgan so far, got strategy mdgan; expected --strategy standalone or flgan",
                 errorLine(m));
+        Result c = run("compare", "--autoencoder", "gaussian", "--iterations", "3", "--out", out.toString());
+        assertEquals(2, c.code());
+        assertEquals("compare: --strategies mdgan: autoencoder gaussian trains under strategies standalone and flgan so far, got strategy mdgan; "
+                + "expected --strategy standalone or flgan", errorLine(c));
         Result l = run("train", "--strategy", "standalone", "--autoencoder", "mixture", "--refine", "langevin", "--iterations", "3", "--out", out.toString());
         assertEquals(2, l.code());
         assertEquals("train: refine langevin does not apply to the adversarial autoencoder (its discriminator reads codes, not samples); expected refine none",

@@ -50,7 +50,7 @@ class CliTest {
 
     /** The one error line printed to stderr (log lines from Spark are filtered out). */
     static String errorLine(Result r) {
-        return r.err().lines().filter(l -> l.startsWith("train:") || l.startsWith("sample:") || l.startsWith("classify:") || l.startsWith("sparkgan:") || l.startsWith("bench:"))
+        return r.err().lines().filter(l -> l.startsWith("train:") || l.startsWith("compare:") || l.startsWith("sample:") || l.startsWith("classify:") || l.startsWith("sparkgan:") || l.startsWith("bench:"))
                 .findFirst().orElse("<no error line in: " + r.err() + ">");
     }
 
