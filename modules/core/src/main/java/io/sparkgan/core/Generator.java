@@ -150,11 +150,7 @@ public final class Generator {
     }
 
     private static double[] gaussian(GanRandom rng, int n, int latentDim) {
-        double[] z = new double[n * latentDim];
-        for (int i = 0; i < z.length; i++) {
-            z[i] = rng.nextGaussian();
-        }
-        return z;
+        return LatentPrior.GAUSSIAN.draw(rng, n, latentDim, null);
     }
 
     private static INDArray input(double[] z, int[] labels, int n, int latentDim, int classes, DataType dtype) {

@@ -39,6 +39,10 @@ import org.nd4j.linalg.api.buffer.DataType;
  * replaced. With one worker this makes FL-GAN identical, step for step, to the standalone trainer.
  * The generator's moving average ({@link io.sparkgan.core.nn.ParameterEma}) is the driver's, over
  * the averaged generator, so it adds no traffic.
+ *
+ * <p>An adversarial autoencoder (Makhzani et al. 2015) runs the same way with its three networks
+ * ({@link #AAE_WORKER}, {@link AaeDriver}): the encoder needs real data, so it trains on the workers
+ * beside the decoder and the code discriminator, and all three are averaged.
  */
 public final class FlGan implements Strategy {
     @Override
@@ -48,7 +52,7 @@ public final class FlGan implements Strategy {
 
     @Override
     public TrainingLoop.Step step(StrategyContext ctx) {
-        return io.sparkgan.core.aae.AdversarialAutoencoder.on(ctx.config()) ? new AaeDriver(ctx) : new Driver(ctx);
+        return AdversarialAutoencoder.on(ctx.config()) ? new AaeDriver(ctx) : new Driver(ctx);
     }
 
     /** The roles of the networks a GAN's round carries, in order (named in errors). */
