@@ -1,7 +1,6 @@
 package io.sparkgan.core.aae;
 
 import io.sparkgan.core.BatchSampler;
-import io.sparkgan.core.Discriminator;
 import io.sparkgan.core.Gan;
 import io.sparkgan.core.GanConfig;
 import io.sparkgan.core.GanRandom;
@@ -100,24 +99,14 @@ public final class AaeStep implements TrainingLoop.Step {
 
     @Override
     public void restore(Map<String, byte[]> parts) {
-        MultiLayerNetwork dec = ModelParts.network(parts, ModelParts.GENERATOR);
-        MultiLayerNetwork dn = ModelParts.network(parts, ModelParts.DISCRIMINATOR);
-        MultiLayerNetwork en = ModelParts.network(parts, AdversarialAutoencoder.ENCODER_PART);
         State s = ModelParts.json(parts, STATE, State.class);
-        TrainingLoop.checkShape("decoder", aae.decoder().network(), dec, null);
-        TrainingLoop.checkShape("code discriminator", aae.codeDiscriminator().network(), dn, config.getObjective());
-        TrainingLoop.checkShape("encoder", aae.encoder().network(), en, null);
-        Generator decoder = Gan.restoredGenerator(config, dec, parts);
-        Discriminator d = Gan.discriminator(config, dn, 0);
-        ModelParts.restoreExtras(parts, ModelParts.DISCRIMINATOR, dn);
+        AdversarialAutoencoder restored = aae.restored(config, parts, dataDim);
+        restored.restoreOptimizerState(parts);
         try {
             sampler.restore(s.sampler());
         } catch (IllegalStateException e) {
             throw new CheckpointMismatchException("data", e.getMessage());
         }
-        AdversarialAutoencoder restored = new AdversarialAutoencoder(AdversarialAutoencoder.encoder(config, en, dataDim), decoder, d, aae.prior(),
-                aae.classes());
-        restored.restoreOptimizerState(parts);
         aae = restored;
         priorRng = GanRandom.fromState(s.priorRng());
     }

@@ -267,6 +267,27 @@ public final class AdversarialAutoencoder {
         return loss;
     }
 
+    /**
+     * The adversarial autoencoder of checkpoint {@code parts} (decoder as the generator with its
+     * moving average, code discriminator with its extra state, encoder), shaped and configured as
+     * this one, which it replaces; the regularization-phase optimizer state starts fresh
+     * ({@link #restoreOptimizerState} restores it where a checkpoint keeps it).
+     *
+     * @throws io.sparkgan.core.train.CheckpointMismatchException when a network does not fit this configuration
+     */
+    public AdversarialAutoencoder restored(GanConfig c, Map<String, byte[]> parts, int dataDim) {
+        MultiLayerNetwork dec = io.sparkgan.core.checkpoint.ModelParts.network(parts, io.sparkgan.core.checkpoint.ModelParts.GENERATOR);
+        MultiLayerNetwork dn = io.sparkgan.core.checkpoint.ModelParts.network(parts, io.sparkgan.core.checkpoint.ModelParts.DISCRIMINATOR);
+        MultiLayerNetwork en = io.sparkgan.core.checkpoint.ModelParts.network(parts, ENCODER_PART);
+        io.sparkgan.core.train.TrainingLoop.checkShape("decoder", decoder.network(), dec, null);
+        io.sparkgan.core.train.TrainingLoop.checkShape("code discriminator", codeDiscriminator.network(), dn, c.getObjective());
+        io.sparkgan.core.train.TrainingLoop.checkShape("encoder", encoder.network(), en, null);
+        Generator restoredDecoder = Gan.restoredGenerator(c, dec, parts);
+        Discriminator d = Gan.discriminator(c, dn, 0);
+        io.sparkgan.core.checkpoint.ModelParts.restoreExtras(parts, io.sparkgan.core.checkpoint.ModelParts.DISCRIMINATOR, dn);
+        return new AdversarialAutoencoder(encoder(c, en, dataDim), restoredDecoder, d, prior, classes);
+    }
+
     /** Puts the encoder's regularization-phase optimizer state into checkpoint {@code parts}. */
     public void putOptimizerState(Map<String, io.sparkgan.core.checkpoint.CheckpointStore.PartWriter> parts) {
         io.sparkgan.core.checkpoint.ModelParts.putArrays(parts, REGULARIZATION_OPTIMIZER_PART, regularization.state());

@@ -66,6 +66,35 @@ public final class FlGan implements Strategy {
                 : c.getAverageEveryEpochs() * c.iterationsPerEpoch(Arrays.stream(shards.sizes()).min().orElse(1));
     }
 
+    /**
+     * One round: the driver's networks {@code nets} broadcast, the workers' local iterations, and the
+     * shard-weighted averages written back into {@code nets} (then the generator's moving average
+     * updated, if it keeps one). Every worker receives the averaged models, whatever way Spark
+     * delivers them, so the traffic counts one copy per worker.
+     */
+    static TrainingLoop.Outcome averagedRound(io.sparkgan.spark.runtime.Workers<?> workers, double[] weights, Generator g, List<String> roles,
+            List<MultiLayerNetwork> nets, int from, int to, boolean checkpoint) {
+        MultiLayerNetwork[] n = nets.toArray(new MultiLayerNetwork[0]);
+        byte[] request = FlGanMessages.round(from, to, checkpoint, n);
+        List<Envelope.Reply> replies = workers.broadcast(request, "flgan round " + from + "-" + to);
+        Envelope.Totals totals = Envelope.Totals.of(replies, weights, from, to);
+        long averaging = System.nanoTime();
+        ModelState.Sum[] sums = new ModelState.Sum[n.length];
+        for (int i = 0; i < n.length; i++) {
+            sums[i] = new ModelState.Sum(n[i]);
+        }
+        FlGanMessages.average(replies, weights, to, roles, sums);
+        for (int i = 0; i < n.length; i++) {
+            sums[i].applyTo(n[i]);
+        }
+        if (g.ema() != null) {
+            g.ema().update(g.network(), to - from);
+        }
+        double driverSeconds = (System.nanoTime() - averaging) / 1e9;
+        return new TrainingLoop.Outcome(totals.dLoss(), totals.gLoss(), (long) weights.length * request.length, totals.bytes(), 0, totals.restores(),
+                totals.lostIterations(), totals.workerSeconds(), driverSeconds);
+    }
+
     /** Each worker's weight in the averages: its share of the samples. */
     static double[] weights(Shards shards) {
         double[] w = new double[shards.workers()];
@@ -153,25 +182,7 @@ public final class FlGan implements Strategy {
 
         @Override
         public TrainingLoop.Outcome run(int from, int to, boolean checkpoint) {
-            MultiLayerNetwork[] nets = aae.networks().toArray(new MultiLayerNetwork[0]);
-            byte[] request = FlGanMessages.round(from, to, checkpoint, nets);
-            List<Envelope.Reply> replies = workers.broadcast(request, "flgan round " + from + "-" + to);
-            Envelope.Totals totals = Envelope.Totals.of(replies, weights, from, to);
-            long averaging = System.nanoTime();
-            ModelState.Sum[] sums = new ModelState.Sum[nets.length];
-            for (int i = 0; i < nets.length; i++) {
-                sums[i] = new ModelState.Sum(nets[i]);
-            }
-            FlGanMessages.average(replies, weights, to, AAE_ROLES, sums);
-            for (int i = 0; i < nets.length; i++) {
-                sums[i].applyTo(nets[i]);
-            }
-            if (g.ema() != null) {
-                g.ema().update(g.network(), to - from);
-            }
-            double driverSeconds = (System.nanoTime() - averaging) / 1e9;
-            return new TrainingLoop.Outcome(totals.dLoss(), totals.gLoss(), (long) n * request.length, totals.bytes(), 0, totals.restores(),
-                    totals.lostIterations(), totals.workerSeconds(), driverSeconds);
+            return averagedRound(workers, weights, g, AAE_ROLES, aae.networks(), from, to, checkpoint);
         }
 
         @Override
@@ -185,16 +196,7 @@ public final class FlGan implements Strategy {
 
         @Override
         public void restore(Map<String, byte[]> parts) {
-            MultiLayerNetwork dec = ModelParts.network(parts, ModelParts.GENERATOR);
-            MultiLayerNetwork dn = ModelParts.network(parts, ModelParts.DISCRIMINATOR);
-            MultiLayerNetwork en = ModelParts.network(parts, AdversarialAutoencoder.ENCODER_PART);
-            TrainingLoop.checkShape("decoder", aae.decoder().network(), dec, null);
-            TrainingLoop.checkShape("code discriminator", aae.codeDiscriminator().network(), dn, c.getObjective());
-            TrainingLoop.checkShape("encoder", aae.encoder().network(), en, null);
-            Discriminator d = Gan.discriminator(c, dn, 0);
-            ModelParts.restoreExtras(parts, ModelParts.DISCRIMINATOR, dn);
-            aae = new AdversarialAutoencoder(AdversarialAutoencoder.encoder(c, en, dataDim), Gan.restoredGenerator(c, dec, parts), d, aae.prior(),
-                    aae.classes());
+            aae = aae.restored(c, parts, dataDim);
             g = aae.decoder();
         }
     }
@@ -302,22 +304,7 @@ public final class FlGan implements Strategy {
 
         @Override
         public TrainingLoop.Outcome run(int from, int to, boolean checkpoint) {
-            byte[] request = FlGanMessages.round(from, to, checkpoint, g.network(), d.network());
-            List<Envelope.Reply> replies = workers.broadcast(request, "flgan round " + from + "-" + to);
-            Envelope.Totals totals = Envelope.Totals.of(replies, weights, from, to);
-            long averaging = System.nanoTime();
-            ModelState.Sum gSum = new ModelState.Sum(g.network());
-            ModelState.Sum dSum = new ModelState.Sum(d.network());
-            FlGanMessages.average(replies, weights, to, GAN_ROLES, gSum, dSum);
-            gSum.applyTo(g.network());
-            dSum.applyTo(d.network());
-            if (g.ema() != null) {
-                g.ema().update(g.network(), to - from);
-            }
-            double driverSeconds = (System.nanoTime() - averaging) / 1e9;
-            // Every worker receives the averaged models, whatever way Spark delivers them.
-            return new TrainingLoop.Outcome(totals.dLoss(), totals.gLoss(), (long) n * request.length, totals.bytes(), 0, totals.restores(),
-                    totals.lostIterations(), totals.workerSeconds(), driverSeconds);
+            return averagedRound(workers, weights, g, GAN_ROLES, List.of(g.network(), d.network()), from, to, checkpoint);
         }
 
 
