@@ -49,6 +49,12 @@ import org.nd4j.linalg.learning.config.Adam;
  * discriminator reading a one-hot class beside each code, so codes of class k are pushed to
  * component k (an unlabelled sample, label −1, gets an all-zero one-hot and is compared with the
  * whole mixture). Decoding from the prior then samples the data distribution.
+ *
+ * <p>Strategies: standalone runs all three networks on the driver ({@link AaeStep}). Under FL-GAN the
+ * encoder needs real data, so every worker trains all three on its shard and the driver averages
+ * them (FL-GAN's {@code AaeDriver}); only parameters move. MD-GAN is not built yet and refuses the
+ * autoencoder: there the data-free network is the code discriminator, which would live on the driver
+ * while each worker keeps an autoencoder beside its shard.
  */
 public final class AdversarialAutoencoder {
     public static final String NONE = "none";
