@@ -1,7 +1,6 @@
 package io.sparkgan.core.aae;
 
 import io.sparkgan.core.BatchSampler;
-import io.sparkgan.core.Gan;
 import io.sparkgan.core.GanConfig;
 import io.sparkgan.core.GanRandom;
 import io.sparkgan.core.Generator;
@@ -89,9 +88,7 @@ public final class AaeStep implements TrainingLoop.Step {
     @Override
     public Map<String, CheckpointStore.PartWriter> checkpoint() {
         Map<String, CheckpointStore.PartWriter> parts = new LinkedHashMap<>();
-        Gan.putGenerator(parts, aae.decoder());
-        ModelParts.putNetwork(parts, ModelParts.DISCRIMINATOR, aae.codeDiscriminator().network());
-        ModelParts.putNetwork(parts, AdversarialAutoencoder.ENCODER_PART, aae.encoder().network());
+        aae.putNetworks(parts);
         aae.putOptimizerState(parts);
         parts.put(STATE, ModelParts.json(new State(priorRng.state(), sampler.state())));
         return parts;

@@ -274,6 +274,17 @@ public final class AdversarialAutoencoder {
     }
 
     /**
+     * Puts the three networks into checkpoint {@code parts}: the decoder as the generator (with its
+     * moving average), the code discriminator as the discriminator, the encoder; {@link #restored}
+     * reads them back.
+     */
+    public void putNetworks(Map<String, io.sparkgan.core.checkpoint.CheckpointStore.PartWriter> parts) {
+        Gan.putGenerator(parts, decoder);
+        io.sparkgan.core.checkpoint.ModelParts.putNetwork(parts, io.sparkgan.core.checkpoint.ModelParts.DISCRIMINATOR, codeDiscriminator.network());
+        io.sparkgan.core.checkpoint.ModelParts.putNetwork(parts, ENCODER_PART, encoder.network());
+    }
+
+    /**
      * The adversarial autoencoder of checkpoint {@code parts} (decoder as the generator with its
      * moving average, code discriminator with its extra state, encoder), shaped and configured as
      * this one, which it replaces; the regularization-phase optimizer state starts fresh

@@ -95,6 +95,23 @@ public final class FlGan implements Strategy {
                 totals.lostIterations(), totals.workerSeconds(), driverSeconds);
     }
 
+    /** What both FL-GAN drivers share: the workers' weights in the averages and the rounds' length. */
+    abstract static class RoundsDriver<S> extends WorkersDriver<S> {
+        protected final double[] weights;
+        private final int round;
+
+        RoundsDriver(StrategyContext ctx, WorkerSide<S> side) {
+            super(ctx, side, false, "flgan");
+            this.weights = weights(ctx.shards());
+            this.round = roundLength(ctx.config(), ctx.shards());
+        }
+
+        @Override
+        public int end(int from) {
+            return from + round;
+        }
+    }
+
     /** Each worker's weight in the averages: its share of the samples. */
     static double[] weights(Shards shards) {
         double[] w = new double[shards.workers()];
@@ -156,28 +173,19 @@ public final class FlGan implements Strategy {
      * discriminator, broadcast at the start of every round and replaced by the shard-weighted average
      * of the workers' at its end. The decoder is the run's generator.
      */
-    static final class AaeDriver extends WorkersDriver<AaeStep> {
+    static final class AaeDriver extends RoundsDriver<AaeStep> {
         private final StrategyConfig c;
-        private final int round;
-        private final double[] weights;
         private final int dataDim;
         private AdversarialAutoencoder aae;
 
         AaeDriver(StrategyContext ctx) {
-            super(ctx, AAE_WORKER, false, "flgan");
+            super(ctx, AAE_WORKER);
             this.c = ctx.config();
             Shards shards = ctx.shards();
             this.dataDim = shards.dimension();
             // The driver's networks are only averaged and sent: the workers check their data's classes against the components.
             this.aae = AdversarialAutoencoder.create(c, dataDim, c.get(AdversarialAutoencoder.COMPONENTS), ctx.dtype());
             this.g = aae.decoder();
-            this.weights = weights(shards);
-            this.round = roundLength(c, shards);
-        }
-
-        @Override
-        public int end(int from) {
-            return from + round;
         }
 
         @Override
@@ -188,9 +196,7 @@ public final class FlGan implements Strategy {
         @Override
         public Map<String, CheckpointStore.PartWriter> checkpoint() {
             Map<String, CheckpointStore.PartWriter> parts = new LinkedHashMap<>();
-            Gan.putGenerator(parts, aae.decoder());
-            ModelParts.putNetwork(parts, ModelParts.DISCRIMINATOR, aae.codeDiscriminator().network());
-            ModelParts.putNetwork(parts, AdversarialAutoencoder.ENCODER_PART, aae.encoder().network());
+            aae.putNetworks(parts);
             return parts;
         }
 
@@ -281,25 +287,16 @@ public final class FlGan implements Strategy {
     };
 
     /** The driver: the averaged generator and discriminator. */
-    static final class Driver extends WorkersDriver<WorkerState> {
+    static final class Driver extends RoundsDriver<WorkerState> {
         private final StrategyConfig c;
-        private final int round;
-        private final double[] weights;
         private Discriminator d;
 
         Driver(StrategyContext ctx) {
-            super(ctx, WORKER, false, "flgan");
+            super(ctx, WORKER);
             this.c = ctx.config();
             Shards shards = ctx.shards();
             this.g = Gan.generator(c, shards.dimension(), ctx.dtype());
             this.d = Gan.discriminator(c, shards.dimension(), 0, ctx.dtype());
-            this.weights = weights(shards);
-            this.round = roundLength(c, shards);
-        }
-
-        @Override
-        public int end(int from) {
-            return from + round;
         }
 
         @Override
