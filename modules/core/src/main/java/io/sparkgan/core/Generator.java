@@ -185,6 +185,16 @@ public final class Generator {
     }
 
     /**
+     * Drops the training-mode pass {@link #generate} keeps for the next {@link #step} on the same
+     * {@code z}: its arrays live in the iteration's workspace, so a step in a later workspace must
+     * run its own forward pass (MD-GAN's autoencoder workers encode and step in two exchanges).
+     */
+    public void forgetForward() {
+        forwardOf = null;
+        forward = null;
+    }
+
+    /**
      * Generated samples G(z) in inference mode (for evaluation and export). Under virtual batch
      * normalisation this is the training-mode pass with the reference batch in front (in chunks of
      * codes, each sample depending on its own code and the reference batch only); batch

@@ -63,11 +63,6 @@ public class StrategyConfig extends GanConfig {
         // The strategy first: a wrong name is the likeliest mistake and the clearest message.
         STRATEGY.validate(getStrategy());
         super.validate();
-        if (io.sparkgan.core.aae.AdversarialAutoencoder.on(this) && getStrategy().equals("mdgan")) {
-            // MD-GAN's roles for the encoder, decoder and code discriminator are not built yet.
-            throw new IllegalArgumentException("autoencoder " + get(io.sparkgan.core.aae.AdversarialAutoencoder.AUTOENCODER)
-                    + " trains under strategies standalone and flgan so far, got strategy mdgan; expected --strategy standalone or flgan");
-        }
         if (getK() > getWorkers()) {
             throw new IllegalArgumentException("k must be at most the number of workers (" + getWorkers() + "), got " + getK());
         }

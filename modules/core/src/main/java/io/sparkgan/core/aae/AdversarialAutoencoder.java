@@ -52,9 +52,10 @@ import org.nd4j.linalg.learning.config.Adam;
  *
  * <p>Strategies: standalone runs all three networks on the driver ({@link AaeStep}). Under FL-GAN the
  * encoder needs real data, so every worker trains all three on its shard and the driver averages
- * them (FL-GAN's {@code AaeDriver}); only parameters move. MD-GAN is not built yet and refuses the
- * autoencoder: there the data-free network is the code discriminator, which would live on the driver
- * while each worker keeps an autoencoder beside its shard.
+ * them (FL-GAN's {@code AaeDriver}); only parameters move. Under MD-GAN the data-free network is the
+ * code discriminator, so it lives on the driver, learning from every worker's codes, while each
+ * worker keeps an autoencoder beside its shard and the autoencoders swap between workers (MD-GAN's
+ * {@code MdGanAutoencoder}): the phases are split at {@link #codeFeedback} and {@link #encoderStep}.
  */
 public final class AdversarialAutoencoder {
     public static final String NONE = "none";
@@ -242,19 +243,40 @@ public final class AdversarialAutoencoder {
      * @return {mean code-discriminator loss, encoder's adversarial loss before its step}
      */
     double[] regularizationStep(Batch x, GanRandom priorRng, int localSteps) {
-        INDArray codes = encoder.generate(x.x());
-        Batch fake = codeBatch(codes, x.labels());
+        CodeFeedback f = codeFeedback(encoder.generate(x.x()), x.labels(), priorRng, localSteps);
+        encoderStep(x.x(), f.gradient());
+        return new double[] {f.dLoss(), f.gLoss()};
+    }
+
+    /**
+     * The code discriminator's half of the regularization phase: {@code localSteps} steps on fresh
+     * prior draws (its real samples) against {@code codes} (its generated samples, with their
+     * {@code labels} under labelled-mixture), then the gradient of the objective's generator loss (a
+     * mean over the rows) with respect to the codes. MD-GAN's driver runs this half on every worker's
+     * codes at once.
+     */
+    public CodeFeedback codeFeedback(INDArray codes, int[] labels, GanRandom priorRng, int localSteps) {
+        Batch fake = codeBatch(codes, labels);
         double dLoss = 0;
         for (int l = 0; l < localSteps; l++) {
-            dLoss += codeDiscriminator.step(priorBatch(priorRng, x.rows(), x.labels(), codes.dataType()), fake) / localSteps;
+            dLoss += codeDiscriminator.step(priorBatch(priorRng, codes.rows(), labels, codes.dataType()), fake) / localSteps;
         }
         Objective objective = codeDiscriminator.objective();
-        Batch real = objective.generatorReadsReal() ? priorBatch(priorRng, x.rows(), x.labels(), codes.dataType()) : null;
+        Batch real = objective.generatorReadsReal() ? priorBatch(priorRng, codes.rows(), labels, codes.dataType()) : null;
         Discriminator.Feedback f = codeDiscriminator.feedback(fake, real);
-        INDArray grad = codeColumns(f.gradient());
-        // The encoder's regularization steps keep an optimizer state of their own (see PhaseOptimizer).
-        regularization.during(encoder.network(), () -> encoder.step(x.x(), grad));
-        return new double[] {dLoss, f.generatorLoss()};
+        return new CodeFeedback(dLoss, f.generatorLoss(), codeColumns(f.gradient()));
+    }
+
+    /** What {@link #codeFeedback} returns: the mean code-discriminator loss, the encoder's adversarial loss and its gradient on the codes. */
+    public record CodeFeedback(double dLoss, double gLoss, INDArray gradient) {}
+
+    /**
+     * The encoder's half of the regularization phase: one step of the encoder on data {@code x}
+     * with {@code codeGradient} on its codes, with the regularization phase's own optimizer state
+     * (see {@link PhaseOptimizer}).
+     */
+    public void encoderStep(INDArray x, INDArray codeGradient) {
+        regularization.during(encoder.network(), () -> encoder.step(x, codeGradient));
     }
 
     /**
@@ -262,7 +284,7 @@ public final class AdversarialAutoencoder {
      * the decoder and one of the encoder (whose gradient is the decoder's input gradient, taken before
      * the decoder's step). Returns L before the steps.
      */
-    double reconstructionStep(INDArray x) {
+    public double reconstructionStep(INDArray x) {
         INDArray codes = encoder.generate(x);
         INDArray diff = decoder.generate(codes).sub(x);
         double loss = diff.norm2Number().doubleValue();
@@ -314,6 +336,16 @@ public final class AdversarialAutoencoder {
     public void restoreOptimizerState(Map<String, byte[]> parts) {
         regularization.restore(io.sparkgan.core.checkpoint.ModelParts.arrays(parts, REGULARIZATION_OPTIMIZER_PART),
                 "checkpoint part " + REGULARIZATION_OPTIMIZER_PART);
+    }
+
+    /** The encoder's regularization-phase optimizer state, as named arrays (live): what a swap moves beside the networks. */
+    public Map<String, INDArray> regularizationState() {
+        return regularization.state();
+    }
+
+    /** Overwrites the encoder's regularization-phase optimizer state with {@code state} ({@link #regularizationState}); {@code source} names it in errors. */
+    public void restoreRegularizationState(Map<String, INDArray> state, String source) {
+        regularization.restore(state, source);
     }
 
     /** Mean squared reconstruction error per coordinate of {@code x} in inference mode (no update). */

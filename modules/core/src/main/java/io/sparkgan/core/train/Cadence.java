@@ -55,6 +55,11 @@ public final class Cadence {
         return to / period > from / period;
     }
 
+    /** Whether a step from {@code from} to {@code to} ends at an evaluation point (the last iteration is one). */
+    public static boolean evaluationDue(io.sparkgan.core.GanConfig config, int from, int to) {
+        return crossed(from, to, config.getEvalEvery()) || to >= config.getIterations();
+    }
+
     public boolean checkpointDue(int from, int to) {
         return crossed(from, to, config.getCheckpointEvery()) || to >= config.getIterations();
     }
@@ -75,7 +80,7 @@ public final class Cadence {
         window += to - from;
         listener.onProgress(to, dLoss, gLoss);
         boolean end = to >= config.getIterations();
-        boolean eval = evaluate != null && (crossed(from, to, config.getEvalEvery()) || end);
+        boolean eval = evaluate != null && evaluationDue(config, from, to);
         if (eval) {
             lastMetrics = evaluate.get();
         }

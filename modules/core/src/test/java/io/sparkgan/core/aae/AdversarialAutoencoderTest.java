@@ -125,6 +125,32 @@ class AdversarialAutoencoderTest {
     }
 
     @Test
+    void theCodeFeedbackOnEveryWorkersCodesTimesNIsEachWorkersOwnBatchGradient() {
+        // MD-GAN's driver computes the feedback once on all N·b codes; worker n must receive the gradient of its own batch's mean loss.
+        AdversarialAutoencoder a = aae(new NonSaturating(), LatentPrior.GAUSSIAN, 0, 0);
+        INDArray c1 = gaussian(11, 4, LATENT, 1.0);
+        INDArray c2 = gaussian(12, 4, LATENT, 1.0);
+        INDArray all = a.codeFeedback(Nd4j.vstack(c1, c2), null, new GanRandom(1), 0).gradient().mul(2);
+        // dup: the feedback may be a view of a buffer the next pass reuses.
+        INDArray own1 = a.codeFeedback(c1, null, new GanRandom(1), 0).gradient().dup();
+        INDArray own2 = a.codeFeedback(c2, null, new GanRandom(1), 0).gradient().dup();
+        assertTrue(all.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 4), org.nd4j.linalg.indexing.NDArrayIndex.all()).equalsWithEps(own1, 1e-12));
+        assertTrue(all.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(4, 8), org.nd4j.linalg.indexing.NDArrayIndex.all()).equalsWithEps(own2, 1e-12));
+        // The two halves, called apart as MD-GAN's driver and worker call them, are the regularization phase.
+        AdversarialAutoencoder whole = aae(new NonSaturating(), LatentPrior.GAUSSIAN, 0, 0.1);
+        AdversarialAutoencoder split = aae(new NonSaturating(), LatentPrior.GAUSSIAN, 0, 0.1);
+        INDArray x = gaussian(5, 6, DATA, 1.0);
+        double[] l = whole.regularizationStep(Batch.of(x), new GanRandom(9), 2);
+        AdversarialAutoencoder.CodeFeedback f = split.codeFeedback(split.encoder().generate(x), null, new GanRandom(9), 2);
+        split.encoder().forgetForward();
+        split.encoderStep(x, f.gradient());
+        assertEquals(l[0], f.dLoss(), 0.0);
+        assertEquals(l[1], f.gLoss(), 0.0);
+        assertEquals(whole.encoder().network().params(), split.encoder().network().params());
+        assertEquals(whole.codeDiscriminator().network().params(), split.codeDiscriminator().network().params());
+    }
+
+    @Test
     void theMixturePriorPutsEachComponentOnItsCentreAndTheDecoderSamplesFromIt() {
         MixturePrior prior = new MixturePrior(10);
         int n = 4000;

@@ -150,15 +150,18 @@ public final class WorkerContext<S> {
 
     /**
      * Serves one request for this worker: the runtime's header, the strategy's work, the reply.
-     * A request whose target the worker already reached and answered gets the same answer again
-     * (a retried exchange must not train a worker twice).
+     * A request the worker already answered (the same target and the same bytes as its last one)
+     * gets the same answer again: a retried exchange must not train a worker twice. The bytes, not
+     * only the target, decide, because a strategy may reach an iteration in more than one exchange
+     * (the adversarial autoencoder under MD-GAN sends two requests per iteration).
      */
     static <S> byte[] serve(WorkerJob job, WorkerSide<S> side, int worker, byte[] request, Supplier<Iterator<float[]>> rows) throws IOException {
         DataInputStream in = io.sparkgan.spark.Payloads.decode(request);
         int target = in.readInt();
         boolean checkpoint = in.readBoolean();
         WorkerRegistry.Slot<S> done = WorkerRegistry.slot(job.runId(), worker);
-        if (done != null && done.repliedTarget == target && done.iteration == target && done.reply != null) {
+        if (done != null && done.repliedTarget == target && done.iteration == target && done.reply != null
+                && java.util.Arrays.equals(done.repliedRequest, request)) {
             return done.reply;
         }
         WorkerContext<S> ctx = new WorkerContext<>(job, side, worker, rows);
@@ -170,6 +173,7 @@ public final class WorkerContext<S> {
         }
         byte[] reply = Envelope.reply(r, ctx.restoredFrom);
         slot.repliedTarget = target;
+        slot.repliedRequest = request;
         slot.reply = reply;
         return reply;
     }

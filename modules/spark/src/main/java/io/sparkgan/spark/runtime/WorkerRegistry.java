@@ -30,6 +30,8 @@ public final class WorkerRegistry {
         /** The last request's target iteration and reply, so a repeated request is answered without training twice. */
         volatile int repliedTarget = -1;
         volatile byte[] reply;
+        /** The request that reply answered (kept by reference, not copied). */
+        volatile byte[] repliedRequest;
         /** A swap's outgoing message and its iteration, so a re-run send repeats the same bytes. */
         volatile int sentAt = -1;
         volatile byte[] sent;

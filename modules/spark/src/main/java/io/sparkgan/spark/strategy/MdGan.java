@@ -52,7 +52,8 @@ public final class MdGan implements Strategy {
 
     @Override
     public TrainingLoop.Step step(StrategyContext ctx) {
-        return new Driver(ctx);
+        // The adversarial autoencoder moves MD-GAN's roles: see MdGanAutoencoder.
+        return io.sparkgan.core.aae.AdversarialAutoencoder.on(ctx.config()) ? new MdGanAutoencoder.Driver(ctx) : new Driver(ctx);
     }
 
     @Override
