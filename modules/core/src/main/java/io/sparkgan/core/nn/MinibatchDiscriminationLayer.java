@@ -67,9 +67,10 @@ public final class MinibatchDiscriminationLayer extends SameDiffLayer {
     }
 
     /**
-     * What the fast forward pass keeps for the backward pass: the input f [n, A], M = f·T [n, B·C]
-     * (row-major) and the similarities e_ij of every pair j &lt; i, per kernel (at index
-     * ((i(i−1)/2 + j)·B + b), so the backward pass does not recompute the n²·B·C distances.
+     * What the fast forward pass keeps for the backward pass: the input f [n, A], M = f·T transposed
+     * (Mᵀ [B·C, n] row-major: index (b·C + q)·n + i, so the pair loops run along contiguous rows)
+     * and the similarities e_ij of every pair j &lt; i, kernel by kernel (index b·P + i(i−1)/2 + j,
+     * P = n(n−1)/2), so the backward pass does not recompute the n²·B·C distances.
      */
     record Kept(INDArray input, double[] m, double[] e, int n, int a) {}
 
@@ -80,31 +81,50 @@ public final class MinibatchDiscriminationLayer extends SameDiffLayer {
 
     /**
      * The training-mode output [f, o] of input {@code x} [n, A], in double on the heap: n²·B·C terms
-     * is a few million for a batch of 100, which plain loops do in milliseconds.
+     * is a few million for a batch of 100. The loops run over j innermost along contiguous rows of
+     * Mᵀ (docs/benchmarks.md: reading M row-major per pair strided by B·C cost several times as much).
      */
     static org.nd4j.common.primitives.Pair<INDArray, Kept> forward(org.deeplearning4j.nn.api.Layer layer, INDArray x) {
         MinibatchDiscriminationLayer c = (MinibatchDiscriminationLayer) layer.conf().getLayer();
         int n = (int) x.size(0);
         int a = (int) x.size(1);
-        int bc = c.kernels * c.kernelDims;
-        // M = f·T as one GEMM; the pairwise part below runs on a heap copy in double.
+        int kernels = c.kernels;
+        int kd = c.kernelDims;
+        int bc = kernels * kd;
+        // M = f·T as one GEMM; the pairwise part below runs on a heap copy of Mᵀ in double.
         INDArray input = OffHeap.contiguous(x);
         INDArray mm = Nd4j.createUninitialized(input.dataType(), n, bc);
         Gemm.gemm(input, layer.getParam(T), mm, false, false, 1.0, 0.0);
-        double[] m = mm.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).dup('c').data().asDouble();
-        int kernels = c.kernels;
+        double[] m = mm.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).transpose().dup('c').data().asDouble();
+        int pairs = n * (n - 1) / 2;
+        double[] similarity = new double[pairs * kernels];
         double[] o = new double[n * kernels];
-        java.util.Arrays.fill(o, 1); // the j = i term of every row, exp(0)
-        double[] similarity = new double[n * (n - 1) / 2 * kernels];
-        for (int i = 0; i < n; i++) {
-            int row = i * (i - 1) / 2;
-            for (int b = 0; b < kernels; b++) {
-                for (int j = 0; j < i; j++) {
-                    double e = Math.exp(-l1(m, i, j, b, c.kernelDims, bc));
-                    similarity[(row + j) * kernels + b] = e;
-                    o[i * kernels + b] += e;
-                    o[j * kernels + b] += e; // the symmetric term of row j
+        double[] ob = new double[n];
+        double[] d = new double[n];
+        for (int b = 0; b < kernels; b++) {
+            java.util.Arrays.fill(ob, 1); // the j = i term of every row, exp(0)
+            int eBase = b * pairs;
+            for (int i = 1; i < n; i++) {
+                java.util.Arrays.fill(d, 0, i, 0);
+                for (int q = 0; q < kd; q++) {
+                    int r = (b * kd + q) * n;
+                    double mi = m[r + i];
+                    for (int j = 0; j < i; j++) {
+                        d[j] += Math.abs(mi - m[r + j]);
+                    }
                 }
+                int row = eBase + i * (i - 1) / 2;
+                double sum = 0;
+                for (int j = 0; j < i; j++) {
+                    double e = Math.exp(-d[j]);
+                    similarity[row + j] = e;
+                    sum += e;
+                    ob[j] += e; // the symmetric term of row j
+                }
+                ob[i] += sum;
+            }
+            for (int i = 0; i < n; i++) {
+                o[i * kernels + b] = ob[i];
             }
         }
         // [f, o]: the features pass through as they are.
@@ -121,27 +141,46 @@ public final class MinibatchDiscriminationLayer extends SameDiffLayer {
         MinibatchDiscriminationLayer c = (MinibatchDiscriminationLayer) layer.conf().getLayer();
         int n = kept.n();
         int a = kept.a();
+        int kernels = c.kernels;
         int kd = c.kernelDims;
-        int bc = c.kernels * kd;
-        int width = a + c.kernels;
+        int bc = kernels * kd;
+        int width = a + kernels;
+        int pairs = n * (n - 1) / 2;
         double[] g = eps.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).dup('c').data().asDouble();
         double[] m = kept.m();
-        double[] dm = new double[n * bc];
         double[] similarity = kept.e();
-        for (int i = 0; i < n; i++) {
-            int row = i * (i - 1) / 2;
-            for (int b = 0; b < c.kernels; b++) {
-                double gi = g[i * width + a + b];
+        double[] dmt = new double[bc * n]; // d loss / d Mᵀ, laid out as m
+        double[] gb = new double[n];
+        double[] w = new double[n];
+        for (int b = 0; b < kernels; b++) {
+            for (int i = 0; i < n; i++) {
+                gb[i] = g[i * width + a + b];
+            }
+            int eBase = b * pairs;
+            for (int i = 1; i < n; i++) {
+                int row = eBase + i * (i - 1) / 2;
+                double gi = gb[i];
                 for (int j = 0; j < i; j++) {
-                    double w = similarity[(row + j) * c.kernels + b] * (gi + g[j * width + a + b]);
-                    for (int q = b * kd; q < (b + 1) * kd; q++) {
-                        double s = Math.signum(m[i * bc + q] - m[j * bc + q]);
-                        dm[i * bc + q] -= w * s;
-                        dm[j * bc + q] += w * s;
+                    w[j] = similarity[row + j] * (gi + gb[j]);
+                }
+                for (int q = 0; q < kd; q++) {
+                    int r = (b * kd + q) * n;
+                    double mi = m[r + i];
+                    double acc = 0;
+                    for (int j = 0; j < i; j++) {
+                        double diff = mi - m[r + j];
+                        // w·sign(diff) without branching on the sign: the signs are random, and the
+                        // mispredicted branches made this loop 6 times the forward pass's cost. The test
+                        // for 0 (identical rows, a collapsed batch) is rarely taken, so it predicts well.
+                        double ws = diff == 0 ? 0 : w[j] * Math.copySign(1.0, diff);
+                        acc -= ws;
+                        dmt[r + j] += ws;
                     }
+                    dmt[r + i] += acc;
                 }
             }
         }
+        double[] dm = Nd4j.create(dmt, new long[] {bc, n}, 'c').transpose().dup('c').data().asDouble();
         // d loss / d T = fᵀ·dM and d loss / d f = g_f + dM·Tᵀ, as GEMMs.
         INDArray dmArray = Nd4j.create(dm, new long[] {n, bc}, 'c').castTo(kept.input().dataType());
         if (gradients != null) {
@@ -156,14 +195,6 @@ public final class MinibatchDiscriminationLayer extends SameDiffLayer {
         INDArray passThrough = OffHeap.contiguous(eps).get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
                 org.nd4j.linalg.indexing.NDArrayIndex.interval(0, a));
         return dx.addi(passThrough.castTo(dx.dataType()));
-    }
-
-    private static double l1(double[] m, int i, int j, int b, int kd, int bc) {
-        double d = 0;
-        for (int q = b * kd; q < (b + 1) * kd; q++) {
-            d += Math.abs(m[i * bc + q] - m[j * bc + q]);
-        }
-        return d;
     }
 
     public int getKernels() {
