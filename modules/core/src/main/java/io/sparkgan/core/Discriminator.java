@@ -192,7 +192,8 @@ public final class Discriminator {
      * read D (energies for sampling, evaluation) go through here.
      */
     public <T> T inference(Supplier<T> pass) {
-        return normalised(pass);
+        // Inference sees no training noise (refinement's energies during evaluation, say).
+        return io.sparkgan.core.nn.GaussianNoise.quiet(net, () -> normalised(pass));
     }
 
     /** D's outputs for {@code x} in inference mode, as the discriminator sees them (normalised weights). */

@@ -154,6 +154,8 @@ public final class Gan {
         if (c.get(SpectralNorm.SETTING)) {
             SpectralNorm.attach(net, GanRandom.derive(c.getSeed(), "spectral-norm", worker));
         }
+        io.sparkgan.core.nn.GaussianNoise.attach(net, c.get(io.sparkgan.core.nn.GaussianNoise.INPUT), c.get(io.sparkgan.core.nn.GaussianNoise.HIDDEN),
+                GanRandom.derive(c.getSeed(), "noise", worker), true);
         attachToDiscriminator(c, net);
         return new Discriminator(net, objective(c), GanRandom.derive(c.getSeed(), "regularizers", worker), discriminatorDecay(c));
     }
@@ -168,6 +170,8 @@ public final class Gan {
         if (c.get(SpectralNorm.SETTING)) {
             SpectralNorm.attach(net, 0); // the checkpointed u vectors replace these
         }
+        // A reader of trained discriminators restores the noise's pass count but never draws noise.
+        io.sparkgan.core.nn.GaussianNoise.attach(net, c.get(io.sparkgan.core.nn.GaussianNoise.INPUT), c.get(io.sparkgan.core.nn.GaussianNoise.HIDDEN), 0, false);
         attachToDiscriminator(c, net);
         ModelParts.restoreExtras(parts, name, net);
         return net;

@@ -53,7 +53,7 @@ public class GanConfig extends SettingValues {
 
     /** The settings of this class, in declaration order, then the objectives' own. */
     public static final List<Setting<?>> SETTINGS = concat(List.of(SEED, ITERATIONS, BATCH_SIZE, LOCAL_STEPS, LATENT_DIM, GENERATOR, DISCRIMINATOR,
-            OBJECTIVE, CLASSES, SpectralNorm.SETTING, Stabilizers.SETTING, GENERATOR_LR, DISCRIMINATOR_LR, LearningRateDecay.SETTING, ParameterEma.SETTING, BETA1, BETA2, LOG_EVERY, EVAL_EVERY, EVAL_SAMPLES, CHECKPOINT_EVERY,
+            OBJECTIVE, CLASSES, SpectralNorm.SETTING, io.sparkgan.core.nn.GaussianNoise.INPUT, io.sparkgan.core.nn.GaussianNoise.HIDDEN, Stabilizers.SETTING, GENERATOR_LR, DISCRIMINATOR_LR, LearningRateDecay.SETTING, ParameterEma.SETTING, BETA1, BETA2, LOG_EVERY, EVAL_EVERY, EVAL_SAMPLES, CHECKPOINT_EVERY,
             KEEP_CHECKPOINTS), Objectives.SETTINGS, Stabilizers.SETTINGS, AdversarialAutoencoder.SETTINGS);
 
     @Override
@@ -73,7 +73,12 @@ public class GanConfig extends SettingValues {
         if (aae != null) {
             throw new IllegalArgumentException(aae);
         }
-        Stabilizers.apply(Stabilizers.of(this), Objectives.byName(getObjective(), Math.max(2, getClasses()), this));
+        io.sparkgan.core.objective.Objective objective = Stabilizers.apply(Stabilizers.of(this), Objectives.byName(getObjective(), Math.max(2, getClasses()), this));
+        if ((get(io.sparkgan.core.nn.GaussianNoise.INPUT) > 0 || get(io.sparkgan.core.nn.GaussianNoise.HIDDEN) > 0) && !objective.regularizers().isEmpty()) {
+            // The penalty's second-order term differentiates D twice at nearby points: each pass would draw other noise.
+            throw new IllegalArgumentException("discriminator noise does not combine with objective " + getObjective()
+                    + " (its gradient penalty differentiates D through several passes); expected discriminator-input-noise and discriminator-hidden-noise 0");
+        }
     }
 
     /**

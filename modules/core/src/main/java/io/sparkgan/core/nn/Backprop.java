@@ -190,12 +190,16 @@ public final class Backprop {
         MinibatchDiscriminationLayer.Kept[] minibatch = new MinibatchDiscriminationLayer.Kept[n];
         long batch = x.size(0);
         INDArray cur = x;
+        GaussianNoise.Pass noise = GaussianNoise.pass(net);
         for (int i = 0; i < n; i++) {
             InputPreProcessor p = conf.getInputPreProcess(i);
             if (p != null) {
                 cur = p.preProcess(cur, (int) batch, mgr);
             }
             Layer layer = net.getLayer(i);
+            if (noise != null) {
+                cur = noise.apply(i, layer, cur);
+            }
             inputs[i] = cur;
             if (isPlainDense(layer)) {
                 INDArray w = layer.getParam(DefaultParamInitializer.WEIGHT_KEY);

@@ -233,8 +233,10 @@ public final class FlGan implements Strategy {
             StrategyConfig c = ctx.config();
             int dim = ctx.shard().dimension();
             // Every worker starts from the same networks as the driver's; the first round overwrites their parameters anyway.
+            // The discriminator's draws (regularizers, noise) are the worker's own, seeded as a restore seeds them.
             // No moving average on a worker: the driver keeps it over the averaged generator.
-            return new WorkerState(Gan.generator(c, dim, ctx.dtype(), false), Gan.discriminator(c, dim, 0, ctx.dtype()),
+            return new WorkerState(Gan.generator(c, dim, ctx.dtype(), false),
+                    Gan.discriminator(c, Gan.discriminator(c, dim, 0, ctx.dtype()).network(), ctx.worker()),
                     Shards.sampler(ctx.shard(), GanRandom.stream(c.getSeed(), "worker", ctx.worker())), GanRandom.stream(c.getSeed(), "latent", ctx.worker()));
         }
 

@@ -30,8 +30,11 @@ class StabilizersUnderStrategiesTest extends SparkTestBase {
     @TempDir
     Path tmp;
 
+    /** D's Gaussian noise (the semi-supervised discriminator's, Salimans et al. 2016 §5) rides along: its pass count is model state too. */
+    static final String NOISE = "discriminator-noise";
+
     static Stream<String> stabilizers() {
-        return Stabilizers.NAMES.stream();
+        return Stream.concat(Stabilizers.NAMES.stream(), Stream.of(NOISE));
     }
 
     private StrategyResult run(StrategyConfig c, Shards shards, String checkpoints, boolean resume, TrainingListener rows) {
@@ -43,7 +46,12 @@ class StabilizersUnderStrategiesTest extends SparkTestBase {
         StrategyConfig c = tiny(strategy, workers, iterations);
         // Label smoothing needs a logistic real term; every other stabilizer takes any objective.
         c.setObjective("nonsaturating");
-        c.set(Stabilizers.SETTING, stabilizers);
+        if (stabilizers.equals(NOISE)) {
+            c.set(io.sparkgan.core.nn.GaussianNoise.INPUT, 0.3);
+            c.set(io.sparkgan.core.nn.GaussianNoise.HIDDEN, 0.5);
+        } else {
+            c.set(Stabilizers.SETTING, stabilizers);
+        }
         c.set(ParameterEma.SETTING, 0.0);
         // A weight whose pull shows within a few updates (the default's is below float resolution here).
         c.set(io.sparkgan.core.stabilizer.HistoricalAveraging.WEIGHT, 0.5);
