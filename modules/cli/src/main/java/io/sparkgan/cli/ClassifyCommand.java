@@ -80,7 +80,7 @@ final class ClassifyCommand implements Callable<Integer> {
         try {
             GanModel m = GanModel.load(saved.toUri().toString());
             Dataset<Row> frame = c.synthetic()
-                    ? Datasets.mixture(c.getDataset()).frame(spark, n, GanRandom.derive(c.getSeed(), "classify", 0))
+                    ? Datasets.frame(spark, c.getDataset(), n, GanRandom.derive(c.getSeed(), "classify", 0))
                     : DataSources.load(spark, c.getDataset(), RunData.options(c).withSplit(split)).frame();
             boolean labelled = List.of(frame.schema().fieldNames()).contains(VectorFrames.LABEL);
             Dataset<Row> predicted = m.classifier().transform(frame);

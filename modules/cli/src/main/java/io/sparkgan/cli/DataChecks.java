@@ -28,9 +28,9 @@ final class DataChecks {
         /** What the configuration alone tells: everything for a mixture, the classes and image size of a fetched dataset. */
         static Facts of(RunConfig c) {
             if (c.synthetic()) {
-                int modes = Datasets.mixture(c.getDataset()).modes();
-                return new Facts(c.getDatasetSize(), modes, 2, null,
-                        c.getDataset() + " (" + count(c.getDatasetSize(), "row") + ", " + modes + " classes)");
+                int classes = Datasets.classes(c.getDataset());
+                return new Facts(c.getDatasetSize(), classes, Datasets.dimension(c.getDataset()), Datasets.imageShape(c.getDataset()),
+                        c.getDataset() + " (" + count(c.getDatasetSize(), "row") + ", " + classes + " classes)");
             }
             if (DataSources.NAMED.containsKey(c.getDataset())) {
                 DataOptions o = RunData.options(c);

@@ -18,8 +18,8 @@ public class RunConfig extends StrategyConfig {
     /** The preset the run started from ("" for none); recorded so run.json says where values came from. */
     public static final Setting<String> PRESET = Setting.text("preset", "", "The named setup the run started from (set with --preset; \"\" for none).");
     public static final Setting<String> DATASET = Setting.text("dataset", "grid25",
-            "grid25, ring8 (embedded), mnist, fashion-mnist (after `sparkgan data fetch`), idx:<images>[,<labels>], parquet:<path>, csv:<path> or images:<folder>; paths may be hdfs:// or s3a:// URIs.");
-    public static final Setting<Integer> DATASET_SIZE = Setting.integer("dataset-size", 25_000, "Rows drawn for grid25/ring8.").positive();
+            "grid25, ring8, dsprites (embedded), mnist, fashion-mnist (after `sparkgan data fetch`), idx:<images>[,<labels>], parquet:<path>, csv:<path> or images:<folder>; paths may be hdfs:// or s3a:// URIs.");
+    public static final Setting<Integer> DATASET_SIZE = Setting.integer("dataset-size", 25_000, "Rows drawn for the embedded datasets (grid25, ring8, dsprites).").positive();
     /** Where {@code sparkgan data fetch} puts datasets (and where evaluation classifiers are cached); may be a Hadoop URI. */
     public static final Setting<String> DATA_DIR = Setting.text("data-dir", "data", "Where fetched datasets and cached evaluation classifiers live.")
             .check((n, v) -> v.isBlank() ? "data-dir is empty; expected a folder or URI such as data or hdfs://namenode/data" : null);
@@ -158,7 +158,7 @@ public class RunConfig extends StrategyConfig {
         return List.copyOf(seen);
     }
 
-    /** Whether the dataset is one of the embedded 2-D mixtures (generated, scored by mode coverage). */
+    /** Whether the dataset is an embedded one (generated from the seed: the 2-D mixtures, scored by mode coverage, and dsprites). */
     public boolean synthetic() {
         return Datasets.NAMES.contains(getDataset());
     }

@@ -63,8 +63,9 @@ final class RunData {
     static RunData read(SparkSession spark, RunConfig c) {
         RunData d;
         if (c.synthetic()) {
-            GaussianMixture mixture = Datasets.mixture(c.getDataset());
-            d = new RunData(mixture.frame(spark, c.getDatasetSize(), c.getSeed()), null, c.getDataset(), DataChecks.Facts.of(c), mixture, null);
+            GaussianMixture mixture = Datasets.isMixture(c.getDataset()) ? Datasets.mixture(c.getDataset()) : null;
+            d = new RunData(Datasets.frame(spark, c.getDataset(), c.getDatasetSize(), c.getSeed()), Datasets.imageShape(c.getDataset()), c.getDataset(),
+                    DataChecks.Facts.of(c), mixture, null);
         } else {
             LoadedData data;
             try {
@@ -92,7 +93,7 @@ final class RunData {
         } else if (DataSources.NAMED.containsKey(c.getDataset()) && loaded.shape() != null) {
             scorer = classifier(spark, c, loaded);
         } else {
-            System.err.println("note: " + c.getDataset() + " has no test split and no evaluation classifier; metrics.csv will hold losses only");
+            System.err.println("note: " + c.getDataset() + " has no evaluation classifier; metrics.csv will hold losses only");
         }
     }
 
@@ -105,8 +106,8 @@ final class RunData {
      * classes); null when the data has neither.
      */
     io.sparkgan.data.Samples labelledTest(SparkSession spark, RunConfig c) {
-        if (mixture != null) {
-            return mixture.sample(MIXTURE_TEST_ROWS, GanRandom.derive(c.getSeed(), "test", 0));
+        if (c.synthetic()) {
+            return Datasets.sample(c.getDataset(), MIXTURE_TEST_ROWS, GanRandom.derive(c.getSeed(), "test", 0));
         }
         if (!DataSources.NAMED.containsKey(c.getDataset())) {
             return null;

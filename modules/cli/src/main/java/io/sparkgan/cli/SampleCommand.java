@@ -91,7 +91,7 @@ final class SampleCommand implements Callable<Integer> {
         long s = seed != null ? seed : c.getSeed();
         INDArray samples = g.sample(g.latent(GanRandom.stream(s, "sample", 0), n));
         String what = "samples";
-        ModeCoverage scorer = c.synthetic() ? coverage(c.getDataset()) : null;
+        ModeCoverage scorer = Datasets.isMixture(c.getDataset()) ? coverage(c.getDataset()) : null;
         if (refinement.enabled()) {
             List<Discriminator> ds = latest.value().discriminators();
             long t0 = System.nanoTime();

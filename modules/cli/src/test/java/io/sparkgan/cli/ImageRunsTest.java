@@ -91,6 +91,26 @@ class ImageRunsTest {
     }
 
     @Test
+    void theEmbeddedDspritesTrainWithoutADataFolderAndWriteGridsOfItsImages() throws Exception {
+        Path out = tmp.resolve("dsprites");
+        CliTest.Result r = CliTest.run("train", "--strategy", "mdgan", "--workers", "3", "--shards", "label-skew:1", "--dataset", "dsprites",
+                "--dataset-size", "300", "--latent-dim", "4", "--generator", "mlp:16:relu:tanh", "--discriminator", "mlp:16:leakyrelu",
+                "--batch-size", "8", "--iterations", "4", "--eval-every", "4", "--master", "local[2]", "--seed", "5", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        JsonNode run = new ObjectMapper().readTree(out.resolve("run.json").toFile());
+        int rows = 0;
+        for (JsonNode w : run.at("/shards/workers")) {
+            rows += w.get("size").asInt();
+            assertEquals(3, w.get("classes").size(), "the classes are the three shapes");
+        }
+        assertEquals(300, rows);
+        // A 10×10 grid of 32×32 images with 2-pixel borders.
+        BufferedImage img = ImageIO.read(out.resolve("samples.png").toFile());
+        assertEquals(10 * 34 + 2, img.getWidth());
+        assertTrue(r.err().contains("note: dsprites has no evaluation classifier"), r.err());
+    }
+
+    @Test
     void dataThatDoesNotFitTheNetworkIsAClearError() throws Exception {
         Path[] idx = writeIdx();
         Path csv = tmp.resolve("three.csv");
