@@ -94,8 +94,10 @@ class SyntheticDataTest {
 
     @Test
     void unknownDatasetNamesWhatIsAllowed() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Datasets.mixture("cifar"));
-        assertEquals("dataset 'cifar' is unknown; expected one of [grid25, ring8]", e.getMessage());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Datasets.validateName("cifar"));
+        assertEquals("dataset 'cifar' is unknown; expected one of [grid25, ring8, dsprites]", e.getMessage());
+        IllegalArgumentException m = assertThrows(IllegalArgumentException.class, () -> Datasets.mixture("dsprites"));
+        assertEquals("dataset 'dsprites' is not a mixture; expected one of [grid25, ring8]", m.getMessage());
     }
 
     @Test
