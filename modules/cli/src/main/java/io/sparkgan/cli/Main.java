@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "sparkgan", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Train GANs on data split across Spark workers (MD-GAN, FL-GAN, standalone).",
-        subcommands = {TrainCommand.class, CompareCommand.class, SampleCommand.class, ClassifyCommand.class, BenchCommand.class, DataCommand.class, ReportCommand.class})
+        subcommands = {TrainCommand.class, CompareCommand.class, SampleCommand.class, ClassifyCommand.class, SelectCommand.class, BenchCommand.class, DataCommand.class, ReportCommand.class})
 public final class Main implements Runnable {
     String[] args;
 

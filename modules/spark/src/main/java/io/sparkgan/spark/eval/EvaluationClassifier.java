@@ -707,7 +707,7 @@ public final class EvaluationClassifier implements Evaluator {
 
     // ---------------------------------------------------------------- cache folder
 
-    static String folderName(String datasetKey, long seed) {
+    public static String folderName(String datasetKey, long seed) {
         return "classifier-" + datasetKey + "-seed" + seed;
     }
 
