@@ -183,7 +183,7 @@ class BadInputTest {
             {"generator-lr: fast\n", "key 'generator-lr' has value 'fast'; expected a number"},
             {"generator: 5\n", "key 'generator' has value 5; expected a network such as mlp:128,128:relu"},
             {"iterations: 99999999999\n", "key 'iterations' has value 99999999999; expected a whole number up to 2147483647"},
-            {"dataset:\n", "key 'dataset' has no value; expected a dataset: grid25, ring8 (embedded), " + io.sparkgan.data.DataSources.SPECS},
+            {"dataset:\n", "key 'dataset' has no value; expected a dataset: grid25, ring8, dsprites (embedded), " + io.sparkgan.data.DataSources.SPECS},
             {"objective:\n", "key 'objective' has no value; expected one of " + io.sparkgan.core.objective.Objectives.NAMES},
         };
         Path cfg = tmp.resolve("c.yaml");

@@ -147,7 +147,7 @@ class CliTest {
             {"--shards", "label-skew"}, {"--preset", "cifar-big"}, {"--dataset", "mnist", "--data-dir", "/nonexistent-sparkgan"},
         };
         String[] expected = {
-            "train: dataset 'cifar11' is not understood; expected grid25, ring8 (embedded), " + io.sparkgan.data.DataSources.SPECS,
+            "train: dataset 'cifar11' is not understood; expected grid25, ring8, dsprites (embedded), " + io.sparkgan.data.DataSources.SPECS,
             "train: strategy 'gossip' is unknown; expected one of [standalone, mdgan, flgan]",
             "train: objective 'hinge2' is unknown; expected one of " + io.sparkgan.core.objective.Objectives.NAMES,
             "train: iterations must be positive, got 0",
