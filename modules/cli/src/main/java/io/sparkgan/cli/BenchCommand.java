@@ -41,6 +41,9 @@ final class BenchCommand implements Callable<Integer> {
     boolean dl4jLayers;
     @Option(names = "--spectral-norm", description = "Standalone bench with a spectrally normalised discriminator (its cost shows in the D step and feedback phases).")
     boolean spectralNorm;
+    @Option(names = "--discriminator-noise", paramLabel = "INPUT,HIDDEN", defaultValue = "",
+            description = "Standalone bench with Gaussian noise in D (standard deviations on its input and its hidden layers, e.g. 0.3,0.5); its draws show in the D step and feedback phases.")
+    String discriminatorNoise;
     @Option(names = "--stabilizers", defaultValue = "", description = "Standalone bench with these stabilizers (comma-separated, as in train; e.g. virtual-batch-norm, whose reference batch shows in the generate and G step phases).")
     String stabilizers;
     @Option(names = "--strategy", description = "Benchmark strategies on Spark instead: standalone, mdgan, flgan, or a comma-separated list run in alternation.")
@@ -131,6 +134,18 @@ final class BenchCommand implements Callable<Integer> {
         } else {
             c = benchConfig(b);
             c.set(io.sparkgan.core.nn.SpectralNorm.SETTING, spectralNorm);
+            if (!discriminatorNoise.isBlank()) {
+                String[] sd = discriminatorNoise.split(",", -1);
+                try {
+                    if (sd.length != 2) {
+                        throw new NumberFormatException();
+                    }
+                    c.set(io.sparkgan.core.nn.GaussianNoise.INPUT, Double.parseDouble(sd[0].trim()));
+                    c.set(io.sparkgan.core.nn.GaussianNoise.HIDDEN, Double.parseDouble(sd[1].trim()));
+                } catch (NumberFormatException e) {
+                    throw new UsageException("--discriminator-noise '" + discriminatorNoise + "' is not understood; expected two standard deviations such as 0.3,0.5");
+                }
+            }
             if (!stabilizers.isBlank()) {
                 String problem = io.sparkgan.core.stabilizer.Stabilizers.problem(stabilizers);
                 if (problem != null) {
@@ -141,8 +156,8 @@ final class BenchCommand implements Callable<Integer> {
             int dim = data[0].length;
             products = iterationGemms(io.sparkgan.core.Gan.generator(c, dim, DataType.FLOAT), io.sparkgan.core.Gan.discriminator(c, dim, 0, DataType.FLOAT), dim, b);
             iteration = new StandaloneTrainer(c, data, DataType.FLOAT, null, null)::iterate;
-            what = String.format(Locale.ROOT, "standalone iteration (%s, b=%d, L=1, spectral-norm %s%s)", model, b, spectralNorm,
-                    stabilizers.isBlank() ? "" : ", stabilizers " + stabilizers);
+            what = String.format(Locale.ROOT, "standalone iteration (%s, b=%d, L=1, spectral-norm %s%s%s)", model, b, spectralNorm,
+                    stabilizers.isBlank() ? "" : ", stabilizers " + stabilizers, discriminatorNoise.isBlank() ? "" : ", discriminator noise " + discriminatorNoise);
         }
         double gemmSeconds = 0;
         double flops = 0;
