@@ -1,8 +1,6 @@
 package io.sparkgan.cli;
 
 import io.sparkgan.core.aae.AdversarialAutoencoder;
-import io.sparkgan.core.checkpoint.CheckpointStore;
-import io.sparkgan.core.checkpoint.ModelParts;
 import io.sparkgan.core.run.RunFolder;
 import io.sparkgan.data.Samples;
 import java.util.LinkedHashMap;
@@ -15,8 +13,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * What an adversarial autoencoder's run reports besides its decoder's samples (Makhzani et al.
  * 2015, §2): the reconstruction error of held-out data through the final encoder and decoder
  * ({@link #RECONSTRUCTION}, in final.json) and a plot of their codes' first two coordinates,
- * coloured by class ({@link #CODES_PNG}), which the report shows. The encoder is read from the
- * run's final checkpoint, where every strategy leaves it.
+ * coloured by class ({@link #CODES_PNG}), which the report shows. The encoder is the run's model's
+ * ({@link io.sparkgan.spark.ml.GanModel#encoder()}).
  */
 final class Autoencoding {
     /** Mean squared reconstruction error per coordinate of the held-out samples, in final.json. */
@@ -32,13 +30,10 @@ final class Autoencoding {
      * The reconstruction error of {@code test} (its first {@link #ROWS} rows) and the codes plot in
      * {@code run}; empty without held-out samples.
      */
-    static Map<String, Double> finish(RunFolder run, RunConfig c, io.sparkgan.core.Generator decoder, int iteration, Samples test) {
+    static Map<String, Double> finish(RunFolder run, RunConfig c, io.sparkgan.core.Generator decoder, MultiLayerNetwork encoder, Samples test) {
         if (test == null || test.size() == 0) {
             return Map.of();
         }
-        CheckpointStore store = new CheckpointStore(run.checkpoints().toUri().toString());
-        Map<String, byte[]> parts = store.load(iteration);
-        MultiLayerNetwork encoder = ModelParts.network(parts, AdversarialAutoencoder.ENCODER_PART);
         int n = Math.min(ROWS, test.size());
         float[][] rows = java.util.Arrays.copyOf(test.features(), n);
         INDArray x = Nd4j.create(rows).castTo(decoder.dataType());

@@ -72,7 +72,7 @@ final class RunExecutor {
         }
         if (io.sparkgan.core.aae.AdversarialAutoencoder.on(c)) {
             last = new LinkedHashMap<>(last);
-            last.putAll(Autoencoding.finish(run, c, g, model.summary().iterations(), data.labelledTest(spark, c)));
+            last.putAll(Autoencoding.finish(run, c, g, model.encoder().local(), data.labelledTest(spark, c)));
         }
         writeFinal(run, c, model.summary(), rows.isEmpty() ? null : rows.get(rows.size() - 1), last, refined);
         model.write().overwrite().save(run.file("model").toUri().toString());

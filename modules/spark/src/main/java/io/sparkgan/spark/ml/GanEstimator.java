@@ -214,6 +214,11 @@ public final class GanEstimator extends Estimator<GanModel> {
             // MD-GAN's discriminators live on the workers: the classifier is read from their final checkpoints.
             throw new IllegalArgumentException("objective semi-supervised needs checkpointDir: its classifier is read from the final checkpoint");
         }
+        boolean autoencoder = io.sparkgan.core.aae.AdversarialAutoencoder.on(c);
+        if (autoencoder && ((String) $(checkpointDir)).isEmpty()) {
+            throw new IllegalArgumentException("autoencoder " + c.get(io.sparkgan.core.aae.AdversarialAutoencoder.AUTOENCODER)
+                    + " needs checkpointDir: its encoder is read from the final checkpoint");
+        }
         // A semi-supervised run keeps a few labels per class and hides the rest before the split.
         int labelledPerClass = Objectives.reads(c.getObjective(), io.sparkgan.core.objective.SemiSupervised.LABELLED_PER_CLASS)
                 ? c.get(io.sparkgan.core.objective.SemiSupervised.LABELLED_PER_CLASS) : 0;
@@ -238,12 +243,17 @@ public final class GanEstimator extends Estimator<GanModel> {
             StrategyResult r = Strategies.byName(c.getStrategy()).train(ctx);
             // A semi-supervised run's classifier is its final discriminators, which every strategy checkpoints at the end.
             List<org.deeplearning4j.nn.multilayer.MultiLayerNetwork> classifier = List.of();
-            if (semiSupervised) {
+            byte[] encoder = null;
+            if (semiSupervised || autoencoder) {
                 org.apache.hadoop.conf.Configuration hadoop = dataset.sparkSession().sparkContext().hadoopConfiguration();
                 Map<String, byte[]> parts = new io.sparkgan.core.checkpoint.CheckpointStore(ckpt, hadoop).load(r.iteration());
-                classifier = Strategies.byName(c.getStrategy()).discriminators(c, parts, ckpt, r.iteration(), hadoop);
+                if (semiSupervised) {
+                    classifier = Strategies.byName(c.getStrategy()).discriminators(c, parts, ckpt, r.iteration(), hadoop);
+                }
+                // Every strategy's final driver checkpoint holds the exported decoder's encoder (MD-GAN: autoencoder 0's, fetched).
+                encoder = parts.get(io.sparkgan.core.aae.AdversarialAutoencoder.ENCODER_PART);
             }
-            return new GanModel(uid, r.generator(), c, Summary.of(r, shards), classifier).setParent(this);
+            return new GanModel(uid, r.generator(), c, Summary.of(r, shards), classifier, encoder).setParent(this);
         } finally {
             shards.release();
         }

@@ -53,6 +53,8 @@ public final class GanModel extends Model<GanModel> implements MLWritable {
     public static final String SEED = "seed";
     /** The folder of a saved model holding a semi-supervised run's classifier. */
     static final String CLASSIFIER = "classifier";
+    /** The file of a saved model holding an adversarial autoencoder's encoder. */
+    static final String ENCODER = io.sparkgan.core.aae.AdversarialAutoencoder.ENCODER_PART;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** The file beside the model zip holding the generator's sampling state, when it has any. */
@@ -66,24 +68,49 @@ public final class GanModel extends Model<GanModel> implements MLWritable {
     private final Summary summary;
     /** A semi-supervised run's classifier as parts ({@link GanClassifier#parts}); empty otherwise. */
     private final Map<String, byte[]> classifierParts;
+    /** An adversarial autoencoder's encoder as a network zip; null otherwise. */
+    private final byte[] encoderBytes;
 
     GanModel(String uid, Generator generator, StrategyConfig config, Summary summary) {
-        this(uid, generator, config, summary, List.of());
+        this(uid, generator, config, summary, List.of(), null);
     }
 
-    /** @param classifier a semi-supervised run's final discriminators (empty for any other run) */
-    GanModel(String uid, Generator generator, StrategyConfig config, Summary summary, List<MultiLayerNetwork> classifier) {
-        this(uid, serialise(generator.network()), serialise(generator.samplingState()), config, summary, GanClassifier.parts(classifier));
+    /**
+     * @param classifier a semi-supervised run's final discriminators (empty for any other run)
+     * @param encoder an adversarial autoencoder's final encoder zip (null for any other run)
+     */
+    GanModel(String uid, Generator generator, StrategyConfig config, Summary summary, List<MultiLayerNetwork> classifier, byte[] encoder) {
+        this(uid, serialise(generator.network()), serialise(generator.samplingState()), config, summary, GanClassifier.parts(classifier), encoder);
     }
 
     private GanModel(String uid, byte[] generatorBytes, byte[] samplingBytes, StrategyConfig config, Summary summary,
-            Map<String, byte[]> classifierParts) {
+            Map<String, byte[]> classifierParts, byte[] encoderBytes) {
         this.uid = uid;
         this.generatorBytes = generatorBytes;
         this.samplingBytes = samplingBytes;
         this.config = config;
         this.summary = summary;
         this.classifierParts = classifierParts;
+        this.encoderBytes = encoderBytes;
+    }
+
+    /** Whether this model holds an encoder (an adversarial autoencoder's). */
+    public boolean hasEncoder() {
+        return encoderBytes != null;
+    }
+
+    /**
+     * The encoder an adversarial autoencoder's run trained, as a Spark ML Transformer adding a
+     * {@code code} column; the model's generator is its decoder.
+     *
+     * @throws IllegalStateException for a model of a GAN
+     */
+    public GanEncoder encoder() {
+        if (!hasEncoder()) {
+            throw new IllegalStateException("this model is a GAN's (autoencoder " + config.get(io.sparkgan.core.aae.AdversarialAutoencoder.AUTOENCODER)
+                    + "), which has no encoder; expected a run with --autoencoder gaussian, mixture or labelled-mixture");
+        }
+        return new GanEncoder(uid + "-encoder", encoderBytes);
     }
 
     /** Whether this model holds a classifier (a semi-supervised run's). */
@@ -215,7 +242,7 @@ public final class GanModel extends Model<GanModel> implements MLWritable {
 
     @Override
     public GanModel copy(ParamMap extra) {
-        return copyValues(new GanModel(uid, generatorBytes, samplingBytes, config, summary, classifierParts), extra).setParent(parent());
+        return copyValues(new GanModel(uid, generatorBytes, samplingBytes, config, summary, classifierParts, encoderBytes), extra).setParent(parent());
     }
 
     @Override
@@ -255,6 +282,7 @@ public final class GanModel extends Model<GanModel> implements MLWritable {
                 meta.put("config", JSON.convertValue(model.config, Map.class));
                 meta.put("summary", model.summary);
                 meta.put("classifier", new ArrayList<>(model.classifierParts.keySet()));
+                meta.put("encoder", model.encoderBytes != null);
                 try (OutputStream out = fs.create(new Path(dir, "metadata.json"), true)) {
                     JSON.writerWithDefaultPrettyPrinter().writeValue(out, meta);
                 }
@@ -268,6 +296,14 @@ public final class GanModel extends Model<GanModel> implements MLWritable {
                     }
                 } else if (fs.exists(sampling)) {
                     fs.delete(sampling, false); // an overwritten model's, which this one does not have
+                }
+                Path encoder = new Path(dir, ENCODER);
+                if (model.encoderBytes != null) {
+                    try (OutputStream out = fs.create(encoder, true)) {
+                        out.write(model.encoderBytes);
+                    }
+                } else if (fs.exists(encoder)) {
+                    fs.delete(encoder, false); // an overwritten model's
                 }
                 Path classifier = new Path(dir, CLASSIFIER);
                 if (fs.exists(classifier)) {
@@ -320,9 +356,18 @@ public final class GanModel extends Model<GanModel> implements MLWritable {
                         }
                     }
                 }
-                GanModel model = new GanModel((String) meta.get("uid"), g, sampling, c, s, classifier);
+                byte[] encoder = null;
+                if (Boolean.TRUE.equals(meta.get("encoder"))) {
+                    try (InputStream in = fs.open(new Path(dir, ENCODER))) {
+                        encoder = in.readAllBytes();
+                    }
+                }
+                GanModel model = new GanModel((String) meta.get("uid"), g, sampling, c, s, classifier, encoder);
                 if (model.hasClassifier()) {
                     model.classifier().local(); // likewise for the classifier's networks
+                }
+                if (model.hasEncoder()) {
+                    model.encoder().local(); // and the encoder's
                 }
                 return model;
             } catch (IllegalStateException e) {
