@@ -13,19 +13,14 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.Model;
 import org.apache.spark.ml.linalg.SQLDataTypes;
-import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The classifier of a semi-supervised run ({@link SemiSupervisedClassifier}: Salimans et al. 2016,
@@ -105,38 +100,18 @@ public final class GanClassifier extends Model<GanClassifier> {
         StructType out = transformSchema(dataset.schema());
         Broadcast<java.util.Map<String, byte[]>> zips = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext()).broadcast(discriminators);
         StrategyConfig c = config;
-        int featuresIndex = Arrays.asList(dataset.schema().fieldNames()).indexOf(VectorFrames.FEATURES);
-        org.apache.spark.api.java.JavaRDD<Row> rows = dataset.toDF().javaRDD().mapPartitions(it -> {
-            List<Row> in = new ArrayList<>();
-            it.forEachRemaining(in::add);
-            if (in.isEmpty()) {
-                return in.iterator();
-            }
-            SemiSupervisedClassifier classifier = build(zips.value(), c);
-            int d = ((Vector) in.get(0).get(featuresIndex)).size();
-            double[] flat = new double[in.size() * d];
-            for (int i = 0; i < in.size(); i++) {
-                System.arraycopy(((Vector) in.get(i).get(featuresIndex)).toArray(), 0, flat, i * d, d);
-            }
-            INDArray x = Nd4j.create(flat, new long[] {in.size(), d}, 'c').castTo(DataType.FLOAT);
-            double[][] p = classifier.probabilities(x).toDoubleMatrix();
-            List<Row> result = new ArrayList<>(in.size());
-            for (int i = 0; i < in.size(); i++) {
-                Object[] values = new Object[in.get(i).size() + 2];
-                for (int k = 0; k < in.get(i).size(); k++) {
-                    values[k] = in.get(i).get(k);
-                }
+        return FeatureColumns.append(dataset, out, x -> {
+            double[][] p = build(zips.value(), c).probabilities(x).toDoubleMatrix();
+            Object[][] values = new Object[p.length][];
+            for (int i = 0; i < p.length; i++) {
                 int best = 0;
                 for (int k = 1; k < p[i].length; k++) {
                     best = p[i][k] > p[i][best] ? k : best;
                 }
-                values[values.length - 2] = (double) best;
-                values[values.length - 1] = Vectors.dense(p[i]);
-                result.add(RowFactory.create(values));
+                values[i] = new Object[] {(double) best, Vectors.dense(p[i])};
             }
-            return result.iterator();
+            return values;
         });
-        return dataset.sparkSession().createDataFrame(rows, out);
     }
 
     @Override

@@ -2,26 +2,20 @@ package io.sparkgan.spark.ml;
 
 import io.sparkgan.core.checkpoint.ModelParts;
 import io.sparkgan.data.VectorFrames;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.Model;
 import org.apache.spark.ml.linalg.SQLDataTypes;
-import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The encoder q(z|x) of an adversarial autoencoder's run (Makhzani et al. 2015) as a Spark ML
@@ -71,33 +65,15 @@ public final class GanEncoder extends Model<GanEncoder> {
     public Dataset<Row> transform(Dataset<?> dataset) {
         StructType out = transformSchema(dataset.schema());
         Broadcast<byte[]> zip = JavaSparkContext.fromSparkContext(dataset.sparkSession().sparkContext()).broadcast(encoder);
-        int featuresIndex = Arrays.asList(dataset.schema().fieldNames()).indexOf(VectorFrames.FEATURES);
-        org.apache.spark.api.java.JavaRDD<Row> rows = dataset.toDF().javaRDD().mapPartitions(it -> {
-            List<Row> in = new ArrayList<>();
-            it.forEachRemaining(in::add);
-            if (in.isEmpty()) {
-                return in.iterator();
-            }
+        return FeatureColumns.append(dataset, out, x -> {
             MultiLayerNetwork net = network(zip.value());
-            int d = ((Vector) in.get(0).get(featuresIndex)).size();
-            double[] flat = new double[in.size() * d];
-            for (int i = 0; i < in.size(); i++) {
-                System.arraycopy(((Vector) in.get(i).get(featuresIndex)).toArray(), 0, flat, i * d, d);
+            double[][] z = net.output(x.castTo(net.params().dataType()), false).toDoubleMatrix();
+            Object[][] values = new Object[z.length][];
+            for (int i = 0; i < z.length; i++) {
+                values[i] = new Object[] {Vectors.dense(z[i])};
             }
-            INDArray x = Nd4j.create(flat, new long[] {in.size(), d}, 'c').castTo(net.params().dataType());
-            double[][] z = net.output(x, false).toDoubleMatrix();
-            List<Row> result = new ArrayList<>(in.size());
-            for (int i = 0; i < in.size(); i++) {
-                Object[] values = new Object[in.get(i).size() + 1];
-                for (int k = 0; k < in.get(i).size(); k++) {
-                    values[k] = in.get(i).get(k);
-                }
-                values[values.length - 1] = Vectors.dense(z[i]);
-                result.add(RowFactory.create(values));
-            }
-            return result.iterator();
+            return values;
         });
-        return dataset.sparkSession().createDataFrame(rows, out);
     }
 
     @Override

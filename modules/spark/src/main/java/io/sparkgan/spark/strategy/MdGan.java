@@ -197,10 +197,9 @@ public final class MdGan implements Strategy {
         private final StrategyConfig c;
         private final int k;
         private final int b;
-        private final int swapPeriod;
+        /** The swaps, and which discriminator each worker holds. */
+        private final SwapSchedule swaps;
         private GanRandom latentRng;
-        private GanRandom swapRng;
-        private int[] discriminatorOf;
 
         Driver(StrategyContext ctx) {
             super(ctx, WORKER, ctx.config().getExchange().equals("session"), "mdgan");
@@ -209,36 +208,28 @@ public final class MdGan implements Strategy {
             Shards shards = ctx.shards();
             this.k = c.effectiveK();
             this.b = c.getBatchSize();
-            this.swapPeriod = c.getSwapEveryEpochs() == 0 || n == 1 ? 0
-                    : c.getSwapEveryEpochs() * c.iterationsPerEpoch(Arrays.stream(shards.sizes()).min().orElse(1));
+            this.swaps = new SwapSchedule(c, shards);
             this.g = Gan.generator(c, shards.dimension(), ctx.dtype());
             this.latentRng = GanRandom.stream(c.getSeed(), "latent", 0);
-            this.swapRng = GanRandom.stream(c.getSeed(), "swap", 0);
-            this.discriminatorOf = new int[n];
-            Arrays.setAll(discriminatorOf, i -> i);
-        }
-
-        private boolean swapAt(int t) {
-            return swapPeriod > 0 && t % swapPeriod == 0;
         }
 
         @Override
         public boolean forcesCheckpoint(int to) {
-            return swapAt(to);
+            return swaps.due(to);
         }
 
         /** One global iteration: generate, the workers' share, averaged feedback, generator step. */
         @Override
         public TrainingLoop.Outcome run(int from, int t, boolean checkpoint) {
             // A swap checkpoints every worker right after it, so the iteration before it need not.
-            boolean workerCheckpoint = checkpoint && !swapAt(t);
+            boolean workerCheckpoint = checkpoint && !swaps.due(t);
             return IterationScope.run("mdgan-driver", () -> {
                 long t0 = System.nanoTime();
                 INDArray z = g.latent(latentRng, k * b);
                 Batch x = new Batch(g.generate(z), g.labels(z));
                 DivergenceException.check(x.x(), t, "the generated samples");
                 long t1 = System.nanoTime();
-                List<byte[]> requests = MdGanMessages.work(x, discriminatorOf, t, k, b, workerCheckpoint);
+                List<byte[]> requests = MdGanMessages.work(x, swaps.holding(), t, k, b, workerCheckpoint);
                 List<io.sparkgan.spark.runtime.Envelope.Reply> replies = workers.exchange(requests, "mdgan iteration " + t);
                 MdGanMessages.Aggregate a = MdGanMessages.aggregate(replies, k, b, g.dataType(), t);
                 long t2 = System.nanoTime();
@@ -252,19 +243,13 @@ public final class MdGan implements Strategy {
 
         @Override
         public TrainingLoop.Outcome after(int t, boolean checkpoint) {
-            if (!swapAt(t)) {
+            if (!swaps.due(t)) {
                 return null;
             }
             // The swap is a shuffle job of its own and needs the task slots: the session ends here
             // and the next iteration opens a new one.
             workers.endSession();
-            int[] dest = cyclicPermutation(n, swapRng);
-            Workers.Moved moved = swap(workers, discriminatorOf, dest, t, ctx.checkpointUri() != null);
-            int[] next = new int[n];
-            for (int w = 0; w < n; w++) {
-                next[dest[w]] = discriminatorOf[w];
-            }
-            discriminatorOf = next;
+            Workers.Moved moved = swaps.swap((holding, dest) -> swap(workers, holding, dest, t, ctx.checkpointUri() != null));
             return new TrainingLoop.Outcome(0, 0, 0, 0, moved.bytes(), moved.restores(), moved.lostIterations(), 0, 0);
         }
 
@@ -273,24 +258,19 @@ public final class MdGan implements Strategy {
         public Map<String, CheckpointStore.PartWriter> checkpoint() {
             Map<String, CheckpointStore.PartWriter> parts = new LinkedHashMap<>();
             Gan.putGenerator(parts, g);
-            parts.put(DRIVER_STATE, ModelParts.json(new DriverState(latentRng.state(), swapRng.state(), discriminatorOf.clone())));
+            parts.put(DRIVER_STATE, ModelParts.json(new DriverState(latentRng.state(), swaps.rngState(), swaps.holding())));
             return parts;
         }
 
         @Override
         public void restore(Map<String, byte[]> parts) {
             DriverState s = ModelParts.json(parts, DRIVER_STATE, DriverState.class);
-            if (s.discriminatorOf() == null || s.discriminatorOf().length != n) {
-                throw new IllegalStateException("the checkpoint is of a run with " + (s.discriminatorOf() == null ? 0 : s.discriminatorOf().length)
-                        + " workers, this run has " + n);
-            }
+            swaps.restore(s.swapRng(), s.discriminatorOf());
             org.deeplearning4j.nn.multilayer.MultiLayerNetwork net = ModelParts.network(parts, ModelParts.GENERATOR);
             TrainingLoop.checkShape("generator", g.network(), net, null);
             Generator restored = Gan.restoredGenerator(c, net, parts);
             g = restored;
             latentRng = GanRandom.fromState(s.latentRng());
-            swapRng = GanRandom.fromState(s.swapRng());
-            discriminatorOf = s.discriminatorOf();
         }
 
 

@@ -200,13 +200,12 @@ final class MdGanAutoencoder {
     static final class Driver extends WorkersDriver<WorkerState> {
         private final StrategyConfig c;
         private final int dataDim;
-        private final int swapPeriod;
         private final boolean checkpoints;
+        /** The swaps, and which autoencoder each worker holds. */
+        private final SwapSchedule swaps;
         /** The live code discriminator, and the encoder and decoder of autoencoder 0 as last fetched. */
         private AdversarialAutoencoder aae;
         private GanRandom priorRng;
-        private GanRandom swapRng;
-        private int[] autoencoderOf;
 
         Driver(StrategyContext ctx) {
             super(ctx, WORKER, ctx.config().getExchange().equals("session"), "mdgan");
@@ -214,32 +213,25 @@ final class MdGanAutoencoder {
             Shards shards = ctx.shards();
             this.dataDim = shards.dimension();
             this.checkpoints = ctx.checkpointUri() != null;
-            this.swapPeriod = c.getSwapEveryEpochs() == 0 || n == 1 ? 0
-                    : c.getSwapEveryEpochs() * c.iterationsPerEpoch(Arrays.stream(shards.sizes()).min().orElse(1));
+            this.swaps = new SwapSchedule(c, shards);
             // Every autoencoder starts from the run's seeds, so until the first fetch this copy is autoencoder 0.
             // The workers check their data's classes against the components.
             this.aae = AdversarialAutoencoder.create(c, dataDim, c.get(AdversarialAutoencoder.COMPONENTS), ctx.dtype());
             this.g = aae.decoder();
             this.priorRng = GanRandom.stream(c.getSeed(), "latent", 0);
-            this.swapRng = GanRandom.stream(c.getSeed(), "swap", 0);
-            this.autoencoderOf = new int[n];
-            Arrays.setAll(autoencoderOf, i -> i);
-        }
-
-        private boolean swapAt(int t) {
-            return swapPeriod > 0 && t % swapPeriod == 0;
         }
 
         @Override
         public boolean forcesCheckpoint(int to) {
-            return swapAt(to);
+            return swaps.due(to);
         }
 
         @Override
         public TrainingLoop.Outcome run(int from, int t, boolean checkpoint) {
-            boolean workerCheckpoint = checkpoint && !swapAt(t);
+            boolean workerCheckpoint = checkpoint && !swaps.due(t);
             boolean fetch = checkpoint || Cadence.evaluationDue(c, from, t);
             return IterationScope.run("mdgan-aae-driver", () -> {
+                int[] autoencoderOf = swaps.holding();
                 List<byte[]> encode = new ArrayList<>(n);
                 for (int w = 0; w < n; w++) {
                     encode.add(Messages.encode(t, autoencoderOf[w]));
@@ -252,7 +244,7 @@ final class MdGanAutoencoder {
                 // The feedback is of the mean over all N·b codes; times N, each worker's rows are the gradient of its own batch's mean.
                 INDArray grad = n == 1 ? f.gradient() : f.gradient().mul(n);
                 DivergenceException.check(grad, t, "the code discriminator's feedback");
-                int holder = holderOf(0);
+                int holder = swaps.holderOf(0);
                 List<byte[]> regularize = new ArrayList<>(n);
                 int b = c.getBatchSize();
                 for (int w = 0; w < n; w++) {
@@ -272,29 +264,14 @@ final class MdGanAutoencoder {
             });
         }
 
-        /** The worker holding autoencoder {@code id}. */
-        private int holderOf(int id) {
-            for (int w = 0; w < n; w++) {
-                if (autoencoderOf[w] == id) {
-                    return w;
-                }
-            }
-            throw new IllegalStateException("no worker holds autoencoder " + id + ": " + Arrays.toString(autoencoderOf));
-        }
-
         @Override
         public TrainingLoop.Outcome after(int t, boolean checkpoint) {
-            if (!swapAt(t)) {
+            if (!swaps.due(t)) {
                 return null;
             }
+            // The swap is a shuffle job of its own: the session ends here and the next iteration opens a new one.
             workers.endSession();
-            int[] dest = MdGan.cyclicPermutation(n, swapRng);
-            Workers.Moved moved = swap(workers, autoencoderOf, dest, t, checkpoints);
-            int[] next = new int[n];
-            for (int w = 0; w < n; w++) {
-                next[dest[w]] = autoencoderOf[w];
-            }
-            autoencoderOf = next;
+            Workers.Moved moved = swaps.swap((holding, dest) -> swap(workers, holding, dest, t, checkpoints));
             return new TrainingLoop.Outcome(0, 0, 0, 0, moved.bytes(), moved.restores(), moved.lostIterations(), 0, 0);
         }
 
@@ -302,22 +279,17 @@ final class MdGanAutoencoder {
         public Map<String, CheckpointStore.PartWriter> checkpoint() {
             Map<String, CheckpointStore.PartWriter> parts = new LinkedHashMap<>();
             aae.putNetworks(parts);
-            parts.put(DRIVER_STATE, ModelParts.json(new DriverState(priorRng.state(), swapRng.state(), autoencoderOf.clone())));
+            parts.put(DRIVER_STATE, ModelParts.json(new DriverState(priorRng.state(), swaps.rngState(), swaps.holding())));
             return parts;
         }
 
         @Override
         public void restore(Map<String, byte[]> parts) {
             DriverState s = ModelParts.json(parts, DRIVER_STATE, DriverState.class);
-            if (s.autoencoderOf() == null || s.autoencoderOf().length != n) {
-                throw new IllegalStateException("the checkpoint is of a run with " + (s.autoencoderOf() == null ? 0 : s.autoencoderOf().length)
-                        + " workers, this run has " + n);
-            }
+            swaps.restore(s.swapRng(), s.autoencoderOf());
             aae = aae.restored(c, parts, dataDim);
             g = aae.decoder();
             priorRng = GanRandom.fromState(s.priorRng());
-            swapRng = GanRandom.fromState(s.swapRng());
-            autoencoderOf = s.autoencoderOf();
         }
     }
 
