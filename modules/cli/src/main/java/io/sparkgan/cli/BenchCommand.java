@@ -90,6 +90,11 @@ final class BenchCommand implements Callable<Integer> {
             throw new UsageException("--batch-size, --iterations and --rounds must be positive and --warmup non-negative, got "
                     + batch + ", " + iterations + ", " + rounds + " and " + warmup);
         }
+        if (objectives == null && !discriminatorSpec.equals("mlp:512,512:leakyrelu")) {
+            // The presets fix their networks; only the objectives' bench takes another discriminator.
+            throw new UsageException("--discriminator applies with --objectives only, got --discriminator " + discriminatorSpec
+                    + " without it; expected --objectives O[,O...] or no --discriminator");
+        }
         if (strategy == null && objectives == null && !PRESETS.contains(model)) {
             throw new UsageException("--preset '" + model + "' is unknown; expected one of " + PRESETS);
         }

@@ -68,6 +68,13 @@ class CliTest {
         Result bad = run("bench", "--strategy", "mdgan,gossip");
         assertEquals(2, bad.code());
         assertEquals("bench: strategy 'gossip' is unknown; expected one of [standalone, mdgan, flgan]", errorLine(bad));
+        Result ignored = run("bench", "--preset", "mnist-mlp", "--discriminator", "mlp:64:leakyrelu");
+        assertEquals(2, ignored.code());
+        assertEquals("bench: --discriminator applies with --objectives only, got --discriminator mlp:64:leakyrelu without it; "
+                + "expected --objectives O[,O...] or no --discriminator", errorLine(ignored));
+        Result noise = run("bench", "--preset", "mnist-mlp", "--discriminator-noise", "0.3");
+        assertEquals(2, noise.code());
+        assertEquals("bench: --discriminator-noise '0.3' is not understood; expected two standard deviations such as 0.3,0.5", errorLine(noise));
     }
 
     @Test
