@@ -275,6 +275,11 @@ final class MdGanAutoencoder {
             return new TrainingLoop.Outcome(0, 0, 0, 0, moved.bytes(), moved.restores(), moved.lostIterations(), 0, 0);
         }
 
+        /**
+         * The code discriminator, the copy of autoencoder 0 and the driver's streams. A stop request's
+         * checkpoint, taken between the cadence's, keeps the copy last fetched: it only serves
+         * evaluation and export, and the run's last iteration always fetches afresh.
+         */
         @Override
         public Map<String, CheckpointStore.PartWriter> checkpoint() {
             Map<String, CheckpointStore.PartWriter> parts = new LinkedHashMap<>();
