@@ -38,8 +38,10 @@ for row in "${rows[@]}"; do
   fi
   # A folder without summary.csv is a row stopped part-way: it starts again.
   again=(); [[ -d "$out" ]] && again=(--overwrite)
+  # Refinement needs a discriminator that scores samples one by one; minibatch discrimination scores batches.
+  refine=(--refine langevin); [[ "$row" == *minibatch-discrimination* ]] && refine=()
   echo "== $row -> $out ($(date -u +%H:%M:%S))"
   bin/sparkgan compare "${flags[@]}" --objective "$objective" "${sn[@]}" "${stab[@]}" --iterations "$iterations" --eval-every "$iterations" \
-    --refine langevin "${again[@]}" --out "$out" </dev/null > "$out.log" 2>&1 || { echo "   failed: see $out.log"; continue; }
+    "${refine[@]}" "${again[@]}" --out "$out" </dev/null > "$out.log" 2>&1 || { echo "   failed: see $out.log"; continue; }
   cat "$out/summary.csv"
 done

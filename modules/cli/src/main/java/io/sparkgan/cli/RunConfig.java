@@ -94,11 +94,29 @@ public class RunConfig extends StrategyConfig {
                     + ", whose evaluation classifier takes its 28x28 grayscale images as they are; expected channels and image-size only with images: or idx: data");
         }
         super.validate();
-        if (refinement().enabled() && io.sparkgan.core.aae.AdversarialAutoencoder.on(this)) {
-            // Langevin refinement walks samples down a data-space energy; the autoencoder's discriminator reads codes.
-            throw new IllegalArgumentException("refine " + get(Refinement.REFINE) + " does not apply to the adversarial autoencoder (its discriminator reads codes, "
-                    + "not samples); expected refine none");
+        if (refinement().enabled()) {
+            String problem = refinementProblem(this, "refine " + get(Refinement.REFINE));
+            if (problem != null) {
+                throw new IllegalArgumentException(problem);
+            }
         }
+    }
+
+    /**
+     * Why a run of configuration {@code c} cannot be refined (null when it can), as a one-line
+     * message starting with {@code what}. Langevin refinement walks each sample down its own energy,
+     * so the discriminator must score samples one by one: the adversarial autoencoder's reads codes,
+     * and one with minibatch discrimination scores a sample by the batch around it.
+     */
+    static String refinementProblem(io.sparkgan.core.GanConfig c, String what) {
+        if (io.sparkgan.core.aae.AdversarialAutoencoder.on(c)) {
+            return what + " does not apply to the adversarial autoencoder (its discriminator reads codes, not samples); expected refine none";
+        }
+        if (io.sparkgan.core.stabilizer.Stabilizers.of(c).stream().anyMatch(s -> s instanceof io.sparkgan.core.stabilizer.MinibatchDiscrimination)) {
+            return what + " does not apply with stabilizer minibatch-discrimination (its discriminator scores a sample by the batch around it, "
+                    + "not on its own); expected refine none";
+        }
+        return null;
     }
 
     /** The refinement of the final evaluation (validated: the message names the setting). */

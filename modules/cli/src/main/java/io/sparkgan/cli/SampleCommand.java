@@ -69,6 +69,12 @@ final class SampleCommand implements Callable<Integer> {
         }
         RunConfig c = Resume.stored(model, "--model");
         if (refinement.enabled()) {
+            String problem = RunConfig.refinementProblem(c, "--refine " + refine);
+            if (problem != null) {
+                throw new UsageException(problem);
+            }
+        }
+        if (refinement.enabled()) {
             try {
                 refinement.check(Strategies.byName(c.getStrategy()).discriminators(c));
             } catch (IllegalArgumentException e) {

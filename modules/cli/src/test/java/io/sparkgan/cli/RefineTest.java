@@ -189,4 +189,20 @@ class RefineTest {
         assertEquals("langevin", config.get("refine"), runJson.toString());
         assertEquals(5, config.get("refine-steps"));
     }
+
+    @Test
+    void aDiscriminatorThatScoresWholeBatchesCannotRefineSamples() throws Exception {
+        Path out = tmp.resolve("mbd-refused");
+        CliTest.Result r = run(CliTest.tiny(out, "--stabilizers", "minibatch-discrimination", "--refine", "langevin"));
+        assertEquals(2, r.code());
+        assertEquals("train: refine langevin does not apply with stabilizer minibatch-discrimination (its discriminator scores a sample by the batch "
+                + "around it, not on its own); expected refine none", errorLine(r));
+        assertFalse(java.nio.file.Files.exists(out), "no run folder");
+        Path trained = tmp.resolve("mbd");
+        assertEquals(0, run(CliTest.tiny(trained, "--stabilizers", "minibatch-discrimination", "--iterations", "4")).code());
+        CliTest.Result s = run("sample", "--model", trained.toString(), "--n", "10", "--refine", "langevin", "--out", tmp.resolve("r.csv").toString());
+        assertEquals(2, s.code());
+        assertEquals("sample: --refine langevin does not apply with stabilizer minibatch-discrimination (its discriminator scores a sample by the "
+                + "batch around it, not on its own); expected refine none", errorLine(s));
+    }
 }
