@@ -117,13 +117,18 @@ final class SelectCommand implements Callable<Integer> {
                 w.newLine();
                 for (int i = 0; i < candidates.size(); i++) {
                     double t = candidates.get(i).truth();
-                    w.write(candidates.get(i).name() + "," + r.centrality()[i] + "," + (Double.isNaN(t) ? "" : t) + "," + (i == r.pick()));
+                    w.write(csvField(candidates.get(i).name()) + "," + r.centrality()[i] + "," + (Double.isNaN(t) ? "" : t) + "," + (i == r.pick()));
                     w.newLine();
                 }
             }
         });
         System.out.println("wrote " + out);
         return 0;
+    }
+
+    /** {@code v} as a CSV field: quoted (quotes doubled) when it holds a comma, a quote or a line break. */
+    static String csvField(String v) {
+        return v.matches("(?s).*[,\"\n\r].*") ? "\"" + v.replace("\"", "\"\"") + "\"" : v;
     }
 
     /** The candidates the options name, each with its generator (the moving average, if the run keeps one). */
@@ -138,7 +143,8 @@ final class SelectCommand implements Callable<Integer> {
                     throw new UsageException("--models '" + run + "' has no checkpoint yet");
                 }
                 int it = its.get(its.size() - 1);
-                out.add(new Candidate(run.getFileName().toString(), c, generator(c, store.load(it)), finalTruth(run, c)));
+                // Named as given: runs of one comparison share their folder names (mdgan, flgan, ...).
+                out.add(new Candidate(run.toString(), c, generator(c, store.load(it)), finalTruth(run, c)));
             }
         } else if (from.checkpoints != null) {
             RunConfig c = stored(from.checkpoints, "--checkpoints");

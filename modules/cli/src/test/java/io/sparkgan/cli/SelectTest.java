@@ -62,6 +62,10 @@ class SelectTest {
         assertEquals(0, w.code(), w.err());
         assertEquals(4, Files.readAllLines(wcsv).size(), "three workers' generators");
 
+        assertEquals("plain", SelectCommand.csvField("plain"));
+        assertEquals("\"runs/a,b\"", SelectCommand.csvField("runs/a,b"));
+        assertEquals("\"say \"\"x\"\"\"", SelectCommand.csvField("say \"x\""));
+
         CliTest.Result notFl = run("select", "--workers", runs[0].toString(), "--out", tmp.resolve("x.csv").toString());
         assertEquals(2, notFl.code());
         assertTrue(notFl.err().contains("is a standalone run; expected an flgan run"), notFl.err());
