@@ -22,6 +22,28 @@ import org.nd4j.linalg.factory.Nd4j;
 final class FeatureColumns {
     private FeatureColumns() {}
 
+    /**
+     * {@code schema} with the {@code added} columns after its own, once it is known to have a
+     * {@code features} column and none of the added names.
+     *
+     * @throws IllegalArgumentException naming the missing or clashing column
+     */
+    static StructType schema(StructType schema, org.apache.spark.sql.types.StructField... added) {
+        List<String> names = Arrays.asList(schema.fieldNames());
+        if (!names.contains(VectorFrames.FEATURES)) {
+            throw new IllegalArgumentException("the input has no '" + VectorFrames.FEATURES + "' column; expected a vector column of samples (columns: "
+                    + String.join(", ", schema.fieldNames()) + ")");
+        }
+        StructType out = schema;
+        for (org.apache.spark.sql.types.StructField f : added) {
+            if (names.contains(f.name())) {
+                throw new IllegalArgumentException("the input already has a '" + f.name() + "' column");
+            }
+            out = out.add(f);
+        }
+        return out;
+    }
+
     /** The new columns' values for a partition's samples [rows, features] in float32: one array of values per row. */
     interface Compute extends Serializable {
         Object[][] apply(INDArray x);

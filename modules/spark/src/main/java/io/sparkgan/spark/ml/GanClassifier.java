@@ -4,10 +4,8 @@ import io.sparkgan.core.Discriminator;
 import io.sparkgan.core.Gan;
 import io.sparkgan.core.checkpoint.ModelParts;
 import io.sparkgan.core.objective.SemiSupervisedClassifier;
-import io.sparkgan.data.VectorFrames;
 import io.sparkgan.spark.StrategyConfig;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -81,18 +79,8 @@ public final class GanClassifier extends Model<GanClassifier> {
 
     @Override
     public StructType transformSchema(StructType schema) {
-        List<String> names = Arrays.asList(schema.fieldNames());
-        if (!names.contains(VectorFrames.FEATURES)) {
-            throw new IllegalArgumentException("the input has no '" + VectorFrames.FEATURES + "' column; expected a vector column of samples (columns: "
-                    + String.join(", ", schema.fieldNames()) + ")");
-        }
-        for (String c : new String[] {PREDICTION, PROBABILITY}) {
-            if (names.contains(c)) {
-                throw new IllegalArgumentException("the input already has a '" + c + "' column");
-            }
-        }
-        return schema.add(new StructField(PREDICTION, DataTypes.DoubleType, false, Metadata.empty()))
-                .add(new StructField(PROBABILITY, SQLDataTypes.VectorType(), false, Metadata.empty()));
+        return FeatureColumns.schema(schema, new StructField(PREDICTION, DataTypes.DoubleType, false, Metadata.empty()),
+                new StructField(PROBABILITY, SQLDataTypes.VectorType(), false, Metadata.empty()));
     }
 
     @Override

@@ -1,9 +1,6 @@
 package io.sparkgan.spark.ml;
 
 import io.sparkgan.core.checkpoint.ModelParts;
-import io.sparkgan.data.VectorFrames;
-import java.util.Arrays;
-import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.ml.Model;
@@ -50,15 +47,7 @@ public final class GanEncoder extends Model<GanEncoder> {
 
     @Override
     public StructType transformSchema(StructType schema) {
-        List<String> names = Arrays.asList(schema.fieldNames());
-        if (!names.contains(VectorFrames.FEATURES)) {
-            throw new IllegalArgumentException("the input has no '" + VectorFrames.FEATURES + "' column; expected a vector column of samples (columns: "
-                    + String.join(", ", schema.fieldNames()) + ")");
-        }
-        if (names.contains(CODE)) {
-            throw new IllegalArgumentException("the input already has a '" + CODE + "' column");
-        }
-        return schema.add(new StructField(CODE, SQLDataTypes.VectorType(), false, Metadata.empty()));
+        return FeatureColumns.schema(schema, new StructField(CODE, SQLDataTypes.VectorType(), false, Metadata.empty()));
     }
 
     @Override
