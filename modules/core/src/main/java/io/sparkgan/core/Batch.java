@@ -4,13 +4,23 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * A mini-batch: samples as rows of {@code x} and, for labelled data or a conditional generator,
- * one class label per row ({@code labels} is null otherwise).
+ * one class label per row ({@code labels} is null otherwise); for a generated batch with InfoGAN
+ * codes, one row of codes per sample ({@code codes}, laid out as {@link io.sparkgan.core.info.InfoCodes}
+ * says; null otherwise).
  */
-public record Batch(INDArray x, int[] labels) {
+public record Batch(INDArray x, int[] labels, INDArray codes) {
     public Batch {
         if (labels != null && labels.length != x.rows()) {
             throw new IllegalArgumentException("a batch of " + x.rows() + " rows has " + labels.length + " labels");
         }
+        if (codes != null && codes.rows() != x.rows()) {
+            throw new IllegalArgumentException("a batch of " + x.rows() + " rows has " + codes.rows() + " rows of codes");
+        }
+    }
+
+    /** A batch without codes. */
+    public Batch(INDArray x, int[] labels) {
+        this(x, labels, null);
     }
 
     /** An unlabelled batch. */

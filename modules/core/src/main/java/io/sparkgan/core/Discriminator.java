@@ -163,7 +163,7 @@ public final class Discriminator {
         long rows = out.rows();
         Objective.Loss loss = objective.discriminatorLoss(
                 new Objective.Pass(real.x(), out.get(interval(0, m), all()), real.labels(), f, 0),
-                new Objective.Pass(fake.x(), out.get(interval(m, rows), all()), fake.labels(), f, m));
+                new Objective.Pass(fake.x(), out.get(interval(m, rows), all()), fake.labels(), f, m, fake.codes()));
         // The input gradient of real and generated samples is not needed for a discriminator step.
         Gradient g = Backprop.backward(f, Nd4j.vstack(loss.realGrad(), loss.fakeGrad()), true, false).getFirst();
         return Pair.of(loss, g);
@@ -178,7 +178,7 @@ public final class Discriminator {
         Backprop.Forward fr = Backprop.forward(net, real.x());
         Backprop.Forward ff = Backprop.forward(net, fake.x());
         Objective.Loss loss = objective.discriminatorLoss(new Objective.Pass(real.x(), fr.output(), real.labels(), fr, 0),
-                new Objective.Pass(fake.x(), ff.output(), fake.labels(), ff, 0));
+                new Objective.Pass(fake.x(), ff.output(), fake.labels(), ff, 0, fake.codes()));
         // Each backward pass overwrites the network's gradient buffer: keep the first one's.
         INDArray fakePart = Backprop.backward(ff, loss.fakeGrad(), true, false).getFirst().gradient().dup();
         Gradient g = Backprop.backward(fr, loss.realGrad(), true, false).getFirst();
@@ -263,7 +263,7 @@ public final class Discriminator {
                 realPass = new Objective.Pass(real.x(), r.output(), real.labels(), r, 0);
             }
             Backprop.Forward f = Backprop.forward(net, fake.x());
-            Objective.Loss loss = objective.generatorLoss(new Objective.Pass(fake.x(), f.output(), fake.labels(), f, 0), realPass);
+            Objective.Loss loss = objective.generatorLoss(new Objective.Pass(fake.x(), f.output(), fake.labels(), f, 0, fake.codes()), realPass);
             // Only the input gradient: the discriminator is not updated by its own feedback.
             INDArray grad = Backprop.backward(f, loss.fakeGrad(), loss.hiddenLayer(), loss.fakeHiddenGrad(), false, true).getSecond();
             if (loss.fakeInputGrad() != null) {

@@ -42,11 +42,13 @@ public final class Gan {
         int classes = objective(c).classes();
         // A stabilizer may ask for batch normalisation in G (virtual batch normalisation needs layers to act on).
         boolean batchNorm = Stabilizers.of(c).stream().anyMatch(Stabilizer::generatorBatchNorm);
-        org.deeplearning4j.nn.multilayer.MultiLayerNetwork net = Networks.generator(c.getGenerator(), c.getLatentDim() + classes, dataDim,
+        io.sparkgan.core.info.InfoCodes info = io.sparkgan.core.info.InfoCodes.of(c);
+        int infoWidth = info == null ? 0 : info.inputWidth();
+        org.deeplearning4j.nn.multilayer.MultiLayerNetwork net = Networks.generator(c.getGenerator(), c.getLatentDim() + classes + infoWidth, dataDim,
                 adam(c.getGeneratorLr(), c), GanRandom.derive(c.getSeed(), "generator", 0), dtype, batchNorm);
         attachToGenerator(c, net);
         return new Generator(net, c.getLatentDim(), classes, generatorDecay(c), average ? ParameterEma.start(net, c.get(ParameterEma.SETTING)) : null)
-                .withPrior(AdversarialAutoencoder.prior(c));
+                .withPrior(AdversarialAutoencoder.prior(c)).withInfo(info);
     }
 
     /** The checkpoint part of the generator's moving average. */
@@ -79,7 +81,8 @@ public final class Gan {
             }
             ema.restore(saved.get(AVERAGE), "checkpoint part " + GENERATOR_AVERAGE);
         }
-        return new Generator(net, c.getLatentDim(), classesOf(c, net), generatorDecay(c), ema).withPrior(AdversarialAutoencoder.prior(c));
+        return new Generator(net, c.getLatentDim(), classesOf(c, net), generatorDecay(c), ema).withPrior(AdversarialAutoencoder.prior(c))
+                .withInfo(io.sparkgan.core.info.InfoCodes.of(c));
     }
 
     /**
@@ -89,7 +92,8 @@ public final class Gan {
      * exported generator (already the average, if any) or one {@link #restoredGenerator} set up.
      */
     public static Generator generator(GanConfig c, org.deeplearning4j.nn.multilayer.MultiLayerNetwork net) {
-        return new Generator(net, c.getLatentDim(), classesOf(c, net), generatorDecay(c)).withPrior(AdversarialAutoencoder.prior(c));
+        return new Generator(net, c.getLatentDim(), classesOf(c, net), generatorDecay(c)).withPrior(AdversarialAutoencoder.prior(c))
+                .withInfo(io.sparkgan.core.info.InfoCodes.of(c));
     }
 
     /**
@@ -112,18 +116,20 @@ public final class Gan {
         return generator(c, net);
     }
 
-    /** The classes restored generator {@code net} is conditioned on: its input width less the latent code's. */
+    /** The classes restored generator {@code net} is conditioned on: its input width less the latent code's and InfoGAN codes'. */
     private static int classesOf(GanConfig c, org.deeplearning4j.nn.multilayer.MultiLayerNetwork net) {
         if (!Objectives.conditional(c.getObjective())) {
             return 0;
         }
         long in = ((org.deeplearning4j.nn.conf.layers.FeedForwardLayer) net.getLayerWiseConfigurations().getConf(0).getLayer()).getNIn();
-        return (int) in - c.getLatentDim();
+        io.sparkgan.core.info.InfoCodes info = io.sparkgan.core.info.InfoCodes.of(c);
+        return (int) in - c.getLatentDim() - (info == null ? 0 : info.inputWidth());
     }
 
     /** The run's objective, with the class count of its configuration and the run's stabilizers applied. */
     public static Objective objective(GanConfig c) {
-        return Stabilizers.apply(Stabilizers.of(c), Objectives.byName(c.getObjective(), c.getClasses(), c));
+        // InfoGAN's terms come last: they add outputs after whatever the stabilized objective reads.
+        return io.sparkgan.core.info.InfoGan.apply(Stabilizers.apply(Stabilizers.of(c), Objectives.byName(c.getObjective(), c.getClasses(), c)), c);
     }
 
     /** Attaches the state the run's stabilizers keep on a generator (a restore then overwrites it). */

@@ -54,7 +54,8 @@ public class GanConfig extends SettingValues {
     /** The settings of this class, in declaration order, then the objectives' own. */
     public static final List<Setting<?>> SETTINGS = concat(List.of(SEED, ITERATIONS, BATCH_SIZE, LOCAL_STEPS, LATENT_DIM, GENERATOR, DISCRIMINATOR,
             OBJECTIVE, CLASSES, SpectralNorm.SETTING, io.sparkgan.core.nn.GaussianNoise.INPUT, io.sparkgan.core.nn.GaussianNoise.HIDDEN, Stabilizers.SETTING, GENERATOR_LR, DISCRIMINATOR_LR, LearningRateDecay.SETTING, ParameterEma.SETTING, BETA1, BETA2, LOG_EVERY, EVAL_EVERY, EVAL_SAMPLES, CHECKPOINT_EVERY,
-            KEEP_CHECKPOINTS), Objectives.SETTINGS, Stabilizers.SETTINGS, AdversarialAutoencoder.SETTINGS);
+            KEEP_CHECKPOINTS), Objectives.SETTINGS, Stabilizers.SETTINGS, AdversarialAutoencoder.SETTINGS,
+            io.sparkgan.core.info.InfoCodes.SETTINGS);
 
     @Override
     public List<Setting<?>> settings() {
@@ -72,6 +73,20 @@ public class GanConfig extends SettingValues {
         String aae = AdversarialAutoencoder.problem(this);
         if (aae != null) {
             throw new IllegalArgumentException(aae);
+        }
+        String info = io.sparkgan.core.info.InfoCodes.problem(this, getBatchSize());
+        if (info != null) {
+            throw new IllegalArgumentException(info);
+        }
+        if (io.sparkgan.core.info.InfoCodes.on(this)) {
+            if (AdversarialAutoencoder.on(this)) {
+                throw new IllegalArgumentException("InfoGAN codes do not combine with autoencoder " + get(AdversarialAutoencoder.AUTOENCODER)
+                        + " (its decoder draws from the code prior); expected info-categorical empty and info-continuous 0");
+            }
+            if (Stabilizers.of(this).stream().anyMatch(s -> s instanceof io.sparkgan.core.stabilizer.VirtualBatchNorm)) {
+                throw new IllegalArgumentException("InfoGAN codes do not combine with stabilizer virtual-batch-norm (its reference batch has no codes); "
+                        + "expected info-categorical empty and info-continuous 0, or another stabilizer");
+            }
         }
         io.sparkgan.core.objective.Objective objective = Stabilizers.apply(Stabilizers.of(this), Objectives.byName(getObjective(), Math.max(2, getClasses()), this));
         if ((get(io.sparkgan.core.nn.GaussianNoise.INPUT) > 0 || get(io.sparkgan.core.nn.GaussianNoise.HIDDEN) > 0) && !objective.regularizers().isEmpty()) {

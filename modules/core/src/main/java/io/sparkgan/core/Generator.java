@@ -42,6 +42,8 @@ public final class Generator {
     private static final int SAMPLE_CHUNK = 512;
     /** Where {@link #latent(GanRandom, int)} draws codes from: N(0, I), or an adversarial autoencoder's prior. */
     private LatentPrior prior = LatentPrior.GAUSSIAN;
+    /** InfoGAN's structured codes, after the noise and the class in the input; null when none. */
+    private io.sparkgan.core.info.InfoCodes info;
 
     public Generator(MultiLayerNetwork net, int latentDim) {
         this(net, latentDim, 0);
@@ -95,7 +97,88 @@ public final class Generator {
         if (prior != LatentPrior.GAUSSIAN) {
             return Nd4j.create(prior.draw(rng, n, latentDim, null), new long[] {n, latentDim}, dataType());
         }
+        if (info != null) {
+            return draw(rng, n, 0).z();
+        }
         return latent(rng, n, latentDim, classes, dataType());
+    }
+
+    /**
+     * The inputs of a generated batch and what travels with it: its classes (conditional
+     * generator) and its InfoGAN codes. At training iteration {@code iteration} (1-based) the
+     * codes may come in InfoGAN-CR's pairs, whose rows share the noise and the class too
+     * ({@link io.sparkgan.core.info.InfoCodes#draw}); without codes this is {@link #latent(GanRandom, int)}.
+     */
+    public Drawn draw(GanRandom rng, int n, int iteration) {
+        if (info == null) {
+            INDArray z = latent(rng, n);
+            return new Drawn(z, labels(z), null);
+        }
+        double[] z = gaussian(rng, n, latentDim);
+        int[] labels = null;
+        if (classes > 0) {
+            labels = new int[n];
+            for (int i = 0; i < n; i++) {
+                labels[i] = rng.nextInt(classes);
+            }
+        }
+        io.sparkgan.core.info.InfoCodes.Draw d = info.draw(rng, n, iteration);
+        if (d.paired()) {
+            for (int i = 0; i + 1 < n; i += 2) {
+                System.arraycopy(z, i * latentDim, z, (i + 1) * latentDim, latentDim);
+                if (labels != null) {
+                    labels[i + 1] = labels[i];
+                }
+            }
+        }
+        INDArray input = input(z, labels, n, latentDim, classes, d.inputs(), info.inputWidth(), dataType());
+        return new Drawn(input, labels, Nd4j.create(d.codes(), new long[] {n, info.codeColumns()}, 'c').castTo(dataType()));
+    }
+
+    /**
+     * Generator inputs {@code z} and what a generated batch carries beside the samples.
+     *
+     * @param labels the classes (null: unconditional)
+     * @param codes the InfoGAN code rows (null: none)
+     */
+    public record Drawn(INDArray z, int[] labels, INDArray codes) {
+        /** The generated batch of samples {@code x} = G(z). */
+        public Batch batch(INDArray x) {
+            return new Batch(x, labels, codes);
+        }
+    }
+
+    /** InfoGAN's codes in this generator's input, or null. */
+    public io.sparkgan.core.info.InfoCodes info() {
+        return info;
+    }
+
+    /** Makes the input end with InfoGAN codes {@code codes} (null: none). */
+    public Generator withInfo(io.sparkgan.core.info.InfoCodes codes) {
+        if (codes != null && prior != LatentPrior.GAUSSIAN) {
+            throw new IllegalArgumentException("InfoGAN codes need a generator drawing from N(0, I)");
+        }
+        this.info = codes;
+        return this;
+    }
+
+    /**
+     * Inputs whose noise and class come from {@code base} and whose InfoGAN codes are
+     * {@code codeRows} ([n][factors], categories as indices): a latent traversal.
+     */
+    public INDArray withCodes(INDArray base, double[][] codeRows) {
+        if (info == null) {
+            throw new IllegalArgumentException("the generator has no InfoGAN codes");
+        }
+        int n = codeRows.length;
+        double[] flat = new double[n * info.factors()];
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(codeRows[i], 0, flat, i * info.factors(), info.factors());
+        }
+        INDArray z = base.dup('c');
+        INDArray in = Nd4j.create(info.inputs(flat, n), new long[] {n, info.inputWidth()}, 'c').castTo(z.dataType());
+        z.get(NDArrayIndex.all(), NDArrayIndex.interval(latentDim + classes, latentDim + classes + info.inputWidth())).assign(in);
+        return z;
     }
 
     /** The distribution {@link #latent(GanRandom, int)} draws codes from. */
@@ -136,7 +219,11 @@ public final class Generator {
         if (classes == 0) {
             throw new IllegalArgumentException("the generator is unconditional; it takes no classes");
         }
-        return input(gaussian(rng, labels.length, latentDim), labels, labels.length, latentDim, classes, dataType());
+        double[] z = gaussian(rng, labels.length, latentDim);
+        if (info != null) {
+            return input(z, labels, labels.length, latentDim, classes, info.draw(rng, labels.length, 0).inputs(), info.inputWidth(), dataType());
+        }
+        return input(z, labels, labels.length, latentDim, classes, dataType());
     }
 
     /** The classes encoded in generator inputs {@code z} (null for an unconditional generator). */
@@ -154,10 +241,18 @@ public final class Generator {
     }
 
     private static INDArray input(double[] z, int[] labels, int n, int latentDim, int classes, DataType dtype) {
-        int width = latentDim + classes;
+        return input(z, labels, n, latentDim, classes, null, 0, dtype);
+    }
+
+    /** Rows of [z, one-hot label, {@code info} row] ({@code info}: {@code infoWidth} columns per row, or null). */
+    private static INDArray input(double[] z, int[] labels, int n, int latentDim, int classes, double[] info, int infoWidth, DataType dtype) {
+        int width = latentDim + classes + infoWidth;
         double[] in = new double[n * width];
         for (int i = 0; i < n; i++) {
             System.arraycopy(z, i * latentDim, in, i * width, latentDim);
+            if (info != null) {
+                System.arraycopy(info, i * infoWidth, in, i * width + latentDim + classes, infoWidth);
+            }
             if (labels != null) {
                 if (labels[i] < 0 || labels[i] >= classes) {
                     throw new IllegalArgumentException("class " + labels[i] + " is outside 0.." + (classes - 1));
@@ -300,7 +395,7 @@ public final class Generator {
             // The copy samples with the same reference batch as the trained generator.
             VirtualBatchNorm.attachReference(copy, reference);
         }
-        return new Generator(copy, latentDim, classes, decay).withPrior(prior);
+        return new Generator(copy, latentDim, classes, decay).withPrior(prior).withInfo(info);
     }
 
     /**

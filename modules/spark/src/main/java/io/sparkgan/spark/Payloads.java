@@ -36,10 +36,18 @@ public final class Payloads {
 
     /** Bytes of an encoded batch: the matrix, then one int32 class per row when labelled. */
     public static long batchBytes(long rows, long cols, boolean labelled) {
-        return matrixBytes(rows, cols) + (labelled ? 4 * rows : 0);
+        return batchBytes(rows, cols, labelled, 0);
     }
 
-    /** A batch: its matrix, then its labels (both ends know from the objective whether there are any). */
+    /** As {@link #batchBytes(long, long, boolean)}, then a rows × {@code codeColumns} matrix of InfoGAN codes when there are any. */
+    public static long batchBytes(long rows, long cols, boolean labelled, int codeColumns) {
+        return matrixBytes(rows, cols) + (labelled ? 4 * rows : 0) + (codeColumns > 0 ? matrixBytes(rows, codeColumns) : 0);
+    }
+
+    /**
+     * A batch: its matrix, then its labels, then its InfoGAN codes (both ends know from the
+     * configuration whether there are any).
+     */
     public static void writeBatch(DataOutputStream out, io.sparkgan.core.Batch batch) throws IOException {
         writeMatrix(out, batch.x());
         if (batch.labels() != null) {
@@ -47,18 +55,34 @@ public final class Payloads {
             buf.asIntBuffer().put(batch.labels());
             out.write(buf.array());
         }
+        if (batch.codes() != null) {
+            // Category indices and pair factors are small integers: float32 holds them exactly.
+            writeMatrix(out, batch.codes());
+        }
     }
 
     public static io.sparkgan.core.Batch readBatch(DataInputStream in, DataType dtype, boolean labelled) throws IOException {
+        return readBatch(in, dtype, labelled, 0);
+    }
+
+    /** As {@link #readBatch(DataInputStream, DataType, boolean)}, with {@code codeColumns} columns of codes (0: none). */
+    public static io.sparkgan.core.Batch readBatch(DataInputStream in, DataType dtype, boolean labelled, int codeColumns) throws IOException {
         INDArray x = readMatrix(in, dtype);
-        if (!labelled) {
-            return io.sparkgan.core.Batch.of(x);
-        }
         int n = (int) x.rows();
-        byte[] body = readExactly(in, 4 * n, "labels");
-        int[] labels = new int[n];
-        ByteBuffer.wrap(body).order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().get(labels);
-        return new io.sparkgan.core.Batch(x, labels);
+        int[] labels = null;
+        if (labelled) {
+            byte[] body = readExactly(in, 4 * n, "labels");
+            labels = new int[n];
+            ByteBuffer.wrap(body).order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().get(labels);
+        }
+        INDArray codes = null;
+        if (codeColumns > 0) {
+            codes = readMatrix(in, dtype);
+            if (codes.rows() != n || codes.columns() != codeColumns) {
+                throw new IOException("a batch of " + n + " rows came with " + codes.rows() + "x" + codes.columns() + " codes, expected " + n + "x" + codeColumns);
+            }
+        }
+        return new io.sparkgan.core.Batch(x, labels, codes);
     }
 
     public static void writeMatrix(DataOutputStream out, INDArray m) throws IOException {

@@ -154,8 +154,13 @@ public interface Objective extends Serializable {
      * @param labels the samples' classes (null when unconditional)
      * @param forward the pass itself, for {@link Backprop.Forward#layerOutput hidden layers} (rows
      *     {@code offset .. offset + n} of it when D ran on several batches at once)
+     * @param codes the samples' InfoGAN codes ({@link io.sparkgan.core.Batch#codes()}; null when none)
      */
-    record Pass(INDArray input, INDArray output, int[] labels, Backprop.Forward forward, long offset) {
+    record Pass(INDArray input, INDArray output, int[] labels, Backprop.Forward forward, long offset, INDArray codes) {
+        public Pass(INDArray input, INDArray output, int[] labels, Backprop.Forward forward, long offset) {
+            this(input, output, labels, forward, offset, null);
+        }
+
         /** The output of D's layer {@code i} for this batch's rows. */
         public INDArray layerOutput(int i) {
             INDArray all = forward.layerOutput(i);

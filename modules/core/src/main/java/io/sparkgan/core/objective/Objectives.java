@@ -113,6 +113,8 @@ public final class Objectives {
         if (!conditional(name)) {
             return 0;
         }
+        // InfoGAN's Q and pair-classifier outputs follow the objective's own.
+        outputs -= io.sparkgan.core.info.InfoCodes.extraOutputs(c);
         for (int k = 2; k <= outputs; k++) {
             if (byName(name, k, c).discriminatorOutputs(dataDim) == outputs) {
                 return k;

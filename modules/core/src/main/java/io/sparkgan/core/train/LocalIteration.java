@@ -18,12 +18,16 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public final class LocalIteration {
     private LocalIteration() {}
 
-    /** @return {mean D loss over the L steps, G loss} */
+    /**
+     * @param iteration the iteration this is (1-based), which InfoGAN-CR's schedule reads
+     * @return {mean D loss over the L steps, G loss}
+     */
     public static double[] run(Generator g, Discriminator d, BatchSampler sampler, GanRandom latentRng,
-            int batchSize, int localSteps, DataType dtype) {
+            int batchSize, int localSteps, DataType dtype, int iteration) {
         return IterationScope.run("local-iteration", () -> {
-            INDArray z = g.latent(latentRng, batchSize);
-            Batch x = new Batch(g.generate(z), g.labels(z));
+            Generator.Drawn drawn = g.draw(latentRng, batchSize, iteration);
+            INDArray z = drawn.z();
+            Batch x = drawn.batch(g.generate(z));
             double dLoss = d.train(sampler, x, localSteps, batchSize, dtype);
             Discriminator.Feedback feedback = d.feedback(x, sampler, batchSize, dtype);
             g.step(z, feedback.gradient());

@@ -54,7 +54,7 @@ public final class StandaloneStep implements TrainingLoop.Step {
     @Override
     public TrainingLoop.Outcome run(int from, int to, boolean checkpoint) {
         long t0 = System.nanoTime();
-        double[] losses = LocalIteration.run(generator, discriminator, sampler, latentRng, config.getBatchSize(), config.getLocalSteps(), dtype);
+        double[] losses = LocalIteration.run(generator, discriminator, sampler, latentRng, config.getBatchSize(), config.getLocalSteps(), dtype, to);
         return TrainingLoop.Outcome.local(losses[0], losses[1], (System.nanoTime() - t0) / 1e9);
     }
 

@@ -278,7 +278,7 @@ public final class FlGan implements Strategy {
             double dLoss = 0;
             double gLoss = 0;
             for (int i = from; i < to; i++) {
-                double[] l = LocalIteration.run(s.generator, s.discriminator, s.sampler, s.latentRng, c.getBatchSize(), c.getLocalSteps(), dtype);
+                double[] l = LocalIteration.run(s.generator, s.discriminator, s.sampler, s.latentRng, c.getBatchSize(), c.getLocalSteps(), dtype, i + 1);
                 dLoss += l[0] / (to - from);
                 gLoss += l[1] / (to - from);
             }

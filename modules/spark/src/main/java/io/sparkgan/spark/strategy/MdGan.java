@@ -138,7 +138,8 @@ public final class MdGan implements Strategy {
             DataType dtype = ctx.dtype();
             return IterationScope.run("mdgan-worker", () -> {
                 try {
-                    Batch[] x = work.read(dtype, s.discriminator.objective().classes() > 0);
+                    io.sparkgan.core.info.InfoGan info = io.sparkgan.core.info.InfoGan.of(s.discriminator.objective());
+                    Batch[] x = work.read(dtype, s.discriminator.objective().classes() > 0, info == null ? 0 : info.codes().codeColumns());
                     // Worker compute is the GAN work only; decoding and encoding count as transfer.
                     long t0 = System.nanoTime();
                     double dLoss = s.discriminator.train(s.sampler, x[1], c.getLocalSteps(), c.getBatchSize(), dtype);
@@ -225,8 +226,9 @@ public final class MdGan implements Strategy {
             boolean workerCheckpoint = checkpoint && !swaps.due(t);
             return IterationScope.run("mdgan-driver", () -> {
                 long t0 = System.nanoTime();
-                INDArray z = g.latent(latentRng, k * b);
-                Batch x = new Batch(g.generate(z), g.labels(z));
+                io.sparkgan.core.Generator.Drawn drawn = g.draw(latentRng, k * b, t);
+                INDArray z = drawn.z();
+                Batch x = drawn.batch(g.generate(z));
                 DivergenceException.check(x.x(), t, "the generated samples");
                 long t1 = System.nanoTime();
                 List<byte[]> requests = MdGanMessages.work(x, swaps.holding(), t, k, b, workerCheckpoint);

@@ -23,7 +23,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * <ul>
  *   <li>Work, driver → worker n at iteration t: {@code discriminator:int} (the one the driver expects
  *       n to hold), {@code same:boolean}, X_n^(g), and X_n^(d) unless it is the same batch (k = 1);
- *       a batch is a matrix plus, for a conditional objective, one int32 class per row.
+ *       a batch is a matrix plus, for a conditional objective, one int32 class per row, plus, with
+ *       InfoGAN codes, their b × c matrix.
  *       {@value #WORK_HEADER} bytes before the batches.
  *   <li>Feedback, worker → driver: the b × d matrix dL_G/dX_n^(g).
  *   <li>Swap, worker → worker: {@code discriminator:int} and the discriminator's {@link ModelState}.
@@ -41,8 +42,10 @@ final class MdGanMessages {
         byte[][] blocks = new byte[k][];
         for (int j = 0; j < k; j++) {
             int[] labels = x.labels() == null ? null : Arrays.copyOfRange(x.labels(), j * b, (j + 1) * b);
-            Batch block = new Batch(x.x().get(NDArrayIndex.interval((long) j * b, (long) (j + 1) * b), NDArrayIndex.all()), labels);
-            blocks[j] = Payloads.encode(Payloads.batchBytes(b, x.x().columns(), labels != null), out -> Payloads.writeBatch(out, block));
+            INDArray codes = x.codes() == null ? null : x.codes().get(NDArrayIndex.interval((long) j * b, (long) (j + 1) * b), NDArrayIndex.all());
+            Batch block = new Batch(x.x().get(NDArrayIndex.interval((long) j * b, (long) (j + 1) * b), NDArrayIndex.all()), labels, codes);
+            blocks[j] = Payloads.encode(Payloads.batchBytes(b, x.x().columns(), labels != null, codes == null ? 0 : (int) codes.columns()),
+                    out -> Payloads.writeBatch(out, block));
         }
         List<byte[]> requests = new ArrayList<>(discriminatorOf.length);
         for (int w = 0; w < discriminatorOf.length; w++) {
@@ -64,10 +67,10 @@ final class MdGanMessages {
 
     /** A decoded work request (after the envelope). */
     record Work(int discriminatorId, boolean same, DataInputStream batches) {
-        /** X^(g), then X^(d) (the same batch when {@link #same}). */
-        Batch[] read(DataType dtype, boolean conditional) throws IOException {
-            Batch xg = Payloads.readBatch(batches, dtype, conditional);
-            return new Batch[] {xg, same ? xg : Payloads.readBatch(batches, dtype, conditional)};
+        /** X^(g), then X^(d) (the same batch when {@link #same}); {@code codeColumns}: columns of InfoGAN codes (0: none). */
+        Batch[] read(DataType dtype, boolean conditional, int codeColumns) throws IOException {
+            Batch xg = Payloads.readBatch(batches, dtype, conditional, codeColumns);
+            return new Batch[] {xg, same ? xg : Payloads.readBatch(batches, dtype, conditional, codeColumns)};
         }
     }
 

@@ -132,7 +132,7 @@ class StrategiesTest extends SparkTestBase {
             BatchSampler sampler = Shards.sampler(data.get(w), GanRandom.stream(c.getSeed(), "worker", w));
             GanRandom latent = GanRandom.stream(c.getSeed(), "latent", w);
             for (int i = 0; i < rounds; i++) {
-                LocalIteration.run(g, d, sampler, latent, c.getBatchSize(), c.getLocalSteps(), DataType.FLOAT);
+                LocalIteration.run(g, d, sampler, latent, c.getBatchSize(), c.getLocalSteps(), DataType.FLOAT, i + 1);
             }
             INDArray p = g.network().params().dup();
             double share = (double) sizes[w] / shards.totalSize();
