@@ -79,6 +79,8 @@ final class Report {
         MEANINGS.put("fid", new Meaning("Fréchet distance between the evaluation classifier's features of real test images and of generated ones", false));
         MEANINGS.put(RunExecutor.TEST_ERROR, new Meaning("semi-supervised GAN: % of held-out samples its classifier gets wrong", false));
         MEANINGS.put(Autoencoding.RECONSTRUCTION, new Meaning("adversarial autoencoder: mean squared error per coordinate of held-out samples encoded and decoded", false));
+        MEANINGS.put(Disentangling.MIG, new Meaning("InfoGAN: mutual information gap of Q's reading of real images against their known factors (0 to 1)", true));
+        MEANINGS.put(Disentangling.FACTOR_VAE, new Meaning("InfoGAN: FactorVAE score of Q's reading of real images against their known factors (0 to 1)", true));
         MEANINGS.put("d_loss", new Meaning("discriminator loss at the last logged iteration (a training signal, not a quality measure)", null));
         MEANINGS.put("g_loss", new Meaning("generator loss at the last logged iteration (a training signal, not a quality measure)", null));
         MEANINGS.put("wall_s", new Meaning("wall-clock seconds of training, evaluation included", false));
@@ -91,8 +93,11 @@ final class Report {
         MEANINGS.put("iterations_lost", new Meaning("discriminator iterations redone after restores", null));
     }
 
-    /** Figures only final.json holds: a semi-supervised run's classifier error, an adversarial autoencoder's reconstruction error. */
-    static final List<String> FINAL_ONLY = List.of(RunExecutor.TEST_ERROR, Autoencoding.RECONSTRUCTION);
+    /**
+     * Figures only final.json holds: a semi-supervised run's classifier error, an adversarial
+     * autoencoder's reconstruction error, an InfoGAN run's disentanglement.
+     */
+    static final List<String> FINAL_ONLY = List.of(RunExecutor.TEST_ERROR, Autoencoding.RECONSTRUCTION, Disentangling.MIG, Disentangling.FACTOR_VAE);
 
     /** The columns after the metrics, in summary.csv and the report's cost table. */
     static final List<String> COST_COLUMNS = List.of("bytes_to_workers", "bytes_from_workers", "bytes_between_workers", "bytes_total",
@@ -461,16 +466,29 @@ final class Report {
 
     /** An adversarial autoencoder's codes of held-out samples, coloured by class, for every run that drew them. */
     private static void codes(StringBuilder h, Map<String, List<Run>> runs, Path dir, boolean several) {
-        List<Run> with = runs.values().stream().flatMap(List::stream).filter(r -> Files.isRegularFile(r.dir().resolve(Autoencoding.CODES_PNG))).toList();
+        pictures(h, runs, dir, several, Autoencoding.CODES_PNG, "Codes",
+                "The adversarial autoencoder's codes of held-out samples (first two coordinates), coloured by class.", "codes of ");
+    }
+
+    /** InfoGAN's latent traversals, for every run that drew them. */
+    private static void traversals(StringBuilder h, Map<String, List<Run>> runs, Path dir, boolean several) {
+        pictures(h, runs, dir, several, Disentangling.TRAVERSAL_PNG, "Latent traversals",
+                "One row per InfoGAN code, varied along the row (categories in turn; continuous codes from -1 to 1), the noise and the other codes fixed.",
+                "latent traversals of ");
+    }
+
+    /** A section showing picture {@code file} of every run folder that has one. */
+    private static void pictures(StringBuilder h, Map<String, List<Run>> runs, Path dir, boolean several, String file, String title, String intro, String alt) {
+        List<Run> with = runs.values().stream().flatMap(List::stream).filter(r -> Files.isRegularFile(r.dir().resolve(file))).toList();
         if (with.isEmpty()) {
             return;
         }
-        h.append("<h2>Codes</h2>\n<p>The adversarial autoencoder's codes of held-out samples (first two coordinates), coloured by class.</p>\n");
+        h.append("<h2>").append(title).append("</h2>\n<p>").append(escape(intro)).append("</p>\n");
         h.append("<div class=\"grid\">");
         for (Run r : with) {
-            String img = dir.relativize(r.dir()).toString().replace('\\', '/') + "/" + Autoencoding.CODES_PNG;
+            String img = dir.relativize(r.dir()).toString().replace('\\', '/') + "/" + file;
             h.append("<figure><img src=\"").append(img).append("\" width=\"").append(several ? 320 : 400)
-                    .append("\" alt=\"codes of ").append(escape(r.label())).append("\"><figcaption>").append(escape(r.label())).append("</figcaption></figure>");
+                    .append("\" alt=\"").append(alt).append(escape(r.label())).append("\"><figcaption>").append(escape(r.label())).append("</figcaption></figure>");
         }
         h.append("</div>\n");
     }
@@ -571,6 +589,7 @@ final class Report {
             h.append("</div>\n");
         }
         codes(h, runs, file.getParent(), several);
+        traversals(h, runs, file.getParent(), several);
         h.append("<h2>Metrics during training</h2>\n");
         if (several) {
             h.append("<p>Solid: the mean over seeds; dashed, same colour: the minimum and maximum over seeds.</p>\n");
