@@ -53,7 +53,7 @@ public final class InfoCodes implements Serializable {
             "Iteration after which the contrastive regulariser starts (progressive training: InfoGAN alone before).")
             .nonNegative("from the start");
     public static final Setting<Double> CR_GAP = Setting.number("cr-gap", 0.0,
-            "Least distance between the unshared continuous codes of a pair at first (Lin et al. 2020 start at 1.9, then 0).").inRange(0, 2);
+            "Least distance between the unshared continuous codes of a pair until cr-gap-until (the authors' code uses 1.9, then 0, on some datasets).").inRange(0, 2);
     public static final Setting<Integer> CR_GAP_UNTIL = Setting.integer("cr-gap-until", 0,
             "Iteration after which the gap is 0.").nonNegative("never a gap");
 
