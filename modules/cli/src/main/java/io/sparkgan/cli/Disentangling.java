@@ -97,6 +97,66 @@ final class Disentangling {
         return m;
     }
 
+    /** Values a continuous code takes when a FactorVAE vote between models fixes it: the centres of equal bins of [−1, 1]. */
+    static final int CODE_BINS = 10;
+    /** Votes, vote batch and reference samples of the similarity between two models (fewer than the metric's: it runs for every pair). */
+    static final int PAIR_VOTES = 400;
+    static final int PAIR_REFERENCE = 2_000;
+
+    /**
+     * The similarity of two InfoGAN models in ModelCentrality (Lin et al. 2020, §4): the FactorVAE
+     * score of model b's Q reading model a's samples, a's own codes taken as the ground-truth
+     * factors (continuous codes in {@link #CODE_BINS} bins), averaged with the same the other way
+     * round. Two models that disentangle the same factors agree whatever order their codes are in.
+     */
+    static double similarity(Generator ga, Discriminator da, Generator gb, Discriminator db, long seed) {
+        return (readBy(ga, db, seed) + readBy(gb, da, seed)) / 2;
+    }
+
+    /** The FactorVAE score of {@code reader}'s Q on {@code g}'s samples against {@code g}'s codes. */
+    static double readBy(Generator g, Discriminator reader, long seed) {
+        InfoGan q = InfoGan.of(reader.objective());
+        if (g.info() == null || q == null) {
+            throw new IllegalArgumentException("the disentanglement similarity compares InfoGAN models; this one has no codes");
+        }
+        int[] values = codeValues(g.info());
+        Disentanglement.Source source = generated(g, q, reader, values, GanRandom.stream(seed, "centrality-noise", 0));
+        return Disentanglement.factorVaeScore(source, values, PAIR_VOTES, VOTE_BATCH, PAIR_REFERENCE, GanRandom.stream(seed, "centrality", 0));
+    }
+
+    /** The values of each code as a factor: its categories, or {@link #CODE_BINS} for a continuous one. */
+    static int[] codeValues(InfoCodes info) {
+        int[] v = new int[info.factors()];
+        int[] cats = info.categories();
+        for (int f = 0; f < v.length; f++) {
+            v[f] = f < cats.length ? cats[f] : CODE_BINS;
+        }
+        return v;
+    }
+
+    /** Samples of {@code g} at given code values (fresh noise from {@code noise}), read by {@code q} through {@code d}. */
+    private static Disentanglement.Source generated(Generator g, InfoGan q, Discriminator d, int[] values, GanRandom noise) {
+        int categorical = g.info().categories().length;
+        return new Disentanglement.Source() {
+            @Override
+            public int[][] factors(int n, int fixed, int value, GanRandom rng) {
+                return Disentanglement.uniformFactors(values, n, fixed, value, rng);
+            }
+
+            @Override
+            public double[][] encode(int[][] f) {
+                double[][] rows = new double[f.length][values.length];
+                for (int i = 0; i < f.length; i++) {
+                    for (int k = 0; k < values.length; k++) {
+                        rows[i][k] = k < categorical ? f[i][k] : -1 + (2.0 * f[i][k] + 1) / CODE_BINS;
+                    }
+                }
+                INDArray x = g.sample(g.withCodes(g.latent(noise, f.length), rows));
+                return q.predictedCodes(d.inference(() -> d.network().output(x.castTo(d.network().params().dataType()), false)));
+            }
+        };
+    }
+
     /** dSprites images of given factors, read by Q through discriminator {@code d}. */
     static Disentanglement.Source source(InfoGan info, Discriminator d) {
         return new Disentanglement.Source() {

@@ -30,8 +30,11 @@ import picocli.CommandLine.Option;
  * 2020, §4) over several trained models, from generated samples only: every candidate's samples
  * are summarised in a feature space (the evaluation classifier's for a dataset that has one, the
  * samples themselves otherwise), candidates are compared by Fréchet distance, and the most central
- * one is picked. Where a run recorded a metric against real data (FID, reverse KL), the table shows
- * it beside the centrality, with the rank correlation between the two and how the pick ranks.
+ * one is picked. InfoGAN models are compared as the paper compares disentangling models: by the
+ * FactorVAE score of each one's Q on the other's samples ({@link Disentangling#similarity}). Where a
+ * run recorded a metric against real data (FID, reverse KL, the FactorVAE score on dSprites), the
+ * table shows it beside the centrality, with the rank correlation between the two and how the pick
+ * ranks.
  */
 @Command(name = "select", sortOptions = false, mixinStandardHelpOptions = true,
         description = "Pick the most central of several trained models (ModelCentrality, Lin et al. 2020) from generated samples only;"
@@ -58,8 +61,15 @@ final class SelectCommand implements Callable<Integer> {
     @Option(names = "--overwrite", description = "Replace an existing FILE.")
     boolean overwrite;
 
-    /** One model to rank, and the run's own metric against real data for it, if recorded (NaN otherwise). */
-    private record Candidate(String name, RunConfig config, Generator generator, double truth) {}
+    /**
+     * One model to rank, and the run's own metric against real data for it, if recorded (NaN
+     * otherwise); for an InfoGAN model, its discriminator too, whose Q reads codes (null otherwise).
+     */
+    private record Candidate(String name, RunConfig config, Generator generator, double truth, io.sparkgan.core.Discriminator q) {
+        Candidate(String name, RunConfig config, Generator generator, double truth) {
+            this(name, config, generator, truth, null);
+        }
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -79,17 +89,22 @@ final class SelectCommand implements Callable<Integer> {
             }
         }
         String truthName = truthName(first);
-        EvaluationClassifier classifier = classifier(first);
         long s = seed != null ? seed : first.getSeed();
-        List<Fid.FeatureStats> stats = new ArrayList<>();
-        for (Candidate c : candidates) {
-            Generator g = c.generator();
-            float[][] x = g.sample(g.latent(GanRandom.stream(s, "select", 0), n)).toFloatMatrix();
-            stats.add(classifier != null ? classifier.featureStats(x) : Fid.FeatureStats.of(x));
+        ModelCentrality.Ranking r;
+        if (io.sparkgan.core.info.InfoCodes.on(first)) {
+            r = bySimilarity(candidates, s);
+        } else {
+            EvaluationClassifier classifier = classifier(first);
+            List<Fid.FeatureStats> stats = new ArrayList<>();
+            for (Candidate c : candidates) {
+                Generator g = c.generator();
+                float[][] x = g.sample(g.latent(GanRandom.stream(s, "select", 0), n)).toFloatMatrix();
+                stats.add(classifier != null ? classifier.featureStats(x) : Fid.FeatureStats.of(x));
+            }
+            r = ModelCentrality.rank(stats);
+            String space = classifier != null ? "the evaluation classifier's features" : "the samples themselves";
+            System.out.printf(Locale.ROOT, "%d candidates, %d samples each, compared by Fréchet distance in %s%n", candidates.size(), n, space);
         }
-        ModelCentrality.Ranking r = ModelCentrality.rank(stats);
-        String space = classifier != null ? "the evaluation classifier's features" : "the samples themselves";
-        System.out.printf(Locale.ROOT, "%d candidates, %d samples each, compared by Fréchet distance in %s%n", candidates.size(), n, space);
         System.out.printf(Locale.ROOT, "%-40s %12s %12s%n", "candidate", "centrality", truthName == null ? "" : truthName);
         for (int i = 0; i < candidates.size(); i++) {
             System.out.printf(Locale.ROOT, "%-40s %12.4f %12s%s%n", candidates.get(i).name(), r.centrality()[i],
@@ -99,17 +114,18 @@ final class SelectCommand implements Callable<Integer> {
         System.out.println("pick: " + pick.name());
         double[] truth = candidates.stream().mapToDouble(Candidate::truth).toArray();
         if (truthName != null && java.util.Arrays.stream(truth).noneMatch(Double::isNaN)) {
-            // Lower is better for both recorded metrics, so a good selector's centrality falls as they rise.
+            // Lower is better for FID and reverse KL, higher for the FactorVAE score: "better" is read off the sign.
+            double sign = higherIsBetter(truthName) ? -1 : 1;
             int best = 0;
             int rank = 1;
             for (int i = 0; i < truth.length; i++) {
-                best = truth[i] < truth[best] ? i : best;
-                rank += truth[i] < pick.truth() ? 1 : 0;
+                best = sign * truth[i] < sign * truth[best] ? i : best;
+                rank += sign * truth[i] < sign * pick.truth() ? 1 : 0;
             }
-            double[] negated = java.util.Arrays.stream(truth).map(v -> -v).toArray();
-            System.out.printf(Locale.ROOT, "%s of the pick: %.4f (rank %d of %d); best: %s (%.4f); Spearman correlation of centrality with −%s: %.3f%n",
-                    truthName, pick.truth(), rank, truth.length, candidates.get(best).name(), truth[best], truthName,
-                    ModelCentrality.spearman(r.centrality(), negated));
+            double[] better = java.util.Arrays.stream(truth).map(v -> -sign * v).toArray();
+            System.out.printf(Locale.ROOT, "%s of the pick: %.4f (rank %d of %d); best: %s (%.4f); Spearman correlation of centrality with %s%s: %.3f%n",
+                    truthName, pick.truth(), rank, truth.length, candidates.get(best).name(), truth[best], sign > 0 ? "−" : "", truthName,
+                    ModelCentrality.spearman(r.centrality(), better));
         }
         RunFolder.writeAtomically(out, tmp -> {
             try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
@@ -124,6 +140,39 @@ final class SelectCommand implements Callable<Integer> {
         });
         System.out.println("wrote " + out);
         return 0;
+    }
+
+    /**
+     * ModelCentrality with the paper's disentanglement similarity ({@link Disentangling#similarity}):
+     * every pair of InfoGAN candidates, each model's Q reading the other's samples.
+     */
+    private static ModelCentrality.Ranking bySimilarity(List<Candidate> candidates, long seed) {
+        io.sparkgan.core.info.InfoCodes first = candidates.get(0).generator().info();
+        for (Candidate c : candidates) {
+            io.sparkgan.core.info.InfoCodes info = c.generator().info();
+            if (info == null || c.q() == null || !java.util.Arrays.equals(info.categories(), first.categories()) || info.continuous() != first.continuous()) {
+                throw new UsageException("candidate " + c.name() + " has " + (info == null ? "no InfoGAN codes" : info)
+                        + "; expected the codes of " + candidates.get(0).name() + " (" + first + ")");
+            }
+        }
+        int m = candidates.size();
+        double[][] sim = new double[m][m];
+        for (int i = 0; i < m; i++) {
+            sim[i][i] = 1;
+            for (int j = i + 1; j < m; j++) {
+                Candidate a = candidates.get(i);
+                Candidate b = candidates.get(j);
+                sim[i][j] = Disentangling.similarity(a.generator(), a.q(), b.generator(), b.q(), seed);
+                sim[j][i] = sim[i][j];
+            }
+        }
+        System.out.printf(Locale.ROOT, "%d InfoGAN candidates compared by the FactorVAE score of each one's Q on the other's samples (%d votes each way)%n",
+                m, Disentangling.PAIR_VOTES);
+        return ModelCentrality.rankBySimilarity(sim);
+    }
+
+    private static boolean higherIsBetter(String truthName) {
+        return truthName.equals(Disentangling.FACTOR_VAE);
     }
 
     /** {@code v} as a CSV field: quoted (quotes doubled) when it holds a comma, a quote or a line break. */
@@ -144,14 +193,16 @@ final class SelectCommand implements Callable<Integer> {
                 }
                 int it = its.get(its.size() - 1);
                 // Named as given: runs of one comparison share their folder names (mdgan, flgan, ...).
-                out.add(new Candidate(run.toString(), c, generator(c, store.load(it)), finalTruth(run, c)));
+                Map<String, byte[]> parts = store.load(it);
+                out.add(new Candidate(run.toString(), c, generator(c, parts), finalTruth(run, c), q(c, run, it, parts)));
             }
         } else if (from.checkpoints != null) {
             RunConfig c = stored(from.checkpoints, "--checkpoints");
             CheckpointStore store = store(from.checkpoints);
             Map<Integer, Double> recorded = recordedTruth(from.checkpoints, c);
             for (int it : store.iterations()) {
-                out.add(new Candidate("iteration " + it, c, generator(c, store.load(it)), recorded.getOrDefault(it, Double.NaN)));
+                Map<String, byte[]> parts = store.load(it);
+                out.add(new Candidate("iteration " + it, c, generator(c, parts), recorded.getOrDefault(it, Double.NaN), q(c, from.checkpoints, it, parts)));
             }
         } else {
             RunConfig c = stored(from.workers, "--workers");
@@ -169,8 +220,11 @@ final class SelectCommand implements Callable<Integer> {
                 if (!ws.iterations().contains(it)) {
                     throw new UsageException("--workers '" + from.workers + "': worker " + w + " has no checkpoint at iteration " + it);
                 }
-                // A worker's generator is the one it trained in its last round, before the driver averaged it.
-                out.add(new Candidate("worker " + w, c, Gan.generator(c, ModelParts.network(ws.load(it), ModelParts.GENERATOR)), Double.NaN));
+                // A worker's generator is the one it trained in its last round, before the driver averaged it; so is its D.
+                Map<String, byte[]> parts = ws.load(it);
+                io.sparkgan.core.Discriminator q = io.sparkgan.core.info.InfoCodes.on(c)
+                        ? new io.sparkgan.core.Discriminator(Gan.readDiscriminator(c, parts, ModelParts.DISCRIMINATOR), Gan.objective(c)) : null;
+                out.add(new Candidate("worker " + w, c, Gan.generator(c, ModelParts.network(parts, ModelParts.GENERATOR)), Double.NaN, q));
             }
         }
         return out;
@@ -187,12 +241,20 @@ final class SelectCommand implements Callable<Integer> {
         return new CheckpointStore(run.resolve(RunFolder.CHECKPOINTS).toUri().toString());
     }
 
+    /** Discriminator 0 of a run's checkpoint at {@code it}, whose Q reads codes, for an InfoGAN run; null otherwise. */
+    private static io.sparkgan.core.Discriminator q(RunConfig c, Path run, int it, Map<String, byte[]> parts) {
+        return io.sparkgan.core.info.InfoCodes.on(c) ? Refining.discriminators(c, run, it, parts).get(0) : null;
+    }
+
     private static Generator generator(RunConfig c, Map<String, byte[]> parts) {
         return Gan.restoredGenerator(c, ModelParts.network(parts, ModelParts.GENERATOR), parts).averaged();
     }
 
-    /** The metric against real data a run of this dataset records (lower is better), or null. */
+    /** The metric against real data a run of this dataset records, or null. */
     private static String truthName(RunConfig c) {
+        if (io.sparkgan.core.info.InfoCodes.on(c)) {
+            return c.getDataset().equals(io.sparkgan.data.DSprites.NAME) ? Disentangling.FACTOR_VAE : null;
+        }
         if (Datasets.isMixture(c.getDataset())) {
             return "reverse_kl";
         }

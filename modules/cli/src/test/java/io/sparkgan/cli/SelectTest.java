@@ -73,4 +73,42 @@ class SelectTest {
         assertEquals(2, one.code(), "--models takes at least two runs");
         assertFalse(Files.exists(tmp.resolve("x.csv")) || Files.exists(tmp.resolve("y.csv")), "a refused selection writes nothing");
     }
+
+    @Test
+    void infoganModelsAreComparedByEachOnesQOnTheOthersSamples() throws Exception {
+        Path[] runs = new Path[3];
+        for (int s = 0; s < 3; s++) {
+            runs[s] = tmp.resolve("info-" + s);
+            CliTest.Result r = run("train", "--dataset", "dsprites", "--dataset-size", "300", "--latent-dim", "3", "--info-categorical", "3",
+                    "--info-continuous", "2", "--generator", "mlp:16:relu:tanh", "--discriminator", "mlp:16:leakyrelu", "--objective", "nonsaturating",
+                    "--batch-size", "8", "--iterations", "6", "--eval-every", "6", "--checkpoint-every", "3", "--master", "local[1]",
+                    "--seed", String.valueOf(s + 1), "--out", runs[s].toString());
+            assertEquals(0, r.code(), r.err());
+        }
+        Path csv = tmp.resolve("info.csv");
+        CliTest.Result m = run("select", "--models", runs[0].toString(), runs[1].toString(), runs[2].toString(), "--out", csv.toString());
+        assertEquals(0, m.code(), m.err());
+        assertTrue(m.out().contains("3 InfoGAN candidates compared by the FactorVAE score of each one's Q on the other's samples"), m.out());
+        assertTrue(m.out().contains("Spearman correlation of centrality with factorvae_score"), m.out());
+        List<String> lines = Files.readAllLines(csv);
+        assertEquals("candidate,centrality,factorvae_score,picked", lines.get(0));
+        for (String l : lines.subList(1, 4)) {
+            String[] cells = l.split(",");
+            double centrality = Double.parseDouble(cells[1]);
+            assertTrue(centrality >= 0 && centrality <= 1, "a mean FactorVAE-style score: " + l);
+            assertFalse(cells[2].isEmpty(), "each run's FactorVAE score on real dSprites: " + l);
+        }
+        // One run's checkpoints, each with its own Q; and a run without codes is refused beside InfoGAN ones.
+        CliTest.Result c = run("select", "--checkpoints", runs[0].toString(), "--out", tmp.resolve("info-ckpt.csv").toString());
+        assertEquals(0, c.code(), c.err());
+        assertEquals(3, Files.readAllLines(tmp.resolve("info-ckpt.csv")).size(), "the checkpoints at 3 and 6");
+        Path plain = tmp.resolve("plain-dsprites");
+        assertEquals(0, run("train", "--dataset", "dsprites", "--dataset-size", "300", "--latent-dim", "3", "--generator", "mlp:16:relu:tanh",
+                "--discriminator", "mlp:16:leakyrelu", "--batch-size", "8", "--iterations", "3", "--eval-every", "3", "--master", "local[1]",
+                "--out", plain.toString()).code());
+        CliTest.Result mixed = run("select", "--models", runs[0].toString(), plain.toString(), "--out", tmp.resolve("mixed.csv").toString());
+        assertEquals(2, mixed.code());
+        assertTrue(mixed.err().contains("has no InfoGAN codes; expected the codes of"), mixed.err());
+        assertFalse(Files.exists(tmp.resolve("mixed.csv")));
+    }
 }

@@ -42,6 +42,24 @@ public final class ModelCentrality {
         return rank(d);
     }
 
+    /**
+     * Ranks candidates by their mean pairwise {@code similarity} (the paper's form for
+     * disentanglement: a FactorVAE-style score of one model's Q on another's samples, symmetrised);
+     * the ranking's distances are {@code 1 − similarity} and its centralities the mean similarities.
+     */
+    public static Ranking rankBySimilarity(double[][] similarity) {
+        int n = similarity.length;
+        double[][] d = new double[n][n];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                d[i][j] = i == j ? 0 : 1 - similarity[i][j];
+            }
+        }
+        Ranking r = rank(d);
+        double[] centrality = java.util.Arrays.stream(r.centrality()).map(c -> c + 1).toArray();
+        return new Ranking(d, centrality, r.pick());
+    }
+
     /** Ranks candidates by centrality from their pairwise distances. */
     public static Ranking rank(double[][] distance) {
         int n = distance.length;

@@ -46,6 +46,20 @@ class ModelCentralityTest {
     }
 
     @Test
+    void bySimilarityTheCentralityIsTheMeanSimilarityToTheOthers() {
+        double[][] s = {
+            {1, 0.9, 0.8, 0.1},
+            {0.9, 1, 0.7, 0.2},
+            {0.8, 0.7, 1, 0.3},
+            {0.1, 0.2, 0.3, 1}};
+        ModelCentrality.Ranking r = ModelCentrality.rankBySimilarity(s);
+        assertEquals((0.9 + 0.8 + 0.1) / 3, r.centrality()[0], 1e-12);
+        assertEquals((0.1 + 0.2 + 0.3) / 3, r.centrality()[3], 1e-12);
+        assertEquals(0, r.pick(), "the model the others agree with most");
+        assertEquals(0.9, r.distance()[0][3], 1e-12);
+    }
+
+    @Test
     void spearmanOnHandRankedSeries() {
         assertEquals(1.0, ModelCentrality.spearman(new double[] {1, 2, 3, 4}, new double[] {10, 20, 30, 400}), 1e-12);
         assertEquals(-1.0, ModelCentrality.spearman(new double[] {1, 2, 3, 4}, new double[] {4, 3, 2, 1}), 1e-12);
