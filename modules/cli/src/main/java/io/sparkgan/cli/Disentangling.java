@@ -20,8 +20,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * everything else fixed) and, on data whose factors are known (dSprites), the disentanglement of
  * Q's reading of real images: MIG and the FactorVAE score ({@link Disentanglement}), in final.json.
  *
- * <p>Q is read from discriminator 0 of the final checkpoint: the standalone run's D, FL-GAN's
- * averaged D, MD-GAN worker 0's D.
+ * <p>The metrics are evaluation metrics ({@link #evaluator}), in metrics.csv at every evaluation
+ * point and in final.json: Q is read from discriminator 0 as it stands then (the standalone run's D,
+ * FL-GAN's averaged D, MD-GAN's discriminator 0, fetched from the worker holding it).
  */
 final class Disentangling {
     /** The traversal grid in a run folder. */
@@ -38,6 +39,45 @@ final class Disentangling {
     static final int REFERENCE = 5_000;
 
     private Disentangling() {}
+
+    /**
+     * {@code inner} (null: none) with, for an InfoGAN run on dSprites, MIG and the FactorVAE score
+     * of discriminator 0's Q at every evaluation point; {@code inner} itself otherwise.
+     */
+    static io.sparkgan.core.train.Evaluator evaluator(RunConfig c, io.sparkgan.core.train.Evaluator inner) {
+        if (!InfoCodes.on(c) || !c.getDataset().equals(DSprites.NAME)) {
+            return inner;
+        }
+        return new io.sparkgan.core.train.Evaluator() {
+            @Override
+            public java.util.List<String> metricNames() {
+                java.util.List<String> names = new java.util.ArrayList<>(inner == null ? java.util.List.of() : inner.metricNames());
+                names.add(MIG);
+                names.add(FACTOR_VAE);
+                return names;
+            }
+
+            @Override
+            public Map<String, Double> evaluate(INDArray samples) {
+                return inner == null ? Map.of() : inner.evaluate(samples);
+            }
+
+            @Override
+            public Map<String, Double> score(Generator g, io.sparkgan.core.GanConfig config, int iteration) {
+                return inner == null ? new LinkedHashMap<>() : inner.score(g, config, iteration);
+            }
+
+            @Override
+            public boolean readsDiscriminator() {
+                return true;
+            }
+
+            @Override
+            public Map<String, Double> scoreDiscriminator(Discriminator d, io.sparkgan.core.GanConfig config, int iteration) {
+                return metrics(c, d);
+            }
+        };
+    }
 
     /** The traversal grid of image generator {@code g}, when its data are images. */
     static void traversal(RunFolder run, RunConfig c, Generator g, ImageShape shape) {

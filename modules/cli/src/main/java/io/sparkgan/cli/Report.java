@@ -93,11 +93,8 @@ final class Report {
         MEANINGS.put("iterations_lost", new Meaning("discriminator iterations redone after restores", null));
     }
 
-    /**
-     * Figures only final.json holds: a semi-supervised run's classifier error, an adversarial
-     * autoencoder's reconstruction error, an InfoGAN run's disentanglement.
-     */
-    static final List<String> FINAL_ONLY = List.of(RunExecutor.TEST_ERROR, Autoencoding.RECONSTRUCTION, Disentangling.MIG, Disentangling.FACTOR_VAE);
+    /** Figures only final.json holds: a semi-supervised run's classifier error, an adversarial autoencoder's reconstruction error. */
+    static final List<String> FINAL_ONLY = List.of(RunExecutor.TEST_ERROR, Autoencoding.RECONSTRUCTION);
 
     /** The columns after the metrics, in summary.csv and the report's cost table. */
     static final List<String> COST_COLUMNS = List.of("bytes_to_workers", "bytes_from_workers", "bytes_between_workers", "bytes_total",

@@ -35,7 +35,7 @@ final class RunExecutor {
      */
     static Outcome run(SparkSession spark, RunConfig c, RunData data, Path out, boolean resume, String label) throws java.io.IOException {
         RunFolder run = new RunFolder(out);
-        Evaluator evaluator = data.evaluator(out);
+        Evaluator evaluator = Disentangling.evaluator(c, data.evaluator(out));
         GanModel model;
         List<IterationRecord> rows = new ArrayList<>();
         List<String> metricNames = evaluator == null ? List.of() : evaluator.metricNames();
@@ -74,11 +74,7 @@ final class RunExecutor {
             last = new LinkedHashMap<>(last);
             last.putAll(Autoencoding.finish(run, c, g, model.encoder().local(), data.labelledTest(spark, c)));
         }
-        if (io.sparkgan.core.info.InfoCodes.on(c)) {
-            last = new LinkedHashMap<>(last);
-            last.putAll(disentanglement(run, c, model.summary().iterations()));
-            Disentangling.traversal(run, c, g, data.shape);
-        }
+        Disentangling.traversal(run, c, g, data.shape);
         writeFinal(run, c, model.summary(), rows.isEmpty() ? null : rows.get(rows.size() - 1), last, refined);
         model.write().overwrite().save(run.file("model").toUri().toString());
         data.writeSamples(run.file("samples.png"), c.getStrategy() + " on " + c.getDataset() + ", iteration " + model.summary().iterations(), g, c);
@@ -101,19 +97,6 @@ final class RunExecutor {
         java.util.List<io.sparkgan.core.Discriminator> ds = Refining.discriminators(c, run.dir(), iteration, store.load(iteration));
         org.nd4j.linalg.api.ndarray.INDArray x = g.sample(g.latent(io.sparkgan.core.GanRandom.stream(c.getSeed(), "eval", iteration), c.getEvalSamples()));
         return Refining.refinedMetrics(evaluator, x, r, ds, Refining.stream(c.getSeed(), iteration));
-    }
-
-    /**
-     * An InfoGAN run's disentanglement metrics on data with known factors ({@link Disentangling}),
-     * read with discriminator 0 of the final checkpoint; empty on other data.
-     */
-    private static Map<String, Double> disentanglement(RunFolder run, RunConfig c, int iteration) {
-        if (!c.getDataset().equals(io.sparkgan.data.DSprites.NAME)) {
-            return Map.of();
-        }
-        io.sparkgan.core.checkpoint.CheckpointStore store = new io.sparkgan.core.checkpoint.CheckpointStore(run.checkpoints().toUri().toString());
-        java.util.List<io.sparkgan.core.Discriminator> ds = Refining.discriminators(c, run.dir(), iteration, store.load(iteration));
-        return Disentangling.metrics(c, ds.get(0));
     }
 
     /** Name of the semi-supervised classifier's test error in final.json and summaries. */

@@ -31,7 +31,7 @@ class InfoGanTest {
         Result r = run("compare", "--workers", "2", "--dataset", "dsprites", "--dataset-size", "400", "--latent-dim", "3",
                 "--info-categorical", "3", "--info-continuous", "2", "--cr-weight", "1", "--cr-from", "2",
                 "--generator", "mlp:16:relu:tanh", "--discriminator", "mlp:16:leakyrelu", "--objective", "nonsaturating",
-                "--batch-size", "8", "--iterations", "4", "--eval-every", "4", "--master", "local[2]", "--seed", "5", "--out", dir.toString());
+                "--batch-size", "8", "--iterations", "4", "--eval-every", "2", "--master", "local[2]", "--seed", "5", "--out", dir.toString());
         assertEquals(0, r.code(), r.err());
         for (String s : new String[] {"standalone", "mdgan", "flgan"}) {
             Map<?, ?> f = new RunFolder(dir.resolve(s)).readJsonMap(RunFolder.FINAL_JSON);
@@ -39,6 +39,16 @@ class InfoGanTest {
                 double v = ((Number) f.get(m)).doubleValue();
                 assertTrue(v >= 0 && v <= 1, s + ": " + m + " " + v);
             }
+            // Logged at both evaluation points (MD-GAN's discriminator 0 fetched from its worker each time), the last one in final.json.
+            java.util.List<String> csv = Files.readAllLines(dir.resolve(s).resolve("metrics.csv"));
+            java.util.List<String> header = java.util.List.of(csv.get(0).split(","));
+            int mig = header.indexOf("mig");
+            assertTrue(mig > 0 && header.contains("factorvae_score"), s + ": " + csv.get(0));
+            java.util.List<String> evaluated = csv.subList(1, csv.size()).stream().filter(l -> !l.split(",", -1)[mig].isEmpty()).map(l -> l.split(",")[0]).toList();
+            // FL-GAN evaluates where its rounds end (here one round of 4 iterations).
+            assertEquals(s.equals("flgan") ? java.util.List.of("4") : java.util.List.of("2", "4"), evaluated, s);
+            String lastRow = csv.get(csv.size() - 1);
+            assertEquals(((Number) f.get("mig")).doubleValue(), Double.parseDouble(lastRow.split(",", -1)[mig]), 1e-6, s + ": metrics.csv keeps 6 digits");
             // Three codes (one categorical, two continuous): 3 rows of 10 images of 32x32 with 2-pixel borders.
             BufferedImage img = ImageIO.read(dir.resolve(s).resolve("traversal.png").toFile());
             assertEquals(10 * 34 + 2, img.getWidth(), s);

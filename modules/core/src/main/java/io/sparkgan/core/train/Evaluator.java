@@ -25,4 +25,20 @@ public interface Evaluator {
         INDArray z = g.latent(GanRandom.stream(config.getSeed(), "eval", iteration), config.getEvalSamples());
         return new LinkedHashMap<>(evaluate(g.sample(z)));
     }
+
+    /**
+     * Whether {@link #scoreDiscriminator} reads a trained discriminator: a strategy whose
+     * discriminators live on the workers then fetches one at evaluation points.
+     */
+    default boolean readsDiscriminator() {
+        return false;
+    }
+
+    /**
+     * Metrics of trained discriminator {@code d} at {@code iteration} (InfoGAN's Q reading real
+     * images whose factors are known, say); none by default. Strategies pass discriminator 0.
+     */
+    default Map<String, Double> scoreDiscriminator(io.sparkgan.core.Discriminator d, GanConfig config, int iteration) {
+        return Map.of();
+    }
 }

@@ -52,6 +52,11 @@ public final class StandaloneStep implements TrainingLoop.Step {
     }
 
     @Override
+    public Discriminator evaluationDiscriminator() {
+        return discriminator;
+    }
+
+    @Override
     public TrainingLoop.Outcome run(int from, int to, boolean checkpoint) {
         long t0 = System.nanoTime();
         double[] losses = LocalIteration.run(generator, discriminator, sampler, latentRng, config.getBatchSize(), config.getLocalSteps(), dtype, to);

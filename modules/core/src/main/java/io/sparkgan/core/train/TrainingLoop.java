@@ -103,6 +103,15 @@ public final class TrainingLoop {
          */
         Outcome run(int from, int to, boolean checkpoint);
 
+        /**
+         * Discriminator 0 as it stands after the last step, for an evaluator that
+         * {@linkplain Evaluator#readsDiscriminator reads one} (a copy fetched from its worker under
+         * MD-GAN); null when the strategy has none at hand.
+         */
+        default io.sparkgan.core.Discriminator evaluationDiscriminator() {
+            return null;
+        }
+
         /** Work after a step and before its checkpoint and evaluation (MD-GAN's swaps); null when there is none. */
         default Outcome after(int to, boolean checkpoint) {
             return null;
@@ -202,7 +211,7 @@ public final class TrainingLoop {
                 driverSeconds += o.driverSeconds();
                 iteration = to;
                 cadence.after(from, to, o.dLoss(), o.gLoss(), traffic, restores, lost,
-                        evaluator == null ? null : () -> evaluator.score(step.generator().averaged(), config, to));
+                        evaluator == null ? null : () -> evaluate(step, to));
                 if (checkpoint) {
                     save(step, new Progress(iteration, cadence.wallSeconds(), traffic, restores, lost, cadence.window()));
                     lastCheckpoint = iteration;
@@ -233,4 +242,17 @@ public final class TrainingLoop {
         store.prune(config.getKeepCheckpoints());
     }
 
+
+    /** The evaluation at iteration {@code to}: the generator's samples, then discriminator 0 if the evaluator reads one. */
+    private Map<String, Double> evaluate(Step step, int to) {
+        Map<String, Double> m = evaluator.score(step.generator().averaged(), config, to);
+        if (evaluator.readsDiscriminator()) {
+            io.sparkgan.core.Discriminator d = step.evaluationDiscriminator();
+            if (d != null) {
+                m = new java.util.LinkedHashMap<>(m);
+                m.putAll(evaluator.scoreDiscriminator(d, config, to));
+            }
+        }
+        return m;
+    }
 }

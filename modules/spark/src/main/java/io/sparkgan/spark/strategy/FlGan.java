@@ -293,6 +293,12 @@ public final class FlGan implements Strategy {
         private final StrategyConfig c;
         private Discriminator d;
 
+        @Override
+        public Discriminator evaluationDiscriminator() {
+            // The average of the workers' discriminators, as it stands after the last round.
+            return d;
+        }
+
         Driver(StrategyContext ctx) {
             super(ctx, WORKER);
             this.c = ctx.config();

@@ -9,6 +9,7 @@ import io.sparkgan.core.Generator;
 import io.sparkgan.core.checkpoint.CheckpointStore;
 import io.sparkgan.core.checkpoint.ModelParts;
 import io.sparkgan.core.nn.IterationScope;
+import io.sparkgan.core.train.Cadence;
 import io.sparkgan.core.train.DivergenceException;
 import io.sparkgan.core.train.TrainingLoop;
 import io.sparkgan.spark.Shards;
@@ -146,8 +147,14 @@ public final class MdGan implements Strategy {
                     Discriminator.Feedback f = s.discriminator.feedback(x[0], s.sampler, c.getBatchSize(), dtype);
                     long nanos = System.nanoTime() - t0;
                     // The reply is encoded inside the workspace, where the feedback lives.
-                    byte[] body = io.sparkgan.spark.Payloads.encode(MdGanMessages.feedbackBytes(f.gradient()),
-                            out -> io.sparkgan.spark.Payloads.writeMatrix(out, f.gradient()));
+                    ModelState fetched = work.fetch() ? ModelState.of(s.discriminator.network()) : null;
+                    byte[] body = io.sparkgan.spark.Payloads.encode(MdGanMessages.feedbackBytes(f.gradient()) + (fetched == null ? 0 : fetched.bytes()),
+                            out -> {
+                                io.sparkgan.spark.Payloads.writeMatrix(out, f.gradient());
+                                if (fetched != null) {
+                                    fetched.write(out);
+                                }
+                            });
                     return new Reply(dLoss, f.generatorLoss(), nanos, body.length, out -> out.write(body));
                 } catch (IOException e) {
                     throw new java.io.UncheckedIOException(e);
@@ -201,6 +208,8 @@ public final class MdGan implements Strategy {
         /** The swaps, and which discriminator each worker holds. */
         private final SwapSchedule swaps;
         private GanRandom latentRng;
+        /** Discriminator 0 as last fetched from its worker (null: no evaluator reads one). */
+        private final Discriminator evaluationCopy;
 
         Driver(StrategyContext ctx) {
             super(ctx, WORKER, ctx.config().getExchange().equals("session"), "mdgan");
@@ -212,6 +221,25 @@ public final class MdGan implements Strategy {
             this.swaps = new SwapSchedule(c, shards);
             this.g = Gan.generator(c, shards.dimension(), ctx.dtype());
             this.latentRng = GanRandom.stream(c.getSeed(), "latent", 0);
+            // An evaluator that reads a discriminator gets discriminator 0, fetched from its worker at evaluation points.
+            this.evaluationCopy = ctx.evaluator() != null && ctx.evaluator().readsDiscriminator()
+                    ? Gan.discriminator(c, shards.dimension(), 0, ctx.dtype()) : null;
+        }
+
+        /** The worker holding discriminator {@code id}. */
+        private int holderOf(int id) {
+            int[] holding = swaps.holding();
+            for (int w = 0; w < holding.length; w++) {
+                if (holding[w] == id) {
+                    return w;
+                }
+            }
+            throw new IllegalStateException("no worker holds discriminator " + id);
+        }
+
+        @Override
+        public Discriminator evaluationDiscriminator() {
+            return evaluationCopy;
         }
 
         @Override
@@ -231,9 +259,19 @@ public final class MdGan implements Strategy {
                 Batch x = drawn.batch(g.generate(z));
                 DivergenceException.check(x.x(), t, "the generated samples");
                 long t1 = System.nanoTime();
-                List<byte[]> requests = MdGanMessages.work(x, swaps.holding(), t, k, b, workerCheckpoint);
+                int fetchFrom = evaluationCopy != null && Cadence.evaluationDue(c, from, t) ? holderOf(0) : -1;
+                List<byte[]> requests = MdGanMessages.work(x, swaps.holding(), t, k, b, workerCheckpoint, fetchFrom);
                 List<io.sparkgan.spark.runtime.Envelope.Reply> replies = workers.exchange(requests, "mdgan iteration " + t);
                 MdGanMessages.Aggregate a = MdGanMessages.aggregate(replies, k, b, g.dataType(), t);
+                if (fetchFrom >= 0) {
+                    // The aggregate has read every feedback; the fetching worker's reply goes on with its discriminator.
+                    io.sparkgan.spark.runtime.Envelope.Reply r = replies.stream().filter(e -> e.worker() == fetchFrom).findFirst().orElseThrow();
+                    try {
+                        ModelState.read(r.body()).applyTo(evaluationCopy.network(), "worker " + fetchFrom);
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException("worker " + fetchFrom + " sent an unreadable discriminator: " + e.getMessage(), e);
+                    }
+                }
                 long t2 = System.nanoTime();
                 g.step(z, a.feedback());
                 long t3 = System.nanoTime();

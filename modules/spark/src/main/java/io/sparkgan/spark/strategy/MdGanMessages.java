@@ -22,22 +22,28 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  *
  * <ul>
  *   <li>Work, driver → worker n at iteration t: {@code discriminator:int} (the one the driver expects
- *       n to hold), {@code same:boolean}, X_n^(g), and X_n^(d) unless it is the same batch (k = 1);
+ *       n to hold), {@code same:boolean}, {@code fetch:boolean}, X_n^(g), and X_n^(d) unless it is the
+ *       same batch (k = 1);
  *       a batch is a matrix plus, for a conditional objective, one int32 class per row, plus, with
  *       InfoGAN codes, their b × c matrix.
  *       {@value #WORK_HEADER} bytes before the batches.
- *   <li>Feedback, worker → driver: the b × d matrix dL_G/dX_n^(g).
+ *   <li>Feedback, worker → driver: the b × d matrix dL_G/dX_n^(g), then, when the request asked for
+ *       a fetch (an evaluation point of an evaluator that reads discriminator 0, on the worker holding
+ *       it), the discriminator's {@link ModelState}.
  *   <li>Swap, worker → worker: {@code discriminator:int} and the discriminator's {@link ModelState}.
  * </ul>
  */
 final class MdGanMessages {
-    /** Bytes of a work request before its batches: the runtime's envelope, the discriminator id, the same-batch flag. */
-    static final int WORK_HEADER = Envelope.REQUEST + 4 + 1;
+    /** Bytes of a work request before its batches: the runtime's envelope, the discriminator id, the same-batch and fetch flags. */
+    static final int WORK_HEADER = Envelope.REQUEST + 4 + 1 + 1;
 
     private MdGanMessages() {}
 
-    /** Worker w's request at iteration t: X_(w mod k) to judge and X_((w+1) mod k) to train on (0-based). */
-    static List<byte[]> work(Batch x, int[] discriminatorOf, int t, int k, int b, boolean checkpoint) {
+    /**
+     * Worker w's request at iteration t: X_(w mod k) to judge and X_((w+1) mod k) to train on
+     * (0-based); worker {@code fetchFrom} (−1: none) also returns its discriminator.
+     */
+    static List<byte[]> work(Batch x, int[] discriminatorOf, int t, int k, int b, boolean checkpoint, int fetchFrom) {
         // Each of the k batches is encoded once; workers that share a batch share its bytes.
         byte[][] blocks = new byte[k][];
         for (int j = 0; j < k; j++) {
@@ -53,9 +59,11 @@ final class MdGanMessages {
             int di = (w + 1) % k;
             int expected = discriminatorOf[w];
             long body = WORK_HEADER - Envelope.REQUEST + blocks[gi].length + (gi == di ? 0 : blocks[di].length);
+            boolean fetch = w == fetchFrom;
             requests.add(Envelope.request(t, checkpoint, body, out -> {
                 out.writeInt(expected);
                 out.writeBoolean(gi == di);
+                out.writeBoolean(fetch);
                 out.write(blocks[gi]);
                 if (gi != di) {
                     out.write(blocks[di]);
@@ -66,7 +74,7 @@ final class MdGanMessages {
     }
 
     /** A decoded work request (after the envelope). */
-    record Work(int discriminatorId, boolean same, DataInputStream batches) {
+    record Work(int discriminatorId, boolean same, boolean fetch, DataInputStream batches) {
         /** X^(g), then X^(d) (the same batch when {@link #same}); {@code codeColumns}: columns of InfoGAN codes (0: none). */
         Batch[] read(DataType dtype, boolean conditional, int codeColumns) throws IOException {
             Batch xg = Payloads.readBatch(batches, dtype, conditional, codeColumns);
@@ -75,7 +83,7 @@ final class MdGanMessages {
     }
 
     static Work readWork(DataInputStream in) throws IOException {
-        return new Work(in.readInt(), in.readBoolean(), in);
+        return new Work(in.readInt(), in.readBoolean(), in.readBoolean(), in);
     }
 
     static long feedbackBytes(INDArray feedback) {

@@ -29,8 +29,68 @@ class InfoGanUnderStrategiesTest extends SparkTestBase {
     Path tmp;
 
     private StrategyResult run(StrategyConfig c, Shards shards, String checkpoints, boolean resume, TrainingListener rows) {
+        return run(c, shards, checkpoints, resume, rows, null);
+    }
+
+    private StrategyResult run(StrategyConfig c, Shards shards, String checkpoints, boolean resume, TrainingListener rows,
+            io.sparkgan.core.train.Evaluator evaluator) {
         c.validate();
-        return Strategies.byName(c.getStrategy()).train(new StrategyContext(c, shards, sc, null, rows, checkpoints, resume, DataType.FLOAT));
+        return Strategies.byName(c.getStrategy()).train(new StrategyContext(c, shards, sc, evaluator, rows, checkpoints, resume, DataType.FLOAT));
+    }
+
+    /** An evaluator that reads discriminator 0 and keeps a copy of its parameters at every evaluation point. */
+    static final class ReadsDiscriminator implements io.sparkgan.core.train.Evaluator {
+        final java.util.Map<Integer, org.nd4j.linalg.api.ndarray.INDArray> seen = new java.util.TreeMap<>();
+
+        @Override
+        public java.util.List<String> metricNames() {
+            return java.util.List.of("q_mean");
+        }
+
+        @Override
+        public java.util.Map<String, Double> evaluate(org.nd4j.linalg.api.ndarray.INDArray samples) {
+            return java.util.Map.of();
+        }
+
+        @Override
+        public boolean readsDiscriminator() {
+            return true;
+        }
+
+        @Override
+        public java.util.Map<String, Double> scoreDiscriminator(io.sparkgan.core.Discriminator d, io.sparkgan.core.GanConfig config, int iteration) {
+            seen.put(iteration, d.network().params().dup());
+            return java.util.Map.of("q_mean", d.network().params().meanNumber().doubleValue());
+        }
+    }
+
+    @Test
+    void atEvaluationPointsEveryStrategyHandsOverDiscriminatorZeroAndMdganFetchesItFromItsWorker() {
+        Shards shards = Shards.iid(ring(64), 1, 9);
+        ReadsDiscriminator standalone = new ReadsDiscriminator();
+        ReadsDiscriminator mdgan = new ReadsDiscriminator();
+        StrategyConfig sc1 = config("standalone", 1, 6, true);
+        sc1.setEvalEvery(2);
+        run(sc1, shards, null, false, new Rows(), standalone);
+        StrategyConfig mc = config("mdgan", 1, 6, true).setK(1).setSwapEveryEpochs(0);
+        mc.setEvalEvery(2);
+        StrategyResult fetched = run(mc, shards, null, false, new Rows(), mdgan);
+        StrategyConfig pc = config("mdgan", 1, 6, true).setK(1).setSwapEveryEpochs(0);
+        pc.setEvalEvery(2);
+        StrategyResult plain = run(pc, shards, null, false, new Rows(), null);
+        assertEquals(java.util.Set.of(2, 4, 6), standalone.seen.keySet());
+        for (int t : new int[] {2, 4, 6}) {
+            assertEquals(standalone.seen.get(t), mdgan.seen.get(t), "MD-GAN's fetched discriminator 0 at iteration " + t);
+        }
+        // Three fetches of the discriminator's whole state (parameters, Adam's two moments and nothing else here).
+        long params = standalone.seen.get(2).length();
+        assertEquals(3 * io.sparkgan.spark.runtime.ModelState.bytes(params, 2 * params),
+                fetched.traffic().fromWorkers() - plain.traffic().fromWorkers(), "the fetches are counted");
+        ReadsDiscriminator fl = new ReadsDiscriminator();
+        StrategyConfig fc = config("flgan", 1, 6, true).setAverageEveryIterations(2);
+        fc.setEvalEvery(2);
+        run(fc, shards, null, false, new Rows(), fl);
+        assertEquals(standalone.seen.get(6), fl.seen.get(6), "FL-GAN's averaged discriminator, with one worker its own");
     }
 
     private static StrategyConfig config(String strategy, int workers, int iterations, boolean info) {

@@ -86,7 +86,7 @@ class StrategiesTest extends SparkTestBase {
         assertEquals(standalone.generator().network().params(), fl.generator().network().params());
         assertEquals(standaloneRows.rows.get(9).gLoss(), mdganRows.rows.get(9).gLoss(), 0.0);
         // The generated labels cost one int each on the way down: 10 iterations × (payload + 4 b).
-        assertEquals(10 * (10 + Payloads.batchBytes(8, 2, true)), mdgan.traffic().toWorkers());
+        assertEquals(10 * (11 + Payloads.batchBytes(8, 2, true)), mdgan.traffic().toWorkers());
     }
 
     private static StrategyConfig copy(StrategyConfig c, String strategy) {
@@ -164,7 +164,7 @@ class StrategiesTest extends SparkTestBase {
             workers.initialise("test");
             Generator g = Gan.generator(c, 2, DataType.FLOAT);
             INDArray x = g.generate(g.latent(new GanRandom(1), k * b));
-            List<Envelope.Reply> replies = workers.exchange(MdGanMessages.work(io.sparkgan.core.Batch.of(x), new int[] {0, 1, 2}, 1, k, b, false), "test");
+            List<Envelope.Reply> replies = workers.exchange(MdGanMessages.work(io.sparkgan.core.Batch.of(x), new int[] {0, 1, 2}, 1, k, b, false, -1), "test");
             INDArray feedback = MdGanMessages.aggregate(replies, k, b, DataType.FLOAT, 1).feedback();
 
             // Single process, double precision, finite differences of (1/N) Σ_n L_G(D_n(X_{n mod k})),
@@ -472,7 +472,7 @@ class StrategiesTest extends SparkTestBase {
         Rows rows = new Rows();
         // 30 samples per shard, L·b = 8 per iteration: one local epoch = 4 iterations, so one swap in 5 iterations.
         run(tiny("mdgan", n, 5).setK(2).setSwapEveryEpochs(1), shards, null, rows);
-        long perIterationDown = n * (10 + 2 * Payloads.matrixBytes(b, d)); // 2bd floats per worker + header
+        long perIterationDown = n * (11 + 2 * Payloads.matrixBytes(b, d)); // 2bd floats per worker + header (ids, flags)
         long perIterationUp = n * (28 + Payloads.matrixBytes(b, d));       // bd floats per worker + losses, flags, time
         for (IterationRecord r : rows.rows) {
             assertEquals(r.iteration() * perIterationDown, r.traffic().toWorkers(), "down after iteration " + r.iteration());
