@@ -62,7 +62,7 @@ class CliTest {
         List<String> rounds = r.out().lines().filter(l -> l.startsWith("round ")).map(l -> l.replaceAll("\\s+wall.*", "")).toList();
         assertEquals(List.of("round 1 mdgan", "round 1 flgan", "round 2 mdgan", "round 2 flgan"), rounds);
         // MD-GAN, N = 2, k = 1, b = 8, d = 784: each worker receives one batch and returns its feedback.
-        assertTrue(r.out().contains("bytes per iteration " + 2 * (10 + 8 + 4 * 8 * 784) + " down, " + 2 * (28 + 8 + 4 * 8 * 784) + " up, 0 between"), r.out());
+        assertTrue(r.out().contains("bytes per iteration " + 2 * (11 + 8 + 4 * 8 * 784) + " down, " + 2 * (28 + 8 + 4 * 8 * 784) + " up, 0 between"), r.out());
         assertTrue(r.out().lines().anyMatch(l -> l.matches("MD-GAN / FL-GAN worker compute per generator update: \\d\\.\\d\\d \\(per round: \\d\\.\\d\\d, \\d\\.\\d\\d\\)")), r.out());
 
         Result bad = run("bench", "--strategy", "mdgan,gossip");

@@ -42,6 +42,8 @@ public final class Discriminator {
     private final long noiseSeed;
     /** The network's spectral normalisation, or null. */
     private final SpectralNorm spectralNorm;
+    /** The network's weight normalisation, or null. */
+    private final io.sparkgan.core.nn.WeightNorm weightNorm;
     /** The rate of each step, or null for the configured constant one. */
     private final LearningRateDecay decay;
     /** Whether a layer couples the rows of a batch, so real and generated batches need passes of their own. */
@@ -64,6 +66,7 @@ public final class Discriminator {
         this.regularizers = objective.regularizers();
         this.noiseSeed = noiseSeed;
         this.spectralNorm = SpectralNorm.of(net);
+        this.weightNorm = io.sparkgan.core.nn.WeightNorm.of(net);
         this.coupled = io.sparkgan.core.nn.MinibatchDiscriminationLayer.coupled(net);
     }
 
@@ -110,6 +113,10 @@ public final class Discriminator {
         // Penalties on the parameters themselves (historical averaging) act on the raw weights.
         double penalty = ParameterPenalty.addAll(net, lg.getSecond().gradient());
         Backprop.apply(net, lg.getSecond(), real.rows() + fake.rows(), decay);
+        if (weightNorm != null) {
+            // The scales are not parameters of the network: they take their own Adam step, at the rate the update just used.
+            weightNorm.step(net, net.getLayerWiseConfigurations().getIterationCount() - 1);
+        }
         ParameterPenalty.updatedAll(net);
         return lg.getFirst() + penalty;
     }
@@ -202,21 +209,32 @@ public final class Discriminator {
     }
 
     private <T> T normalised(Supplier<T> pass) {
-        if (spectralNorm == null) {
-            return pass.get();
+        if (spectralNorm != null) {
+            spectralNorm.normalise(net);
+            try {
+                return pass.get();
+            } finally {
+                spectralNorm.restore(net);
+            }
         }
-        spectralNorm.normalise(net);
-        try {
-            return pass.get();
-        } finally {
-            spectralNorm.restore(net);
+        if (weightNorm != null) {
+            weightNorm.normalise(net);
+            try {
+                return pass.get();
+            } finally {
+                weightNorm.restore(net);
+            }
         }
+        return pass.get();
     }
 
-    /** Turns a gradient with respect to the normalised weights into one with respect to the raw weights. */
+    /** Turns a gradient with respect to the normalised weights into one with respect to the raw weights (directions, for weight normalisation). */
     private void mapGradient(Gradient g) {
         if (spectralNorm != null) {
             spectralNorm.mapGradient(net, g.gradient());
+        }
+        if (weightNorm != null) {
+            weightNorm.mapGradient(net, g.gradient());
         }
     }
 

@@ -160,6 +160,10 @@ public final class Gan {
         if (c.get(SpectralNorm.SETTING)) {
             SpectralNorm.attach(net, GanRandom.derive(c.getSeed(), "spectral-norm", worker));
         }
+        if (c.get(io.sparkgan.core.nn.WeightNorm.SETTING)) {
+            // The scales start at the weights' norms; a restore then overwrites them with the checkpointed ones.
+            io.sparkgan.core.nn.WeightNorm.attach(net);
+        }
         io.sparkgan.core.nn.GaussianNoise.attach(net, c.get(io.sparkgan.core.nn.GaussianNoise.INPUT), c.get(io.sparkgan.core.nn.GaussianNoise.HIDDEN),
                 GanRandom.derive(c.getSeed(), "noise", worker), true);
         attachToDiscriminator(c, net);
@@ -175,6 +179,9 @@ public final class Gan {
         org.deeplearning4j.nn.multilayer.MultiLayerNetwork net = ModelParts.network(parts, name);
         if (c.get(SpectralNorm.SETTING)) {
             SpectralNorm.attach(net, 0); // the checkpointed u vectors replace these
+        }
+        if (c.get(io.sparkgan.core.nn.WeightNorm.SETTING)) {
+            io.sparkgan.core.nn.WeightNorm.attach(net); // the checkpointed scales replace these
         }
         // A reader of trained discriminators restores the noise's pass count but never draws noise.
         io.sparkgan.core.nn.GaussianNoise.attach(net, c.get(io.sparkgan.core.nn.GaussianNoise.INPUT), c.get(io.sparkgan.core.nn.GaussianNoise.HIDDEN), 0, false);

@@ -32,9 +32,11 @@ class StabilizersUnderStrategiesTest extends SparkTestBase {
 
     /** D's Gaussian noise (the semi-supervised discriminator's, Salimans et al. 2016 §5) rides along: its pass count is model state too. */
     static final String NOISE = "discriminator-noise";
+    /** So does its weight normalisation (Salimans and Kingma 2016): the scales and their Adam moments are model state. */
+    static final String WEIGHT_NORM = "weight-norm";
 
     static Stream<String> stabilizers() {
-        return Stream.concat(Stabilizers.NAMES.stream(), Stream.of(NOISE));
+        return Stream.concat(Stabilizers.NAMES.stream(), Stream.of(NOISE, WEIGHT_NORM));
     }
 
     private StrategyResult run(StrategyConfig c, Shards shards, String checkpoints, boolean resume, TrainingListener rows) {
@@ -49,6 +51,8 @@ class StabilizersUnderStrategiesTest extends SparkTestBase {
         if (stabilizers.equals(NOISE)) {
             c.set(io.sparkgan.core.nn.GaussianNoise.INPUT, 0.3);
             c.set(io.sparkgan.core.nn.GaussianNoise.HIDDEN, 0.5);
+        } else if (stabilizers.equals(WEIGHT_NORM)) {
+            c.set(io.sparkgan.core.nn.WeightNorm.SETTING, true);
         } else {
             c.set(Stabilizers.SETTING, stabilizers);
         }
