@@ -219,15 +219,7 @@ public final class InfoCodes implements Serializable {
         boolean paired = iteration > 0 && pairsAt(iteration);
         if (!paired) {
             for (int i = 0; i < n; i++) {
-                int[] cat = new int[categories.length];
-                double[] cont = new double[continuous];
-                for (int f = 0; f < categories.length; f++) {
-                    cat[f] = rng.nextInt(categories[f]);
-                }
-                for (int f = 0; f < continuous; f++) {
-                    cont[f] = uniform(rng, -1, 1);
-                }
-                put(in, codes, i, cat, cont, -1);
+                drawAlone(rng, in, codes, i);
             }
             return new Draw(in, codes, false);
         }
@@ -268,17 +260,22 @@ public final class InfoCodes implements Serializable {
         }
         if (i < n) {
             // An odd last row (sampling only: training batches are even) is drawn alone.
-            int[] cat = new int[categories.length];
-            double[] cont = new double[continuous];
-            for (int f = 0; f < categories.length; f++) {
-                cat[f] = rng.nextInt(categories[f]);
-            }
-            for (int f = 0; f < continuous; f++) {
-                cont[f] = uniform(rng, -1, 1);
-            }
-            put(in, codes, i, cat, cont, -1);
+            drawAlone(rng, in, codes, i);
         }
         return new Draw(in, codes, true);
+    }
+
+    /** Draws row {@code row}'s codes from the prior, in no pair. */
+    private void drawAlone(GanRandom rng, double[] in, double[] codes, int row) {
+        int[] cat = new int[categories.length];
+        double[] cont = new double[continuous];
+        for (int f = 0; f < categories.length; f++) {
+            cat[f] = rng.nextInt(categories[f]);
+        }
+        for (int f = 0; f < continuous; f++) {
+            cont[f] = uniform(rng, -1, 1);
+        }
+        put(in, codes, row, cat, cont, -1);
     }
 
     /**

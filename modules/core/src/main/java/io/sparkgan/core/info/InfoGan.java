@@ -241,19 +241,7 @@ public final class InfoGan extends ForwardingObjective {
         if (y < 0 || y >= k) {
             throw new IllegalArgumentException("code " + y + " is outside 0.." + (k - 1));
         }
-        double max = Double.NEGATIVE_INFINITY;
-        for (int j = 0; j < k; j++) {
-            max = Math.max(max, v[at + j]);
-        }
-        double sum = 0;
-        for (int j = 0; j < k; j++) {
-            sum += Math.exp(v[at + j] - max);
-        }
-        double logSum = max + Math.log(sum);
-        for (int j = 0; j < k; j++) {
-            g[at + j] += scale * (Math.exp(v[at + j] - logSum) - (j == y ? 1 : 0));
-        }
-        return logSum - v[at + y];
+        return io.sparkgan.core.objective.AcGan.softmaxCrossEntropy(v, at, k, y, g, 1 / scale);
     }
 
     /**

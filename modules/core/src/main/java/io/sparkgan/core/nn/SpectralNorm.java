@@ -2,19 +2,12 @@ package io.sparkgan.core.nn;
 
 import io.sparkgan.core.GanRandom;
 import io.sparkgan.core.config.Setting;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
-import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.nn.params.DefaultParamInitializer;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Spectral normalisation of a discriminator's weights (Miyato, Kataoka, Koyama and Yoshida,
@@ -53,12 +46,10 @@ public final class SpectralNorm implements ExtraState {
     /** Name of a layer's u vector in the network's extra state. */
     public static final String KEY = "spectral-u";
 
-    /** Indices of the normalised layers. */
+    /** The normalised layers. */
+    private final WeightLayers weights;
     private final int[] layers;
-    /** Whether each normalised layer is dense (weight [nIn, nOut]) rather than a convolution. */
     private final boolean[] dense;
-    /** Offset of each normalised layer's parameters in the flattened parameters. */
-    private final long[] offsets;
     /** The kept vectors, [out, 1]. */
     private final INDArray[] u;
     /** Of the current normalised pass: û, v, the raw weights and σ. */
@@ -69,18 +60,10 @@ public final class SpectralNorm implements ExtraState {
     private boolean normalised;
 
     private SpectralNorm(MultiLayerNetwork net, long seed) {
-        List<Integer> found = new ArrayList<>();
-        Layer[] all = net.getLayers();
-        for (int i = 0; i < all.length; i++) {
-            Class<?> c = all[i].conf().getLayer().getClass();
-            if (c == DenseLayer.class || c == ConvolutionLayer.class) {
-                found.add(i);
-            }
-        }
-        int n = found.size();
-        layers = found.stream().mapToInt(Integer::intValue).toArray();
-        dense = new boolean[n];
-        offsets = new long[n];
+        weights = new WeightLayers(net);
+        layers = weights.layers;
+        dense = weights.dense;
+        int n = weights.size();
         u = new INDArray[n];
         uHat = new INDArray[n];
         v = new INDArray[n];
@@ -90,13 +73,6 @@ public final class SpectralNorm implements ExtraState {
         // The kept state outlives every iteration's workspace.
         try (MemoryWorkspace none = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
             for (int j = 0; j < n; j++) {
-                int l = layers[j];
-                dense[j] = all[l].conf().getLayer().getClass() == DenseLayer.class;
-                long off = 0;
-                for (int i = 0; i < l; i++) {
-                    off += all[i].numParams();
-                }
-                offsets[j] = off;
                 INDArray w = weight(net, j);
                 long out = dense[j] ? w.size(1) : w.size(0);
                 long in = w.length() / out;
@@ -197,9 +173,7 @@ public final class SpectralNorm implements ExtraState {
         if (!normalised) {
             throw new IllegalStateException("spectral normalisation: restore without normalise");
         }
-        for (int j = 0; j < layers.length; j++) {
-            weight(net, j).assign(raw[j]);
-        }
+        weights.restore(net, raw);
         normalised = false;
     }
 
@@ -210,14 +184,11 @@ public final class SpectralNorm implements ExtraState {
      */
     public void mapGradient(MultiLayerNetwork net, INDArray gradient) {
         requireRaw();
-        INDArray flat = gradient.reshape(1, gradient.length());
         for (int j = 0; j < layers.length; j++) {
             if (sigma[j] == 0) {
                 continue;
             }
-            Layer layer = net.getLayer(layers[j]);
-            INDArray slice = flat.get(NDArrayIndex.interval(0, 0, true), NDArrayIndex.interval(offsets[j], offsets[j] + layer.numParams()));
-            INDArray g = layer.conf().getLayer().initializer().getGradientsFromFlattened(layer.conf(), slice).get(DefaultParamInitializer.WEIGHT_KEY);
+            INDArray g = weights.weightGradient(net, gradient, j);
             INDArray w = weight(net, j);
             double s = sigma[j];
             double inner = g.mul(w).sumNumber().doubleValue() / s;
@@ -239,7 +210,7 @@ public final class SpectralNorm implements ExtraState {
     }
 
     private INDArray weight(MultiLayerNetwork net, int j) {
-        return net.getLayer(layers[j]).getParam(DefaultParamInitializer.WEIGHT_KEY);
+        return weights.weight(net, j);
     }
 
     /** Mᵀx for x [out, 1]: [in, 1]. */

@@ -1,20 +1,13 @@
 package io.sparkgan.core.nn;
 
 import io.sparkgan.core.config.Setting;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
-import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.nn.params.DefaultParamInitializer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.learning.config.Adam;
 
 /**
@@ -41,9 +34,10 @@ public final class WeightNorm implements ExtraState {
     public static final Setting<Boolean> SETTING = Setting.bool("weight-norm", false,
             "Weight normalisation of D's dense and convolution layers, w = g v/|v| per unit (Salimans and Kingma 2016; the semi-supervised GAN's D).");
 
+    /** The normalised layers. */
+    private final WeightLayers weights;
     private final int[] layers;
     private final boolean[] dense;
-    private final long[] offsets;
     /** Per normalised layer: the scales g, their Adam moments, [units] each (the network's data type). */
     private final INDArray[] g;
     private final INDArray[] m;
@@ -55,18 +49,10 @@ public final class WeightNorm implements ExtraState {
     private boolean normalised;
 
     private WeightNorm(MultiLayerNetwork net) {
-        List<Integer> found = new ArrayList<>();
-        Layer[] all = net.getLayers();
-        for (int i = 0; i < all.length; i++) {
-            Class<?> c = all[i].conf().getLayer().getClass();
-            if (c == DenseLayer.class || c == ConvolutionLayer.class) {
-                found.add(i);
-            }
-        }
-        int n = found.size();
-        layers = found.stream().mapToInt(Integer::intValue).toArray();
-        dense = new boolean[n];
-        offsets = new long[n];
+        weights = new WeightLayers(net);
+        layers = weights.layers;
+        dense = weights.dense;
+        int n = weights.size();
         g = new INDArray[n];
         m = new INDArray[n];
         v = new INDArray[n];
@@ -75,13 +61,6 @@ public final class WeightNorm implements ExtraState {
         scaleGrad = new double[n][];
         try (MemoryWorkspace none = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
             for (int j = 0; j < n; j++) {
-                int l = layers[j];
-                dense[j] = all[l].conf().getLayer().getClass() == DenseLayer.class;
-                long off = 0;
-                for (int i = 0; i < l; i++) {
-                    off += all[i].numParams();
-                }
-                offsets[j] = off;
                 INDArray w = weight(net, j);
                 INDArray units = units(w, j);
                 double[] start = units.norm2(0).castTo(DataType.DOUBLE).toDoubleVector();
@@ -150,9 +129,7 @@ public final class WeightNorm implements ExtraState {
         if (!normalised) {
             throw new IllegalStateException("weight normalisation: restore without normalise");
         }
-        for (int j = 0; j < layers.length; j++) {
-            weight(net, j).assign(raw[j]);
-        }
+        weights.restore(net, raw);
         normalised = false;
     }
 
@@ -162,11 +139,8 @@ public final class WeightNorm implements ExtraState {
      * dL/dg for {@link #step}. Call after {@link #restore}.
      */
     public void mapGradient(MultiLayerNetwork net, INDArray gradient) {
-        INDArray flat = gradient.reshape(1, gradient.length());
         for (int j = 0; j < layers.length; j++) {
-            Layer layer = net.getLayer(layers[j]);
-            INDArray slice = flat.get(NDArrayIndex.interval(0, 0, true), NDArrayIndex.interval(offsets[j], offsets[j] + layer.numParams()));
-            INDArray gw = units(layer.conf().getLayer().initializer().getGradientsFromFlattened(layer.conf(), slice).get(DefaultParamInitializer.WEIGHT_KEY), j);
+            INDArray gw = units(weights.weightGradient(net, gradient, j), j);
             INDArray dir = units(weight(net, j), j);
             double[] n = norms[j];
             double[] scale = g[j].castTo(DataType.DOUBLE).toDoubleVector();
@@ -228,7 +202,7 @@ public final class WeightNorm implements ExtraState {
     }
 
     private INDArray weight(MultiLayerNetwork net, int j) {
-        return net.getLayer(layers[j]).getParam(DefaultParamInitializer.WEIGHT_KEY);
+        return weights.weight(net, j);
     }
 
     /** The weight as a matrix whose columns are the units (a view): a dense weight itself, a convolution's transposed [out, rest]. */

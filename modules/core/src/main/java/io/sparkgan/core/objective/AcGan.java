@@ -77,26 +77,34 @@ public final class AcGan implements Objective {
         int n = labels.length;
         double loss = 0;
         for (int i = 0; i < n; i++) {
-            int base = i * stride + 1;
-            double max = Double.NEGATIVE_INFINITY;
-            for (int c = 0; c < classes; c++) {
-                max = Math.max(max, out[base + c]);
-            }
-            double sum = 0;
-            for (int c = 0; c < classes; c++) {
-                sum += Math.exp(out[base + c] - max);
-            }
-            double logSum = max + Math.log(sum);
             int y = labels[i];
             if (y < 0 || y >= classes) {
                 throw new IllegalArgumentException("label " + y + " is outside the " + classes + " classes of objective acgan");
             }
-            loss += (logSum - out[base + y]) / n;
-            for (int c = 0; c < classes; c++) {
-                grad[base + c] += (Math.exp(out[base + c] - logSum) - (c == y ? 1 : 0)) / n;
-            }
+            loss += softmaxCrossEntropy(out, i * stride + 1, classes, y, grad, n) / n;
         }
         return loss;
+    }
+
+    /**
+     * The cross-entropy of class {@code y} under the {@code k} logits {@code v[at .. at + k)}; adds its
+     * gradient divided by {@code divisor} (the batch, for a batch mean) into {@code grad} at the same
+     * place. Shared by the objectives whose heads classify (ACGAN's classes, InfoGAN's codes).
+     */
+    public static double softmaxCrossEntropy(double[] v, int at, int k, int y, double[] grad, double divisor) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int c = 0; c < k; c++) {
+            max = Math.max(max, v[at + c]);
+        }
+        double sum = 0;
+        for (int c = 0; c < k; c++) {
+            sum += Math.exp(v[at + c] - max);
+        }
+        double logSum = max + Math.log(sum);
+        for (int c = 0; c < k; c++) {
+            grad[at + c] += (Math.exp(v[at + c] - logSum) - (c == y ? 1 : 0)) / divisor;
+        }
+        return logSum - v[at + y];
     }
 
     private int[] labels(int[] labels, INDArray out, String which) {
