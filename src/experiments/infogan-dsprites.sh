@@ -2,7 +2,8 @@
 # The issue-14 dSprites experiments (Lin et al. 2020, seed 003), on the embedded 32x32 dSprites:
 #   compare: InfoGAN and InfoGAN-CR under MD-GAN, FL-GAN and standalone (N = 4 workers), the same
 #            budget, seed and networks, one compare per method into runs/infogan-dsprites-<method>/;
-#   select:  SEEDS standalone InfoGAN-CR runs (seeds 1..SEEDS) into runs/infogan-dsprites-seed-<s>/,
+#   select:  SEEDS standalone InfoGAN-CR runs (seeds 1..SEEDS; the regulariser on from the start,
+#            without a gap: its late start destabilised D in the compare runs) into runs/infogan-dsprites-seed-<s>/,
 #            then `select --models` over them (ModelCentrality with each model's own Q) into
 #            runs/infogan-dsprites-select.csv, the true FactorVAE score on real images beside it.
 # A run whose summary.csv (compare) or final.json (seed) exists is skipped, so the script can be
@@ -50,7 +51,7 @@ case "$what" in
       fi
       again=(); [[ -d "$out" ]] && again=(--overwrite)
       echo "== seed $s -> $out ($(date -u +%H:%M:%S))"
-      bin/sparkgan train --strategy standalone "${common[@]}" "${cr[@]}" --seed "$s" "${again[@]}" --out "$out" </dev/null > "$out.log" 2>&1 \
+      bin/sparkgan train --strategy standalone "${common[@]}" --cr-weight 2 --seed "$s" "${again[@]}" --out "$out" </dev/null > "$out.log" 2>&1 \
         || { echo "   failed: see $out.log"; exit 1; }
       tail -1 "$out.log"
     done
