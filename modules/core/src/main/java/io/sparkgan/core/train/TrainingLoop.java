@@ -242,7 +242,6 @@ public final class TrainingLoop {
         store.prune(config.getKeepCheckpoints());
     }
 
-
     /** The evaluation at iteration {@code to}: the generator's samples, then discriminator 0 if the evaluator reads one. */
     private Map<String, Double> evaluate(Step step, int to) {
         Map<String, Double> m = evaluator.score(step.generator().averaged(), config, to);
