@@ -116,7 +116,7 @@ final class Disentangling {
                 rows[f * STEPS + s] = r;
             }
         }
-        return g.withCodes(Nd4j.repeat(base, rows.length).reshape(rows.length, base.columns()), rows);
+        return g.withCodes(Nd4j.tile(base, rows.length, 1), rows);
     }
 
     /**

@@ -78,4 +78,24 @@ class InfoGanTest {
                 errorLine(v));
         assertTrue(Files.notExists(out));
     }
+
+    @Test
+    void aTraversalRowVariesOneCodeAndKeepsTheNoiseAndTheOtherCodes() {
+        io.sparkgan.core.GanConfig c = new io.sparkgan.core.GanConfig();
+        c.setLatentDim(3);
+        c.set(io.sparkgan.core.info.InfoCodes.CATEGORICAL, "4");
+        c.set(io.sparkgan.core.info.InfoCodes.CONTINUOUS, 2);
+        io.sparkgan.core.Generator g = io.sparkgan.core.Gan.generator(c, 5, org.nd4j.linalg.api.buffer.DataType.DOUBLE);
+        double[][] z = Disentangling.traversalInputs(g, 7).toDoubleMatrix();
+        // Columns: 3 noise, 4 one-hot for the categorical code, 2 continuous; 3 codes x 10 steps.
+        assertEquals(30, z.length);
+        for (double[] row : z) {
+            assertEquals(java.util.Arrays.toString(java.util.Arrays.copyOf(z[0], 3)), java.util.Arrays.toString(java.util.Arrays.copyOf(row, 3)), "the same noise");
+        }
+        for (int s = 0; s < 10; s++) {
+            assertEquals(1.0, z[s][3 + s % 4], "row 1 goes through the categories");
+            assertEquals(-1 + 2.0 * s / 9, z[10 + s][7], 1e-12, "row 2 moves the first continuous code from -1 to 1");
+            assertEquals(z[0][8], z[10 + s][8], 0.0, "and keeps the second");
+        }
+    }
 }
