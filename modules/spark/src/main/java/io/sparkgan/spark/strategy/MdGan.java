@@ -226,17 +226,6 @@ public final class MdGan implements Strategy {
                     ? Gan.discriminator(c, shards.dimension(), 0, ctx.dtype()) : null;
         }
 
-        /** The worker holding discriminator {@code id}. */
-        private int holderOf(int id) {
-            int[] holding = swaps.holding();
-            for (int w = 0; w < holding.length; w++) {
-                if (holding[w] == id) {
-                    return w;
-                }
-            }
-            throw new IllegalStateException("no worker holds discriminator " + id);
-        }
-
         @Override
         public Discriminator evaluationDiscriminator() {
             return evaluationCopy;
@@ -259,7 +248,7 @@ public final class MdGan implements Strategy {
                 Batch x = drawn.batch(g.generate(z));
                 DivergenceException.check(x.x(), t, "the generated samples");
                 long t1 = System.nanoTime();
-                int fetchFrom = evaluationCopy != null && Cadence.evaluationDue(c, from, t) ? holderOf(0) : -1;
+                int fetchFrom = evaluationCopy != null && Cadence.evaluationDue(c, from, t) ? swaps.holderOf(0) : -1;
                 List<byte[]> requests = MdGanMessages.work(x, swaps.holding(), t, k, b, workerCheckpoint, fetchFrom);
                 List<io.sparkgan.spark.runtime.Envelope.Reply> replies = workers.exchange(requests, "mdgan iteration " + t);
                 MdGanMessages.Aggregate a = MdGanMessages.aggregate(replies, k, b, g.dataType(), t);
