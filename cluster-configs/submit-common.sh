@@ -31,7 +31,7 @@ export SPARK_CONF_DIR="${SPARKGAN_CONF_DIR:-$here}"
 # The driver runs ND4J as the executors do: one OpenMP thread, passive waiting, the same ND4J build.
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
-nd4j_extension="${SPARKGAN_ND4J_EXTENSION--avx2}"
+nd4j_extension="${SPARKGAN_ND4J_EXTENSION--onednn-avx2}"
 
 # In client mode the driver is this machine's JVM: its natives cache and temp files go to a scratch
 # folder next to the jar (the distribution's or the checkout's), never $HOME or /tmp.

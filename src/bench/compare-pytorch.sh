@@ -7,8 +7,10 @@
 # records the figures.
 #
 # Usage: src/bench/compare-pytorch.sh [ROUNDS]   (default 3; THREADS=N for N threads on both sides, default 1)
-# Needs: mvn -B -DskipTests package, and PyTorch for $PYTHON (default /usr/bin/python3):
-#        apt-get install python3-torch
+# Needs: mvn -B -DskipTests package, and PyTorch for $PYTHON (default /usr/bin/python3) on OpenBLAS:
+#        apt-get install python3-torch libopenblas0-pthread
+#        (Debian's PyTorch multiplies dense layers through libblas.so.3; without OpenBLAS installed that is the
+#        reference BLAS, and PyTorch's MLP iteration took 348 ms instead of 18.)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rounds="${1:-3}"
@@ -19,6 +21,10 @@ if ! [[ "$rounds" =~ ^[1-9][0-9]*$ ]]; then
 fi
 if ! "$python" -c "import torch" 2>/dev/null; then
   echo "compare-pytorch: $python cannot import torch; install Debian's python3-torch (apt-get install python3-torch) or set PYTHON" >&2; exit 2
+fi
+blas="$(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 2>/dev/null || true)"
+if [[ "$python" == /usr/bin/python3 && "$blas" != *openblas* ]]; then
+  echo "compare-pytorch: Debian's PyTorch would multiply through the reference BLAS ($blas); install libopenblas0-pthread" >&2; exit 2
 fi
 if ! ls modules/cli/target/sparkgan-cli-*.jar >/dev/null 2>&1; then
   echo "compare-pytorch: sparkgan is not built; run mvn -B -DskipTests package first" >&2; exit 2

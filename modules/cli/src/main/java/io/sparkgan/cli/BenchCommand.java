@@ -39,6 +39,8 @@ final class BenchCommand implements Callable<Integer> {
     String model;
     @Option(names = "--dl4j-layers", description = "Also time the iteration with DL4J's own convolution, pooling and batch-normalisation layers instead of the fast path, in alternating rounds (--rounds), and print the ratio.")
     boolean dl4jLayers;
+    @Option(names = "--without-onednn", description = "Also time the iteration with every convolution on the unfold plus GEMM instead of oneDNN's kernels where the ND4J build has them, in alternating rounds (--rounds), and print the ratio.")
+    boolean withoutOneDnn;
     @Option(names = "--spectral-norm", description = "Standalone bench with a spectrally normalised discriminator (its cost shows in the D step and feedback phases).")
     boolean spectralNorm;
     @Option(names = "--discriminator-noise", paramLabel = "INPUT,HIDDEN", defaultValue = "",
@@ -48,7 +50,7 @@ final class BenchCommand implements Callable<Integer> {
     String stabilizers;
     @Option(names = "--strategy", description = "Benchmark strategies on Spark instead: standalone, mdgan, flgan, or a comma-separated list run in alternation.")
     String strategy;
-    @Option(names = "--rounds", defaultValue = "1", description = "With --strategy or --dl4j-layers: alternating rounds; medians are reported (default ${DEFAULT-VALUE}).")
+    @Option(names = "--rounds", defaultValue = "1", description = "With --strategy, --dl4j-layers or --without-onednn: alternating rounds; medians are reported (default ${DEFAULT-VALUE}).")
     int rounds;
     @Option(names = "--workers", defaultValue = "4", description = "Workers for --strategy (default ${DEFAULT-VALUE}).")
     int workers;
@@ -176,7 +178,27 @@ final class BenchCommand implements Callable<Integer> {
         double gemmRate = flops / gemmSeconds;
 
         double iterSeconds;
-        if (dl4jLayers) {
+        if (dl4jLayers && withoutOneDnn) {
+            throw new UsageException("--dl4j-layers and --without-onednn each alternate with the fast path; give one of them");
+        }
+        if (withoutOneDnn && !io.sparkgan.core.nn.Backprop.oneDnnAvailable()) {
+            throw new UsageException("--without-onednn: the loaded ND4J build has no oneDNN (SPARKGAN_ND4J_EXTENSION="
+                    + System.getProperty("org.bytedeco.javacpp.platform.extension", "") + "); expected an -onednn build");
+        }
+        if (withoutOneDnn) {
+            double[] with = new double[rounds];
+            double[] without = new double[rounds];
+            for (int round = 0; round < rounds; round++) {
+                io.sparkgan.core.nn.Backprop.useOneDnn(false);
+                without[round] = timeIterations(iteration);
+                io.sparkgan.core.nn.Backprop.useOneDnn(true);
+                with[round] = timeIterations(iteration);
+                System.out.printf(Locale.ROOT, "round %d: iteration with unfold plus GEMM only %.2f ms, with oneDNN where it applies %.2f ms%n", round + 1, without[round] * 1e3, with[round] * 1e3);
+            }
+            iterSeconds = median(with);
+            System.out.printf(Locale.ROOT, "unfold plus GEMM only / with oneDNN, medians of %d rounds: %.2f / %.2f ms = %.2fx%n",
+                    rounds, median(without) * 1e3, iterSeconds * 1e3, median(without) / iterSeconds);
+        } else if (dl4jLayers) {
             // Alternating rounds in one JVM, so the ratio is measured under the same conditions.
             double[] fast = new double[rounds];
             double[] dl4j = new double[rounds];

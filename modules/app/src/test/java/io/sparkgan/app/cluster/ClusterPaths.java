@@ -49,11 +49,11 @@ public final class ClusterPaths {
         return required("sparkgan.jvm.opens");
     }
 
-    /** The ND4J build every JVM of a comparison loads, as bin/sparkgan chooses it: AVX2 where the CPU has AVX2 and FMA. */
+    /** The ND4J build every JVM of a comparison loads, as bin/sparkgan chooses it: AVX2 with oneDNN where the CPU has AVX2 and FMA. */
     public static String nd4jExtension() {
         try {
             String cpu = Files.readString(Path.of("/proc/cpuinfo"));
-            return cpu.matches("(?s).*\\bavx2\\b.*") && cpu.matches("(?s).*\\bfma\\b.*") ? "-avx2" : "";
+            return cpu.matches("(?s).*\\bavx2\\b.*") && cpu.matches("(?s).*\\bfma\\b.*") ? "-onednn-avx2" : "";
         } catch (java.io.IOException e) {
             return "";
         }

@@ -55,6 +55,21 @@ public final class Backprop {
     }
 
     /**
+     * Routes the convolutions that measured faster there through libnd4j's oneDNN kernels
+     * ({@code true}, the default, where the native build has oneDNN) or keeps every convolution on
+     * the unfold plus GEMM, for {@code sparkgan bench} to time both in one run. Affects passes
+     * started afterwards.
+     */
+    public static void useOneDnn(boolean on) {
+        OneDnnConvolutions.use(on);
+    }
+
+    /** Whether the loaded ND4J build has oneDNN, so that {@link #useOneDnn} has an effect. */
+    public static boolean oneDnnAvailable() {
+        return OneDnnConvolutions.AVAILABLE;
+    }
+
+    /**
      * What a forward pass leaves for the backward pass: each layer's input (after its
      * preprocessor) and, for fast-path dense layers, the pre-activation and the activation.
      */

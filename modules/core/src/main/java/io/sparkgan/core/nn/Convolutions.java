@@ -137,8 +137,11 @@ final class Convolutions {
         return new Geometry((int) c.getNIn(), h, w, k[0], k[1], s[0], s[1], ph, pw, outH, outW);
     }
 
-    /** What the forward pass of one layer keeps: its pre-activation and the matrix its weight gradient needs. */
-    record Kept(INDArray preActivation, INDArray operand, Geometry geometry) {}
+    /**
+     * What the forward pass of one layer keeps: its pre-activation and the matrix its weight gradient
+     * needs (the unfolded input, or with {@code oneDnn} the input itself).
+     */
+    record Kept(INDArray preActivation, INDArray operand, Geometry geometry, boolean oneDnn) {}
 
     /**
      * Forward pass of a convolution or transposed convolution on {@code x} [b, C, H, W]; the
@@ -152,6 +155,9 @@ final class Convolutions {
         INDArray bias = hasBias(layer) ? layer.getParam(ConvolutionParamInitializer.BIAS_KEY) : null;
         int patch = g.patch();
         int positions = g.positions();
+        if (OneDnnConvolutions.applies(layer, input) && !isTransposed(layer)) {
+            return new Kept(OneDnnConvolutions.forward(layer, input, g), input, g, true);
+        }
         if (!isTransposed(layer)) {
             int outC = (int) w.size(0);
             INDArray col = unfold(input, g, b);
@@ -161,7 +167,7 @@ final class Convolutions {
                 zr.addiRowVector(bias.reshape(1, outC));
             }
             INDArray z = channelMajor(zr, b, outC, positions).reshape('c', b, outC, g.outH(), g.outW());
-            return new Kept(z, col, g);
+            return new Kept(z, col, g, false);
         }
         int inC = (int) w.size(0);
         INDArray xr = positionMajor(input, b, inC, positions);
@@ -171,7 +177,10 @@ final class Convolutions {
         if (bias != null) {
             Nd4j.getExecutioner().exec(new BroadcastAddOp(z, bias.reshape(bias.length()), z, 1));
         }
-        return new Kept(z, xr, g);
+        if (OneDnnConvolutions.applies(layer, input)) {
+            return new Kept(z, input, g, true);
+        }
+        return new Kept(z, xr, g, false);
     }
 
     /**
@@ -188,6 +197,12 @@ final class Convolutions {
         int patch = g.patch();
         int positions = g.positions();
         INDArray d = OffHeap.contiguous(delta);
+        if (kept.oneDnn() && gradients != null) {
+            INDArray dx = OneDnnConvolutions.backward(layer, kept.operand(), d, gradients, g);
+            return inputGradient ? dx : null;
+        }
+        // Without parameter gradients (MD-GAN's feedback pass) only the input gradient is needed: one
+        // GEMM and the fold, which needs nothing from the forward pass, whichever way it went.
         if (!isTransposed(layer)) {
             int outC = (int) w.size(0);
             INDArray dr = positionMajor(d, b, outC, positions);
