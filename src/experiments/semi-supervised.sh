@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The issue-13 semi-supervised runs (Salimans et al. 2016, §5): MNIST with 10 labels per class, the
-# paper's discriminator widths and Gaussian noise, feature matching; MD-GAN and FL-GAN (N = 10) with
-# iid and label-skew:2 shards, one compare per sharding into runs/ssl-noise-strategies-<shards>/ with
-# its console log beside it. A sharding whose summary.csv exists is skipped; a folder without one is
+# paper's discriminator widths, Gaussian noise and weight normalisation, batch normalisation in G
+# (virtual-batch-norm), feature matching, Adam 1e-3 (the best standalone recipe of docs/results.md);
+# MD-GAN, FL-GAN (N = 10) and standalone with iid and label-skew:2 shards, one compare per sharding
+# into runs/ssl-strategies-<shards>/ with its console log beside it. A sharding whose summary.csv exists is skipped; a folder without one is
 # a run stopped part-way and starts again. docs/results.md records the figures.
 # Usage: src/experiments/semi-supervised.sh [ITERATIONS]   (default 1500; needs `bin/sparkgan data fetch mnist`)
 set -euo pipefail
@@ -10,16 +11,17 @@ cd "$(dirname "$0")/../.."
 iterations="${1:-1500}"
 mkdir -p runs
 for shards in iid label-skew:2; do
-  out="runs/ssl-noise-strategies-${shards//:/-}"
+  out="runs/ssl-strategies-${shards//:/-}"
   if [[ -f "$out/summary.csv" ]]; then
     echo "== $shards: done before ($out/summary.csv)"
     continue
   fi
   again=(); [[ -d "$out" ]] && again=(--overwrite)
   echo "== $shards -> $out ($(date -u +%H:%M:%S))"
-  bin/sparkgan compare --preset mdgan-mnist-mlp --objective semi-supervised --strategies mdgan,flgan --shards "$shards" \
+  bin/sparkgan compare --preset mdgan-mnist-mlp --objective semi-supervised --shards "$shards" \
     --labelled-per-class 10 --discriminator mlp:1000,500,250,250,250:leakyrelu --generator mlp:500,500:softplus:tanh \
-    --discriminator-input-noise 0.3 --discriminator-hidden-noise 0.5 --iterations "$iterations" --eval-every "$iterations" \
+    --discriminator-input-noise 0.3 --discriminator-hidden-noise 0.5 --stabilizers feature-matching,virtual-batch-norm \
+    --weight-norm --generator-lr 1e-3 --discriminator-lr 1e-3 --iterations "$iterations" --eval-every "$iterations" \
     "${again[@]}" --out "$out" </dev/null > "$out.log" 2>&1 || { echo "   failed: see $out.log"; continue; }
   cat "$out/summary.csv"
 done
