@@ -48,35 +48,7 @@ final class Disentangling {
         if (!InfoCodes.on(c) || !c.getDataset().equals(DSprites.NAME)) {
             return inner;
         }
-        return new io.sparkgan.core.train.Evaluator() {
-            @Override
-            public java.util.List<String> metricNames() {
-                java.util.List<String> names = new java.util.ArrayList<>(inner == null ? java.util.List.of() : inner.metricNames());
-                names.add(MIG);
-                names.add(FACTOR_VAE);
-                return names;
-            }
-
-            @Override
-            public Map<String, Double> evaluate(INDArray samples) {
-                return inner == null ? Map.of() : inner.evaluate(samples);
-            }
-
-            @Override
-            public Map<String, Double> score(Generator g, io.sparkgan.core.GanConfig config, int iteration) {
-                return inner == null ? new LinkedHashMap<>() : inner.score(g, config, iteration);
-            }
-
-            @Override
-            public boolean readsDiscriminator() {
-                return true;
-            }
-
-            @Override
-            public Map<String, Double> scoreDiscriminator(Discriminator d, io.sparkgan.core.GanConfig config, int iteration) {
-                return metrics(c, d);
-            }
-        };
+        return DiscriminatorMetrics.add(inner, java.util.List.of(MIG, FACTOR_VAE), d -> metrics(c, d));
     }
 
     /** The traversal grid of image generator {@code g}, when its data are images. */

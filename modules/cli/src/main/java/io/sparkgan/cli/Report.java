@@ -78,6 +78,7 @@ final class Report {
         MEANINGS.put("classifier_score", new Meaning("the Inception-score formula with the evaluation classifier: confident and varied classes (at most the number of classes)", true));
         MEANINGS.put("fid", new Meaning("Fréchet distance between the evaluation classifier's features of real test images and of generated ones", false));
         MEANINGS.put(RunExecutor.TEST_ERROR, new Meaning("semi-supervised GAN: % of held-out samples its classifier gets wrong", false));
+        MEANINGS.put(SemiSupervisedEvaluation.D_TEST_ERROR, new Meaning("semi-supervised GAN: % of held-out samples discriminator 0's classifier gets wrong, at each evaluation (MD-GAN's final classifier is the ensemble of every worker's)", false));
         MEANINGS.put(Autoencoding.RECONSTRUCTION, new Meaning("adversarial autoencoder: mean squared error per coordinate of held-out samples encoded and decoded", false));
         MEANINGS.put(Disentangling.MIG, new Meaning("InfoGAN: mutual information gap of Q's reading of real images against their known factors (0 to 1)", true));
         MEANINGS.put(Disentangling.FACTOR_VAE, new Meaning("InfoGAN: FactorVAE score of Q's reading of real images against their known factors (0 to 1)", true));

@@ -35,7 +35,8 @@ final class RunExecutor {
      */
     static Outcome run(SparkSession spark, RunConfig c, RunData data, Path out, boolean resume, String label) throws java.io.IOException {
         RunFolder run = new RunFolder(out);
-        Evaluator evaluator = Disentangling.evaluator(c, data.evaluator(out));
+        Evaluator evaluator = SemiSupervisedEvaluation.evaluator(c, Disentangling.evaluator(c, data.evaluator(out)),
+                () -> data.labelledTest(spark, c));
         GanModel model;
         List<IterationRecord> rows = new ArrayList<>();
         List<String> metricNames = evaluator == null ? List.of() : evaluator.metricNames();

@@ -65,6 +65,41 @@ class ClassifyTest {
     }
 
     @Test
+    void metricsCsvHasTheTestErrorOfDiscriminatorZerosClassifierAtEveryEvaluation() throws Exception {
+        // Standalone: discriminator 0 is the run's classifier, so its last figure is final.json's.
+        Path alone = tmp.resolve("ssl-standalone");
+        Result r = run("train", "--strategy", "standalone", "--dataset", "grid25", "--dataset-size", "1000",
+                "--objective", "semi-supervised", "--labelled-per-class", "4", "--iterations", "200", "--batch-size", "32",
+                "--eval-every", "100", "--eval-samples", "300", "--generator", "mlp:16,16:relu",
+                "--discriminator", "mlp:32,32:leakyrelu", "--master", "local[2]", "--seed", "3", "--out", alone.toString());
+        assertEquals(0, r.code(), r.err());
+        Map<Integer, Double> curve = column(alone, SemiSupervisedEvaluation.D_TEST_ERROR);
+        assertEquals(List.of(100, 200), List.copyOf(curve.keySet()), "one figure per evaluation point");
+        double last = ((Number) new RunFolder(alone).readJsonMap(RunFolder.FINAL_JSON).get(RunExecutor.TEST_ERROR)).doubleValue();
+        assertEquals(last, curve.get(200), 1e-9, "standalone: discriminator 0 is the classifier");
+        assertTrue(curve.get(100) > curve.get(200), "the classifier learns between the evaluations: " + curve);
+        // MD-GAN: worker 0's discriminator, fetched at the evaluation point; one member of the final ensemble.
+        Map<Integer, Double> md = column(run, SemiSupervisedEvaluation.D_TEST_ERROR);
+        assertEquals(List.of(200), List.copyOf(md.keySet()));
+        assertTrue(md.get(200) >= 0 && md.get(200) < 100, "a percentage: " + md);
+    }
+
+    /** The non-empty values of metrics.csv's column {@code name}, by iteration. */
+    private static Map<Integer, Double> column(Path runDir, String name) throws java.io.IOException {
+        List<String> lines = Files.readAllLines(runDir.resolve(RunFolder.METRICS_CSV));
+        int at = List.of(lines.get(0).split(",")).indexOf(name);
+        assertTrue(at > 0, name + " in metrics.csv's header: " + lines.get(0));
+        Map<Integer, Double> m = new java.util.LinkedHashMap<>();
+        for (String line : lines.subList(1, lines.size())) {
+            String[] v = line.split(",", -1);
+            if (!v[at].isEmpty()) {
+                m.put(Integer.parseInt(v[0]), Double.parseDouble(v[at]));
+            }
+        }
+        return m;
+    }
+
+    @Test
     void aRunOfAnotherObjectiveIsRefused() {
         Path plain = tmp.resolve("plain");
         Result r = run("train", "--dataset", "grid25", "--dataset-size", "200", "--iterations", "2", "--batch-size", "16",
