@@ -92,6 +92,13 @@ final class BenchCommand implements Callable<Integer> {
             throw new UsageException("--batch-size, --iterations and --rounds must be positive and --warmup non-negative, got "
                     + batch + ", " + iterations + ", " + rounds + " and " + warmup);
         }
+        if (dl4jLayers && withoutOneDnn) {
+            throw new UsageException("--dl4j-layers and --without-onednn each alternate with the fast path; give one of them");
+        }
+        if (withoutOneDnn && !io.sparkgan.core.nn.Backprop.oneDnnAvailable()) {
+            throw new UsageException("--without-onednn compares with oneDNN's kernels, but the loaded ND4J build '"
+                    + System.getProperty("org.bytedeco.javacpp.platform.extension", "") + "' has none; expected SPARKGAN_ND4J_EXTENSION=-onednn-avx2 or -onednn");
+        }
         if (objectives == null && !discriminatorSpec.equals("mlp:512,512:leakyrelu")) {
             // The presets fix their networks; only the objectives' bench takes another discriminator.
             throw new UsageException("--discriminator applies with --objectives only, got --discriminator " + discriminatorSpec
@@ -178,40 +185,10 @@ final class BenchCommand implements Callable<Integer> {
         double gemmRate = flops / gemmSeconds;
 
         double iterSeconds;
-        if (dl4jLayers && withoutOneDnn) {
-            throw new UsageException("--dl4j-layers and --without-onednn each alternate with the fast path; give one of them");
-        }
-        if (withoutOneDnn && !io.sparkgan.core.nn.Backprop.oneDnnAvailable()) {
-            throw new UsageException("--without-onednn: the loaded ND4J build has no oneDNN (SPARKGAN_ND4J_EXTENSION="
-                    + System.getProperty("org.bytedeco.javacpp.platform.extension", "") + "); expected an -onednn build");
-        }
         if (withoutOneDnn) {
-            double[] with = new double[rounds];
-            double[] without = new double[rounds];
-            for (int round = 0; round < rounds; round++) {
-                io.sparkgan.core.nn.Backprop.useOneDnn(false);
-                without[round] = timeIterations(iteration);
-                io.sparkgan.core.nn.Backprop.useOneDnn(true);
-                with[round] = timeIterations(iteration);
-                System.out.printf(Locale.ROOT, "round %d: iteration with unfold plus GEMM only %.2f ms, with oneDNN where it applies %.2f ms%n", round + 1, without[round] * 1e3, with[round] * 1e3);
-            }
-            iterSeconds = median(with);
-            System.out.printf(Locale.ROOT, "unfold plus GEMM only / with oneDNN, medians of %d rounds: %.2f / %.2f ms = %.2fx%n",
-                    rounds, median(without) * 1e3, iterSeconds * 1e3, median(without) / iterSeconds);
+            iterSeconds = alternate(iteration, io.sparkgan.core.nn.Backprop::useOneDnn, "unfold plus GEMM only", "with oneDNN where it applies");
         } else if (dl4jLayers) {
-            // Alternating rounds in one JVM, so the ratio is measured under the same conditions.
-            double[] fast = new double[rounds];
-            double[] dl4j = new double[rounds];
-            for (int round = 0; round < rounds; round++) {
-                io.sparkgan.core.nn.Backprop.useLayerFastPath(false);
-                dl4j[round] = timeIterations(iteration);
-                io.sparkgan.core.nn.Backprop.useLayerFastPath(true);
-                fast[round] = timeIterations(iteration);
-                System.out.printf(Locale.ROOT, "round %d: iteration with DL4J's layers %.2f ms, with the fast path %.2f ms%n", round + 1, dl4j[round] * 1e3, fast[round] * 1e3);
-            }
-            iterSeconds = median(fast);
-            System.out.printf(Locale.ROOT, "DL4J's layers / fast path, medians of %d rounds: %.2f / %.2f ms = %.2fx%n",
-                    rounds, median(dl4j) * 1e3, iterSeconds * 1e3, median(dl4j) / iterSeconds);
+            iterSeconds = alternate(iteration, io.sparkgan.core.nn.Backprop::useLayerFastPath, "with DL4J's layers", "with the fast path");
         } else {
             iterSeconds = timeIterations(iteration);
         }
@@ -233,6 +210,26 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /** Mean seconds of {@code --iterations} iterations after {@code --warmup} untimed ones. */
+    /**
+     * Times {@code iteration} with {@code route} off, then on, in {@code rounds} alternating rounds in
+     * one JVM, so the ratio is measured under the same conditions; prints both and returns the median
+     * with the route on (left on).
+     */
+    private double alternate(Runnable iteration, java.util.function.Consumer<Boolean> route, String off, String on) {
+        double[] withOff = new double[rounds];
+        double[] withOn = new double[rounds];
+        for (int round = 0; round < rounds; round++) {
+            route.accept(false);
+            withOff[round] = timeIterations(iteration);
+            route.accept(true);
+            withOn[round] = timeIterations(iteration);
+            System.out.printf(Locale.ROOT, "round %d: iteration %s %.2f ms, %s %.2f ms%n", round + 1, off, withOff[round] * 1e3, on, withOn[round] * 1e3);
+        }
+        System.out.printf(Locale.ROOT, "%s / %s, medians of %d rounds: %.2f / %.2f ms = %.2fx%n",
+                off, on, rounds, median(withOff) * 1e3, median(withOn) * 1e3, median(withOff) / median(withOn));
+        return median(withOn);
+    }
+
     private double timeIterations(Runnable iteration) {
         for (int i = 0; i < warmup; i++) {
             iteration.run();

@@ -75,6 +75,14 @@ class CliTest {
         Result noise = run("bench", "--preset", "mnist-mlp", "--discriminator-noise", "0.3");
         assertEquals(2, noise.code());
         assertEquals("bench: --discriminator-noise '0.3' is not understood; expected two standard deviations such as 0.3,0.5", errorLine(noise));
+        Result both = run("bench", "--preset", "dcgan-mnist", "--dl4j-layers", "--without-onednn");
+        assertEquals(2, both.code());
+        assertEquals("bench: --dl4j-layers and --without-onednn each alternate with the fast path; give one of them", errorLine(both));
+        // This module's tests ask for -onednn, which only the core module's tests have: the generic build loads.
+        Result none = run("bench", "--preset", "dcgan-mnist", "--without-onednn");
+        assertEquals(2, none.code());
+        assertEquals("bench: --without-onednn compares with oneDNN's kernels, but the loaded ND4J build '-onednn' has none; "
+                + "expected SPARKGAN_ND4J_EXTENSION=-onednn-avx2 or -onednn", errorLine(none));
     }
 
     @Test
