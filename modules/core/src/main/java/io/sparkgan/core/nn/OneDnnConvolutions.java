@@ -21,12 +21,13 @@ import org.nd4j.nativeblas.NativeOpsHolder;
  * kernels win on layers with many input channels, where the unfolded matrix is large (the DCGAN
  * discriminator's 64→128 layer: its [b·49, 1024] unfold is 40 MB at b = 200), and lose on a first
  * layer with one input channel, where the unfold is small and libnd4j's reorders into oneDNN's
- * blocked layouts dominate. A transposed convolution's forward pass stays on {@link Convolutions} (oneDNN's
- * measured slower on the generator's shapes); its backward pass, where the parameter gradients are
- * needed, goes through {@code deconv2d_bp}, which takes oneDNN with explicit padding only, so only
- * where "same" padding is symmetric. MD-GAN's feedback pass (input gradients only) stays on one
- * GEMM and the fold: {@code conv2d_bp} always computes the weight gradient too, and measured slower. Double precision always stays there too: oneDNN computes in float only, and
- * the finite-difference tests run in double.
+ * blocked layouts dominate. A transposed convolution's forward pass stays on {@link Convolutions}
+ * (oneDNN's measured slower on the generator's shapes); its backward pass, where the parameter
+ * gradients are needed, goes through {@code deconv2d_bp}, which takes oneDNN with explicit padding
+ * only, so only where "same" padding is symmetric. MD-GAN's feedback pass (input gradients only)
+ * stays on one GEMM and the fold: {@code conv2d_bp} always computes the weight gradient too, and
+ * measured slower. Double precision always stays there too: oneDNN computes in float only, and the
+ * finite-difference tests run in double.
  *
  * <p>The choice depends on the layer's shape and the native build only, never on timings, so the
  * same build, seed and configuration give the same result.
@@ -34,8 +35,8 @@ import org.nd4j.nativeblas.NativeOpsHolder;
 final class OneDnnConvolutions {
     /**
      * Input channels from which a convolution goes through oneDNN. The DCGAN layers (64 and 128 input
-     * channels) gain most; the evaluation classifier's second layer (20) gained 6 % of its training
-     * step, and is left on the unfold so that the classifier every published MNIST and Fashion-MNIST
+     * channels) gain most; the evaluation classifier's second layer (20) gained about 6 % of its
+     * training step in one measurement and nothing measurable in another, and is left on the unfold so that the classifier every published MNIST and Fashion-MNIST
      * score was measured with trains and scores bit for bit as before (docs/benchmarks.md).
      */
     static final int MIN_INPUT_CHANNELS = 32;
