@@ -35,8 +35,18 @@ final class RunExecutor {
      */
     static Outcome run(SparkSession spark, RunConfig c, RunData data, Path out, boolean resume, String label) throws java.io.IOException {
         RunFolder run = new RunFolder(out);
-        Evaluator evaluator = SemiSupervisedEvaluation.evaluator(c, Disentangling.evaluator(c, data.evaluator(out)),
-                () -> data.labelledTest(spark, c));
+        // The labelled test split is read at most once per run: the semi-supervised learning curve, the
+        // final classifier and the autoencoder's figures all score on it.
+        io.sparkgan.data.Samples[] testSplit = new io.sparkgan.data.Samples[1];
+        boolean[] testRead = new boolean[1];
+        java.util.function.Supplier<io.sparkgan.data.Samples> test = () -> {
+            if (!testRead[0]) {
+                testSplit[0] = data.labelledTest(spark, c);
+                testRead[0] = true;
+            }
+            return testSplit[0];
+        };
+        Evaluator evaluator = SemiSupervisedEvaluation.evaluator(c, Disentangling.evaluator(c, data.evaluator(out)), test);
         GanModel model;
         List<IterationRecord> rows = new ArrayList<>();
         List<String> metricNames = evaluator == null ? List.of() : evaluator.metricNames();
@@ -69,11 +79,11 @@ final class RunExecutor {
         Map<String, Double> refined = refined(run, c, evaluator, g, model.summary().iterations());
         if (model.hasClassifier()) {
             last = new LinkedHashMap<>(last);
-            last.putAll(classifierMetrics(model, data.labelledTest(spark, c)));
+            last.putAll(classifierMetrics(model, test.get()));
         }
         if (io.sparkgan.core.aae.AdversarialAutoencoder.on(c)) {
             last = new LinkedHashMap<>(last);
-            last.putAll(Autoencoding.finish(run, c, g, model.encoder().local(), data.labelledTest(spark, c)));
+            last.putAll(Autoencoding.finish(run, c, g, model.encoder().local(), test.get()));
         }
         Disentangling.traversal(run, c, g, data.shape);
         writeFinal(run, c, model.summary(), rows.isEmpty() ? null : rows.get(rows.size() - 1), last, refined);
