@@ -31,7 +31,8 @@ public final class MetricsCsv implements Closeable {
     /**
      * Opens {@code path} for appending. A fresh file gets the header; a resumed run first drops the
      * rows after {@code keepUpTo} (iterations the resumed run will redo) and a last line without its
-     * newline (a row a killed process was writing), so no row is lost or repeated.
+     * newline (a row a killed process was writing), so no row is lost or repeated. A file that lacks
+     * some of this run's metric columns gains them (see {@link #columnMap}).
      */
     public MetricsCsv(Path path, List<String> metricColumns, int keepUpTo) {
         this.metricColumns = List.copyOf(metricColumns);
@@ -44,12 +45,10 @@ public final class MetricsCsv implements Closeable {
                 if (!text.isEmpty() && !text.endsWith("\n") && !lines.isEmpty()) {
                     lines.remove(lines.size() - 1);
                 }
-                if (!lines.isEmpty() && !lines.get(0).equals(header())) {
-                    throw new IllegalStateException(path + " has columns " + lines.get(0) + " but this run writes " + header());
-                }
+                int[] from = lines.isEmpty() ? null : columnMap(path, lines.get(0));
                 for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
                     if (!line.isBlank() && Integer.parseInt(line.substring(0, line.indexOf(','))) <= keepUpTo) {
-                        kept.add(line);
+                        kept.add(from == null ? line : remap(line, from));
                     }
                 }
             }
@@ -59,6 +58,39 @@ public final class MetricsCsv implements Closeable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open " + path + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Where each of this run's columns sits in an existing file's {@code header}: null when they are
+     * the same columns in the same order. A file written before a metric existed (a run resumed
+     * after an upgrade added, say, {@code d_test_error_pct}) gains the column, empty on its earlier
+     * rows; a file with a column this run does not write, or a header cut short, is refused.
+     */
+    private int[] columnMap(Path path, String existingHeader) {
+        if (existingHeader.equals(header())) {
+            return null;
+        }
+        List<String> existing = List.of(existingHeader.split(",", -1));
+        List<String> ours = List.of(header().split(","));
+        if (!existing.subList(0, Math.min(existing.size(), BASE_COLUMNS.size())).equals(BASE_COLUMNS)
+                || !ours.containsAll(existing) || existing.size() != new java.util.HashSet<>(existing).size()) {
+            throw new IllegalStateException(path + " has columns " + existingHeader + " but this run writes " + header()
+                    + " (a resumed run may only add metric columns)");
+        }
+        int[] from = new int[ours.size()];
+        for (int i = 0; i < from.length; i++) {
+            from[i] = existing.indexOf(ours.get(i));
+        }
+        return from;
+    }
+
+    private static String remap(String line, int[] from) {
+        String[] v = line.split(",", -1);
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < from.length; i++) {
+            sb.append(i == 0 ? "" : ",").append(from[i] < 0 || from[i] >= v.length ? "" : v[from[i]]);
+        }
+        return sb.toString();
     }
 
     public String header() {

@@ -48,4 +48,27 @@ class MetricsCsvTest {
         new MetricsCsv(csv, List.of("score"), 0).close();
         assertEquals(List.of(HEADER), Files.readAllLines(csv));
     }
+
+    @Test
+    void aFileFromBeforeAMetricExistedGainsItsColumnEmptyOnTheEarlierRows() throws Exception {
+        Path csv = dir.resolve("metrics.csv");
+        String base = "iteration,wall_s,d_loss,g_loss,bytes_to_workers,bytes_from_workers,bytes_between_workers,worker_restores,iterations_lost";
+        Files.writeString(csv, base + ",fid,score\n10,1,0.5,1.5,0,0,0,0,0,7,\n20,2,0.5,1.5,0,0,0,0,0,6,2\n30,3,0.5,1.5,0,0,0,0,0,,\n");
+        try (MetricsCsv m = new MetricsCsv(csv, List.of("score", "fid", "error"), 20)) {
+            m.append(new IterationRecord(30, 3, 0.5, 1.5, Traffic.NONE, Map.of("score", 3.0, "fid", 5.0, "error", 1.5)));
+        }
+        assertEquals(List.of(base + ",score,fid,error", "10,1,0.5,1.5,0,0,0,0,0,,7,", "20,2,0.5,1.5,0,0,0,0,0,2,6,",
+                "30,3,0.500000,1.50000,0,0,0,0,0,3,5,1.50000"), Files.readAllLines(csv));
+    }
+
+    @Test
+    void aFileWithAColumnThisRunDoesNotWriteIsRefusedAndLeftAsItWas() throws Exception {
+        Path csv = dir.resolve("metrics.csv");
+        String text = HEADER + ",other\n10,1,0.5,1.5,0,0,0,0,0,,4\n";
+        Files.writeString(csv, text);
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> new MetricsCsv(csv, List.of("score"), 10));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("may only add metric columns"), e.getMessage());
+        assertEquals(text, Files.readString(csv));
+    }
 }
