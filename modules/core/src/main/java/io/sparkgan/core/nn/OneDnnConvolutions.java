@@ -122,25 +122,40 @@ final class OneDnnConvolutions {
         long outC = Convolutions.isTransposed(layer) ? w.size(1) : w.size(0);
         INDArray bias = bias(layer, outC);
         INDArray dx = Nd4j.createUninitialized(x.dataType(), x.shape());
+        // The op writes the parameter gradients straight into DL4J's views when they are plain
+        // row-major blocks of the flattened gradient (they are for every layer built here); a view
+        // of another layout gets a temporary and a copy. Without views (the feedback pass never
+        // comes here, but a caller may) the op still needs somewhere to put them.
         INDArray dwView = gradients == null ? null : gradients.get(ConvolutionParamInitializer.WEIGHT_KEY);
-        INDArray dw = Nd4j.createUninitialized(w.dataType(), w.shape());
+        INDArray dw = writable(dwView, w.dataType(), w.shape());
         DynamicCustomOp.DynamicCustomOpsBuilder op = DynamicCustomOp.builder(op(layer) + "_bp").addIntegerArguments(arguments(layer, g));
+        INDArray dbView = null;
+        INDArray dbInView = null;
         INDArray db = null;
         if (bias == null) {
             op.addInputs(x, w, delta).addOutputs(dx, dw);
         } else {
-            db = Nd4j.createUninitialized(bias.dataType(), outC);
+            dbView = gradients == null ? null : gradients.get(ConvolutionParamInitializer.BIAS_KEY);
+            dbInView = dbView == null ? null : dbView.reshape(outC);
+            db = writable(dbInView, bias.dataType(), outC);
             op.addInputs(x, w, bias, delta).addOutputs(dx, dw, db);
         }
         Nd4j.exec(op.build());
-        if (gradients == null) {
-            return dx;
+        if (dwView != null && dw != dwView) {
+            dwView.assign(dw);
         }
-        dwView.assign(dw);
-        if (db != null) {
-            INDArray dbView = gradients.get(ConvolutionParamInitializer.BIAS_KEY);
+        if (dbView != null && db != dbInView) {
             dbView.assign(db.reshape(dbView.shape()));
         }
         return dx;
+    }
+
+    /** {@code view} itself if the op can write into it (row-major with default strides), else a new array of {@code shape}. */
+    private static INDArray writable(INDArray view, DataType type, long... shape) {
+        if (view != null && view.dataType() == type && java.util.Arrays.equals(view.shape(), shape)
+                && view.ordering() == 'c' && org.nd4j.linalg.api.shape.Shape.hasDefaultStridesForShape(view)) {
+            return view;
+        }
+        return Nd4j.createUninitialized(type, shape);
     }
 }
