@@ -125,7 +125,7 @@ final class ConfigOptions {
         String named = presetName(file);
         if (named != null && !named.equals(stored.getPreset())) {
             throw new UsageException("--resume: 'preset' was " + (stored.getPreset().isEmpty() ? "none" : "'" + stored.getPreset() + "'")
-                    + " in this run but is now '" + named + "'; a resumed run keeps its configuration (only --iterations may grow)");
+                    + " in this run but is now '" + named + "'; " + Resume.KEEPS);
         }
         return flagsOnto(file == null ? c : Configs.apply(file, c));
     }

@@ -4,6 +4,7 @@ import io.sparkgan.core.Gan;
 import io.sparkgan.core.checkpoint.CheckpointStore;
 import io.sparkgan.core.checkpoint.ModelParts;
 import io.sparkgan.core.checkpoint.NetworkShape;
+import io.sparkgan.core.nn.LearningRateDecay;
 import io.sparkgan.core.objective.Objectives;
 import io.sparkgan.core.run.RunFolder;
 import java.nio.file.Files;
@@ -51,7 +52,18 @@ final class Resume {
     }
 
     /**
-     * Refuses a configuration that differs from the stored one, except for more iterations.
+     * The settings a resumed run may change: its length, and the learning-rate schedule of the updates
+     * it has not made yet ({@link LearningRateDecay}: a decay starting at the checkpoint equals a run
+     * that had it from the start).
+     */
+    static final java.util.Set<String> CHANGEABLE = java.util.Set.of("iterations", LearningRateDecay.SETTING.name(), LearningRateDecay.START.name());
+
+    /** What the refusal of any other change says. */
+    static final String KEEPS = "a resumed run keeps its configuration (only --iterations, --lr-decay and --lr-decay-start may change)";
+
+    /**
+     * Refuses a configuration that differs from the stored one, except for more iterations and the
+     * learning-rate schedule.
      *
      * @throws UsageException naming the first setting that differs
      */
@@ -59,9 +71,8 @@ final class Resume {
         Map<String, Object> was = Configs.toMap(stored);
         Map<String, Object> is = Configs.toMap(now);
         for (String k : was.keySet()) {
-            if (!k.equals("iterations") && !String.valueOf(was.get(k)).equals(String.valueOf(is.get(k)))) {
-                throw new UsageException("--resume: '" + k + "' was " + was.get(k) + " in this run but is now " + is.get(k)
-                        + "; a resumed run keeps its configuration (only --iterations may grow)");
+            if (!CHANGEABLE.contains(k) && !String.valueOf(was.get(k)).equals(String.valueOf(is.get(k)))) {
+                throw new UsageException("--resume: '" + k + "' was " + was.get(k) + " in this run but is now " + is.get(k) + "; " + KEEPS);
             }
         }
         if (now.getIterations() < stored.getIterations()) {

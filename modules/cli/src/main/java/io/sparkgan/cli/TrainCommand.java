@@ -26,7 +26,7 @@ final class TrainCommand implements Callable<Integer> {
     Path out;
     @Option(names = "--overwrite", description = "Replace the contents of a non-empty --out.")
     boolean overwrite;
-    @Option(names = "--resume", description = "Continue the run in --out from its latest checkpoint with its stored configuration (flags and --config must match it; --iterations may grow).")
+    @Option(names = "--resume", description = "Continue the run in --out from its latest checkpoint with its stored configuration (flags and --config must match it; --iterations may grow, and --lr-decay and --lr-decay-start may change the schedule of the updates still to come).")
     boolean resume;
     @Mixin
     ConfigOptions options;

@@ -150,7 +150,7 @@ class CliTest {
         assertTrue(Files.exists(out.resolve("checkpoints/iter-000000030")));
         Result changed = run(tiny(out, "--resume", "--iterations", "40", "--batch-size", "8"));
         assertEquals(2, changed.code());
-        assertEquals("train: --resume: 'batch-size' was 16 in this run but is now 8; a resumed run keeps its configuration (only --iterations may grow)", errorLine(changed));
+        assertEquals("train: --resume: 'batch-size' was 16 in this run but is now 8; a resumed run keeps its configuration (only --iterations, --lr-decay and --lr-decay-start may change)", errorLine(changed));
     }
 
     @Test

@@ -44,7 +44,7 @@ class ResumeTest {
         assertEquals(0, run("train", "--resume", "--out", out.toString(), "--master", "local[2]").code());
         assertEquals(List.of("5", "10", "15", "20"), iterations(out), "a bare --resume continues to the recorded length, not back to 10");
 
-        String keep = "; a resumed run keeps its configuration (only --iterations may grow)";
+        String keep = "; a resumed run keeps its configuration (only --iterations, --lr-decay and --lr-decay-start may change)";
         assertEquals("train: --resume: 'workers' was 2 in this run but is now 4" + keep,
                 errorLine(run("train", "--resume", "--out", out.toString(), "--workers", "4")));
         assertEquals("train: --resume: 'iterations' was 20 in this run but is now 10; a resumed run may run longer, not shorter (expected at least 20)",
@@ -62,6 +62,47 @@ class ResumeTest {
         CliTest.Result withFile = run("train", "--resume", "--out", out.toString(), "--config", same.toString(), "--iterations", "25", "--master", "local[2]");
         assertEquals(0, withFile.code(), withFile.err());
         assertEquals(List.of("5", "10", "15", "20", "25"), iterations(out));
+    }
+
+    /** metrics.csv without the wall clock, and the last checkpoint's generator and discriminator parameters. */
+    private static List<Object> outcome(Path run) {
+        List<Object> rows = new java.util.ArrayList<>();
+        for (Map<String, String> r : MetricsCsv.read(run.resolve("metrics.csv"))) {
+            Map<String, String> m = new java.util.LinkedHashMap<>(r);
+            m.remove("wall_s");
+            rows.add(m);
+        }
+        io.sparkgan.core.checkpoint.CheckpointStore store = new io.sparkgan.core.checkpoint.CheckpointStore(run.resolve("checkpoints").toUri().toString());
+        Map<String, byte[]> last = store.load(store.latest().orElseThrow());
+        rows.add(io.sparkgan.core.checkpoint.ModelParts.network(last, io.sparkgan.core.checkpoint.ModelParts.GENERATOR).params());
+        rows.add(io.sparkgan.core.checkpoint.ModelParts.network(last, io.sparkgan.core.checkpoint.ModelParts.DISCRIMINATOR).params());
+        return rows;
+    }
+
+    @Test
+    void aRunAtAConstantRateResumedWithADecayFromItsCheckpointEqualsARunWithThatScheduleFromTheStart() throws Exception {
+        // --lr-decay-start 10: the rate holds for updates 0..9, then decays linearly to 0 at update 30.
+        Path whole = tmp.resolve("whole");
+        assertEquals(0, run(tiny(whole, "--iterations", "30", "--lr-decay", "linear", "--lr-decay-start", "10")).code());
+        Path annealed = tmp.resolve("annealed");
+        assertEquals(0, run(tiny(annealed, "--iterations", "10")).code());
+        CliTest.Result resumed = run(tiny(annealed, "--resume", "--iterations", "30", "--lr-decay", "linear", "--lr-decay-start", "10"));
+        assertEquals(0, resumed.code(), resumed.err());
+        assertEquals(outcome(whole), outcome(annealed), "every logged row and both networks, bit for bit");
+        Path constant = tmp.resolve("constant");
+        assertEquals(0, run(tiny(constant, "--iterations", "30")).code());
+        assertTrue(!outcome(constant).get(outcome(constant).size() - 1).equals(outcome(whole).get(outcome(whole).size() - 1)),
+                "the decay changed the discriminator (else this test could not tell)");
+
+        // The schedule is checked like any setting, before anything runs.
+        Path never = tmp.resolve("never");
+        assertEquals("train: lr-decay-start 10 needs a decay; expected lr-decay linear or cosine, or lr-decay-start 0",
+                errorLine(run(tiny(never, "--lr-decay-start", "10"))));
+        assertEquals("train: lr-decay-start 20 is not before the last iteration; expected less than iterations (20)",
+                errorLine(run(tiny(never, "--lr-decay", "cosine", "--lr-decay-start", "20"))));
+        assertEquals("train: lr-decay-start must be 0 (decay from the first update) or positive, got -1",
+                errorLine(run(tiny(never, "--lr-decay", "cosine", "--lr-decay-start", "-1"))));
+        assertTrue(!Files.exists(never), "a refused run leaves no folder");
     }
 
     @Test

@@ -199,12 +199,13 @@ public final class Gan {
 
     /** The generator's learning rate over its planned updates, one per iteration; null for a constant rate. */
     public static LearningRateDecay generatorDecay(GanConfig c) {
-        return LearningRateDecay.of(c.get(LearningRateDecay.SETTING), c.getGeneratorLr(), c.getIterations());
+        return LearningRateDecay.of(c.get(LearningRateDecay.SETTING), c.getGeneratorLr(), c.get(LearningRateDecay.START), c.getIterations());
     }
 
     /** A discriminator's learning rate over its planned updates, L per iteration under every strategy; null for a constant rate. */
     public static LearningRateDecay discriminatorDecay(GanConfig c) {
-        return LearningRateDecay.of(c.get(LearningRateDecay.SETTING), c.getDiscriminatorLr(), (long) c.getIterations() * c.getLocalSteps());
+        return LearningRateDecay.of(c.get(LearningRateDecay.SETTING), c.getDiscriminatorLr(), (long) c.get(LearningRateDecay.START) * c.getLocalSteps(),
+                (long) c.getIterations() * c.getLocalSteps());
     }
 
     private static IUpdater adam(double lr, GanConfig c) {

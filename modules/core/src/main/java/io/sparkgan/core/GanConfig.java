@@ -53,7 +53,7 @@ public class GanConfig extends SettingValues {
 
     /** The settings of this class, in declaration order, then the objectives' own. */
     public static final List<Setting<?>> SETTINGS = concat(List.of(SEED, ITERATIONS, BATCH_SIZE, LOCAL_STEPS, LATENT_DIM, GENERATOR, DISCRIMINATOR,
-            OBJECTIVE, CLASSES, SpectralNorm.SETTING, io.sparkgan.core.nn.WeightNorm.SETTING, io.sparkgan.core.nn.GaussianNoise.INPUT, io.sparkgan.core.nn.GaussianNoise.HIDDEN, Stabilizers.SETTING, GENERATOR_LR, DISCRIMINATOR_LR, LearningRateDecay.SETTING, ParameterEma.SETTING, BETA1, BETA2, LOG_EVERY, EVAL_EVERY, EVAL_SAMPLES, CHECKPOINT_EVERY,
+            OBJECTIVE, CLASSES, SpectralNorm.SETTING, io.sparkgan.core.nn.WeightNorm.SETTING, io.sparkgan.core.nn.GaussianNoise.INPUT, io.sparkgan.core.nn.GaussianNoise.HIDDEN, Stabilizers.SETTING, GENERATOR_LR, DISCRIMINATOR_LR, LearningRateDecay.SETTING, LearningRateDecay.START, ParameterEma.SETTING, BETA1, BETA2, LOG_EVERY, EVAL_EVERY, EVAL_SAMPLES, CHECKPOINT_EVERY,
             KEEP_CHECKPOINTS), Objectives.SETTINGS, Stabilizers.SETTINGS, AdversarialAutoencoder.SETTINGS,
             io.sparkgan.core.info.InfoCodes.SETTINGS);
 
@@ -76,6 +76,10 @@ public class GanConfig extends SettingValues {
         }
         if (get(SpectralNorm.SETTING) && get(io.sparkgan.core.nn.WeightNorm.SETTING)) {
             throw new IllegalArgumentException("spectral-norm and weight-norm both reparameterise D's weights; expected one of them");
+        }
+        String schedule = LearningRateDecay.problem(get(LearningRateDecay.SETTING), get(LearningRateDecay.START), getIterations());
+        if (schedule != null) {
+            throw new IllegalArgumentException(schedule);
         }
         String info = io.sparkgan.core.info.InfoCodes.problem(this, getBatchSize());
         if (info != null) {

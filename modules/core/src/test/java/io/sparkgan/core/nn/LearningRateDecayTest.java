@@ -44,6 +44,32 @@ class LearningRateDecayTest {
                 assertThrows(IllegalArgumentException.class, () -> LearningRateDecay.of("linear", 0.1, 0)).getMessage());
     }
 
+    @Test
+    void aStartHoldsTheRateThenDecaysOverTheRemainingUpdates() {
+        LearningRateDecay linear = LearningRateDecay.of("linear", 0.2, 60, 100);
+        LearningRateDecay cosine = LearningRateDecay.of("cosine", 0.2, 60, 100);
+        for (long t : new long[] {0, 1, 30, 59, 60}) {
+            assertEquals(0.2, linear.at(t), 0, "update " + t);
+            assertEquals(0.2, cosine.at(t), 0, "update " + t);
+        }
+        assertEquals(0.1, linear.at(80), 1e-15);
+        assertEquals(0.1, cosine.at(80), 1e-15);
+        assertEquals(0.005, linear.at(99), 1e-15);
+        assertEquals(0, linear.at(100), 0);
+        assertEquals(0, cosine.at(140), 1e-15);
+        // Start 0 is the schedule as it was before the start existed, bit for bit.
+        LearningRateDecay from0 = LearningRateDecay.of("cosine", 0.2, 0, 100);
+        for (long t = -1; t <= 101; t++) {
+            assertEquals(0.2 * 0.5 * (1 + Math.cos(Math.PI * Math.min(1.0, Math.max(0, t) / 100.0))), from0.at(t), 0, "update " + t);
+        }
+        assertEquals("lr-decay from update 100 of 100; expected 0 to 99",
+                assertThrows(IllegalArgumentException.class, () -> LearningRateDecay.of("linear", 0.1, 100, 100)).getMessage());
+        assertNull(LearningRateDecay.problem("linear", 99, 100));
+        assertNull(LearningRateDecay.problem("none", 0, 100));
+        assertEquals("lr-decay-start 5 needs a decay; expected lr-decay linear or cosine, or lr-decay-start 0", LearningRateDecay.problem("none", 5, 100));
+        assertEquals("lr-decay-start 100 is not before the last iteration; expected less than iterations (100)", LearningRateDecay.problem("cosine", 100, 100));
+    }
+
     private static MultiLayerNetwork net(DataType dtype) {
         return Backprop.prepare(Networks.discriminator(NetworkSpec.mlp("leakyrelu", "identity", 12), 3, 1, new Adam(0.05, 0.5, 0.999, 1e-8), 5, dtype));
     }
