@@ -69,8 +69,8 @@ final class TrainCommand implements Callable<Integer> {
                 RunFolder run = new RunFolder(out);
                 if (!resume) {
                     writeRunJson(run, c, spark, main.args);
-                } else if (c.getIterations() != stored.getIterations()) {
-                    recordIterations(run, c.getIterations());
+                } else {
+                    recordChanges(run, stored, c);
                 }
                 RunExecutor.Outcome o;
                 try {
@@ -102,13 +102,26 @@ final class TrainCommand implements Callable<Integer> {
         run.writeJson(RunFolder.RUN_JSON, runJson);
     }
 
-    /** A resumed run that runs longer records its new length, so a later bare --resume continues to it. */
+    /**
+     * A resumed run that runs longer or with another learning-rate schedule records the new values, so
+     * a later bare --resume continues with them and run.json describes the run that was made.
+     */
     @SuppressWarnings("unchecked")
-    private static void recordIterations(RunFolder run, int iterations) {
+    private static void recordChanges(RunFolder run, RunConfig stored, RunConfig now) {
+        Map<String, Object> was = Configs.toMap(stored);
+        Map<String, Object> is = Configs.toMap(now);
         Map<String, Object> runJson = new LinkedHashMap<>((Map<String, Object>) run.readJsonMap(RunFolder.RUN_JSON));
         Map<String, Object> config = new LinkedHashMap<>((Map<String, Object>) runJson.get("config"));
-        config.put("iterations", iterations);
-        runJson.put("config", config);
-        run.writeJson(RunFolder.RUN_JSON, runJson);
+        boolean changed = false;
+        for (String k : Resume.CHANGEABLE) {
+            if (!String.valueOf(was.get(k)).equals(String.valueOf(is.get(k)))) {
+                config.put(k, is.get(k));
+                changed = true;
+            }
+        }
+        if (changed) {
+            runJson.put("config", config);
+            run.writeJson(RunFolder.RUN_JSON, runJson);
+        }
     }
 }

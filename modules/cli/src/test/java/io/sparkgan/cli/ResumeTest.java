@@ -89,6 +89,9 @@ class ResumeTest {
         CliTest.Result resumed = run(tiny(annealed, "--resume", "--iterations", "30", "--lr-decay", "linear", "--lr-decay-start", "10"));
         assertEquals(0, resumed.code(), resumed.err());
         assertEquals(outcome(whole), outcome(annealed), "every logged row and both networks, bit for bit");
+        Map<?, ?> recorded = (Map<?, ?>) Configs.JSON.readValue(annealed.resolve("run.json").toFile(), Map.class).get("config");
+        assertEquals(List.of(30, "linear", 10), List.of(recorded.get("iterations"), recorded.get("lr-decay"), recorded.get("lr-decay-start")),
+                "run.json records the schedule the resumed run followed");
         Path constant = tmp.resolve("constant");
         assertEquals(0, run(tiny(constant, "--iterations", "30")).code());
         assertTrue(!outcome(constant).get(outcome(constant).size() - 1).equals(outcome(whole).get(outcome(whole).size() - 1)),
