@@ -15,7 +15,8 @@ public record Summary(int iterations, Map<String, Double> metrics, double wallSe
         implements Serializable {
 
     static Summary of(StrategyResult r, Shards shards) {
-        return new Summary(r.iteration(), Map.copyOf(r.metrics()), r.wallSeconds(), r.traffic().toWorkers(),
+        // In the evaluators' order (Map.copyOf's order changes from one JVM to the next, and with it final.json's).
+        return new Summary(r.iteration(), java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(r.metrics())), r.wallSeconds(), r.traffic().toWorkers(),
                 r.traffic().fromWorkers(), r.traffic().betweenWorkers(), r.restores(), r.lostIterations(), r.workerComputeSeconds(), r.driverComputeSeconds(),
                 shards.sizes());
     }
