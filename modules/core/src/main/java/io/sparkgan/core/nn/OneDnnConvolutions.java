@@ -136,7 +136,8 @@ final class OneDnnConvolutions {
             op.addInputs(x, w, delta).addOutputs(dx, dw);
         } else {
             dbView = gradients == null ? null : gradients.get(ConvolutionParamInitializer.BIAS_KEY);
-            dbInView = dbView == null ? null : dbView.reshape(outC);
+            // A row-major view with default strides reshapes to a view of the same memory; anything else could copy.
+            dbInView = dbView != null && plain(dbView) ? dbView.reshape(outC) : null;
             db = writable(dbInView, bias.dataType(), outC);
             op.addInputs(x, w, bias, delta).addOutputs(dx, dw, db);
         }
@@ -150,12 +151,16 @@ final class OneDnnConvolutions {
         return dx;
     }
 
-    /** {@code view} itself if the op can write into it (row-major with default strides), else a new array of {@code shape}. */
+    /** {@code view} itself if the op can write into it (plain, of this type and shape), else a new array of {@code shape}. */
     private static INDArray writable(INDArray view, DataType type, long... shape) {
-        if (view != null && view.dataType() == type && java.util.Arrays.equals(view.shape(), shape)
-                && view.ordering() == 'c' && org.nd4j.linalg.api.shape.Shape.hasDefaultStridesForShape(view)) {
+        if (view != null && view.dataType() == type && java.util.Arrays.equals(view.shape(), shape) && plain(view)) {
             return view;
         }
         return Nd4j.createUninitialized(type, shape);
+    }
+
+    /** Row-major with default strides: an op writes it as one block, and a reshape of it is a view. */
+    private static boolean plain(INDArray view) {
+        return view.ordering() == 'c' && org.nd4j.linalg.api.shape.Shape.hasDefaultStridesForShape(view);
     }
 }
