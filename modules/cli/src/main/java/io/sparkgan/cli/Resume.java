@@ -70,8 +70,8 @@ final class Resume {
     static void compare(RunConfig stored, RunConfig now) {
         Map<String, Object> was = Configs.toMap(stored);
         Map<String, Object> is = Configs.toMap(now);
-        for (String k : was.keySet()) {
-            if (!CHANGEABLE.contains(k) && !String.valueOf(was.get(k)).equals(String.valueOf(is.get(k)))) {
+        for (String k : changed(stored, now)) {
+            if (!CHANGEABLE.contains(k)) {
                 throw new UsageException("--resume: '" + k + "' was " + was.get(k) + " in this run but is now " + is.get(k) + "; " + KEEPS);
             }
         }
@@ -79,6 +79,13 @@ final class Resume {
             throw new UsageException("--resume: 'iterations' was " + stored.getIterations() + " in this run but is now " + now.getIterations()
                     + "; a resumed run may run longer, not shorter (expected at least " + stored.getIterations() + ")");
         }
+    }
+
+    /** The settings whose values differ between {@code stored} and {@code now}, in the stored configuration's order. */
+    static List<String> changed(RunConfig stored, RunConfig now) {
+        Map<String, Object> was = Configs.toMap(stored);
+        Map<String, Object> is = Configs.toMap(now);
+        return was.keySet().stream().filter(k -> !String.valueOf(was.get(k)).equals(String.valueOf(is.get(k)))).toList();
     }
 
     /** Before Spark starts: the checkpoint folder, if there is one, is a folder this process can write. */

@@ -6,6 +6,7 @@ import io.sparkgan.core.train.StopSignal;
 import io.sparkgan.spark.SparkSessions;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -108,20 +109,16 @@ final class TrainCommand implements Callable<Integer> {
      */
     @SuppressWarnings("unchecked")
     private static void recordChanges(RunFolder run, RunConfig stored, RunConfig now) {
-        Map<String, Object> was = Configs.toMap(stored);
+        List<String> changed = Resume.changed(stored, now);
+        if (changed.isEmpty()) {
+            return;
+        }
+        // compare() has refused any other change, so these are all CHANGEABLE settings.
         Map<String, Object> is = Configs.toMap(now);
         Map<String, Object> runJson = new LinkedHashMap<>((Map<String, Object>) run.readJsonMap(RunFolder.RUN_JSON));
         Map<String, Object> config = new LinkedHashMap<>((Map<String, Object>) runJson.get("config"));
-        boolean changed = false;
-        for (String k : Resume.CHANGEABLE) {
-            if (!String.valueOf(was.get(k)).equals(String.valueOf(is.get(k)))) {
-                config.put(k, is.get(k));
-                changed = true;
-            }
-        }
-        if (changed) {
-            runJson.put("config", config);
-            run.writeJson(RunFolder.RUN_JSON, runJson);
-        }
+        changed.forEach(k -> config.put(k, is.get(k)));
+        runJson.put("config", config);
+        run.writeJson(RunFolder.RUN_JSON, runJson);
     }
 }
