@@ -43,6 +43,7 @@ for row in "${rows[@]}"; do
   refine=(--refine langevin); [[ "$row" == *minibatch-discrimination* ]] && refine=()
   echo "== $row -> $out ($(date -u +%H:%M:%S))"
   bin/sparkgan compare "${flags[@]}" --objective "$objective" "${sn[@]}" "${stab[@]}" --iterations "$iterations" --eval-every "$iterations" \
-    "${refine[@]}" "${again[@]}" --out "$out" </dev/null > "$out.log" 2>&1 || { echo "   failed: see $out.log"; continue; }
-  cat "$out/summary.csv"
+    "${refine[@]}" "${again[@]}" --out "$out" </dev/null > "$out.log" 2>&1 || echo "   a strategy diverged or the compare failed: see $out.log"
+  # A strategy that diverged is a row of summary.csv (column diverged_at); the compare then exits with 1.
+  [[ -f "$out/summary.csv" ]] && cat "$out/summary.csv"
 done

@@ -22,6 +22,7 @@ for shards in iid label-skew:2; do
     --labelled-per-class 10 --discriminator mlp:1000,500,250,250,250:leakyrelu --generator mlp:500,500:softplus:tanh \
     --discriminator-input-noise 0.3 --discriminator-hidden-noise 0.5 --stabilizers feature-matching,virtual-batch-norm \
     --weight-norm --generator-lr 1e-3 --discriminator-lr 1e-3 --iterations "$iterations" --eval-every "$iterations" \
-    "${again[@]}" --out "$out" </dev/null > "$out.log" 2>&1 || { echo "   failed: see $out.log"; continue; }
-  cat "$out/summary.csv"
+    "${again[@]}" --out "$out" </dev/null > "$out.log" 2>&1 || echo "   a strategy diverged or the compare failed: see $out.log"
+  # A strategy that diverged is a row of summary.csv (column diverged_at); the compare then exits with 1.
+  [[ -f "$out/summary.csv" ]] && cat "$out/summary.csv"
 done

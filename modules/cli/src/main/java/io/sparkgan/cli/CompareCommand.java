@@ -24,7 +24,9 @@ import picocli.CommandLine.ParentCommand;
  * generator updates, each into its own run folder, then {@code report.html} and {@code summary.csv}.
  * With several seeds ({@code --seeds}, YAML key {@code seeds}) every strategy runs once per seed into
  * {@code DIR/<strategy>/seed-<s>/}, the data of each seed read once and shared by the strategies, and
- * the report gives mean and spread over seeds.
+ * the report gives mean and spread over seeds. A strategy that diverges does not end the comparison:
+ * its run folder records where ({@code diverged.json}), the other strategies still run, the report
+ * marks it, and the command exits with 1.
  */
 @Command(name = "compare", sortOptions = false, mixinStandardHelpOptions = true,
         description = "Run several strategies on the same data and budget; write DIR/<strategy>/ run folders (DIR/<strategy>/seed-<s>/ with several --seeds), DIR/report.html and DIR/summary.csv.")
@@ -102,6 +104,7 @@ final class CompareCommand implements Callable<Integer> {
                     data.put(e.getKey(), d);
                 }
                 folder.commit();
+                List<String> diverged = new ArrayList<>();
                 for (Map.Entry<Long, RunConfig> e : perSeed.entrySet()) {
                     long seed = e.getKey();
                     for (String s : chosen) {
@@ -117,6 +120,17 @@ final class CompareCommand implements Callable<Integer> {
                         } catch (io.sparkgan.core.train.RunInterruptedException ex) {
                             throw new Main.Stopped("stopped at iteration " + ex.iteration() + " of " + label + " (SIG" + io.sparkgan.core.train.StopSignal.cause()
                                     + "); " + label + "'s run folder can be continued with: sparkgan train --resume --out " + run.dir(), ex);
+                        } catch (RuntimeException ex) {
+                            // A strategy that diverges is a result of the comparison, not the end of it: the others
+                            // still run on the same budget, and the report shows where this one stopped.
+                            io.sparkgan.core.train.DivergenceException d = io.sparkgan.core.train.DivergenceException.in(ex);
+                            if (d == null) {
+                                throw ex;
+                            }
+                            diverged.add(label);
+                            System.err.println("compare: " + label + ": " + d.getMessage() + "; going on with the other strategies ("
+                                    + run.dir() + " keeps its metrics and checkpoints up to the last good iteration)");
+                            continue;
                         }
                         System.out.println(String.format(Locale.ROOT, "%-10s %s%s  wall_s=%.1f  bytes=%d", s, several ? "seed=" + seed + "  " : "",
                                 RunExecutor.summary(o.metrics()), o.summary().wallSeconds(), o.summary().totalBytes()));
@@ -126,6 +140,11 @@ final class CompareCommand implements Callable<Integer> {
                 chosen.forEach(s -> layout.put(s, several ? seedList : List.of()));
                 Report.write(dir, layout, "sparkgan " + String.join(" ", main.args));
                 System.out.println("report: " + dir.resolve("report.html"));
+                if (!diverged.isEmpty()) {
+                    System.err.println("compare: " + String.join(", ", diverged) + " diverged; the report and summary.csv mark "
+                            + (diverged.size() == 1 ? "it" : "them") + " (column " + RunExecutor.DIVERGED_AT + ")");
+                    return 1;
+                }
                 return 0;
             } finally {
                 spark.stop();

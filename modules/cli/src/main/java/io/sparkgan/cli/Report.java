@@ -111,11 +111,20 @@ final class Report {
         return severalSeeds ? dir.resolve(strategy).resolve(SEED_FOLDER + seed) : dir.resolve(strategy);
     }
 
-    /** One finished run folder of the comparison. */
+    /** One run folder of the comparison: finished ({@code fin} is final.json) or diverged ({@code fin} is diverged.json). */
     record Run(String strategy, Long seed, Path dir, Map<?, ?> fin, List<Map<String, String>> rows, Map<?, ?> config) {
         String label() {
             return seed == null ? strategy : strategy + " seed " + seed;
         }
+
+        boolean diverged() {
+            return fin.containsKey(RunExecutor.DIVERGED_AT);
+        }
+    }
+
+    /** Whether {@code runDir} holds a finished run (final.json) or one that diverged (diverged.json). */
+    static boolean ended(Path runDir) {
+        return Files.isRegularFile(runDir.resolve(RunFolder.FINAL_JSON)) || Files.isRegularFile(runDir.resolve(RunFolder.DIVERGED_JSON));
     }
 
     /** A comparison with one run per strategy, in {@code DIR/<strategy>/}. */
@@ -138,7 +147,10 @@ final class Report {
             List<Long> ss = e.getValue().isEmpty() ? java.util.Collections.singletonList(null) : e.getValue();
             for (Long seed : ss) {
                 Path d = seed == null ? dir.resolve(e.getKey()) : runDir(dir, e.getKey(), seed, true);
-                Map<?, ?> fin = RunFolder.JSON.readValue(d.resolve(RunFolder.FINAL_JSON).toFile(), Map.class);
+                // final.json when the run finished (a resumed run that had diverged may have both files), else diverged.json.
+                Path end = Files.isRegularFile(d.resolve(RunFolder.FINAL_JSON)) || !Files.isRegularFile(d.resolve(RunFolder.DIVERGED_JSON))
+                        ? d.resolve(RunFolder.FINAL_JSON) : d.resolve(RunFolder.DIVERGED_JSON);
+                Map<?, ?> fin = RunFolder.JSON.readValue(end.toFile(), Map.class);
                 Map<?, ?> config = Files.isRegularFile(d.resolve(RunFolder.RUN_JSON))
                         ? (Map<?, ?>) new RunFolder(d).readJsonMap(RunFolder.RUN_JSON).get("config") : null;
                 list.add(new Run(e.getKey(), seed, d, fin, MetricsCsv.read(d.resolve(RunFolder.METRICS_CSV)), config == null ? Map.of() : config));
@@ -172,11 +184,16 @@ final class Report {
         List<String> figures = new ArrayList<>(List.of("wall_s"));
         figures.addAll(scored);
         figures.addAll(COST_COLUMNS);
+        boolean anyDiverged = runs.values().stream().flatMap(List::stream).anyMatch(Run::diverged);
         if (several) {
-            writeSeedsSummaryCsv(dir.resolve("summary.csv"), figures, runs);
+            writeSeedsSummaryCsv(dir.resolve("summary.csv"), figures, runs, anyDiverged);
         } else {
             List<String> columns = new ArrayList<>(List.of("strategy", "workers", "iteration"));
             columns.addAll(figures);
+            if (anyDiverged) {
+                // The diverged row's figures are empty; this column says where it stopped.
+                columns.add(RunExecutor.DIVERGED_AT);
+            }
             writeSummaryCsv(dir.resolve("summary.csv"), columns, runs);
         }
         Path plots = dir.resolve("plots");
@@ -271,7 +288,7 @@ final class Report {
      * figure with a direction {@code _better} (higher or lower) and {@code _best} ("best" on the best
      * strategy's row, "no clear best" on every row when the ranges do not allow a choice).
      */
-    private static void writeSeedsSummaryCsv(Path file, List<String> figures, Map<String, List<Run>> runs) {
+    private static void writeSeedsSummaryCsv(Path file, List<String> figures, Map<String, List<Run>> runs, boolean anyDiverged) {
         List<String> header = new ArrayList<>(List.of("strategy", "seeds", "workers", "iteration"));
         Map<String, Verdict> verdicts = new LinkedHashMap<>();
         for (String f : figures) {
@@ -282,13 +299,16 @@ final class Report {
                 verdicts.put(f, judge(stats(runs, f), m.higherIsBetter()));
             }
         }
+        if (anyDiverged) {
+            header.add(RunExecutor.DIVERGED_AT);
+        }
         List<String> lines = new ArrayList<>();
         lines.add(String.join(",", header));
         for (Map.Entry<String, List<Run>> e : runs.entrySet()) {
-            Map<?, ?> first = e.getValue().get(0).fin();
+            Map<?, ?> first = e.getValue().stream().filter(r -> !r.diverged()).findFirst().orElse(e.getValue().get(0)).fin();
             List<String> v = new ArrayList<>(List.of(e.getKey(),
                     e.getValue().stream().map(r -> String.valueOf(r.seed())).collect(Collectors.joining(" ")),
-                    String.valueOf(first.get("workers")), String.valueOf(first.get("iteration"))));
+                    String.valueOf(first.get("workers")), first.containsKey("iteration") ? String.valueOf(first.get("iteration")) : ""));
             for (String f : figures) {
                 Stats s = Stats.of(e.getValue().stream().map(r -> number(r.fin().get(f))).toList());
                 v.addAll(s == null ? List.of("", "", "", "") : List.of(csv(s.mean()), csv(s.std()), csv(s.min()), csv(s.max())));
@@ -297,6 +317,11 @@ final class Report {
                     v.add(meaning(f).better());
                     v.add(verdict.best() != null ? (verdict.best().equals(e.getKey()) ? "best" : "") : verdict.note());
                 }
+            }
+            if (anyDiverged) {
+                // seed:iteration of each seed that diverged; the means above are over the seeds that finished.
+                v.add(e.getValue().stream().filter(Run::diverged).map(r -> r.seed() + ":" + r.fin().get(RunExecutor.DIVERGED_AT))
+                        .collect(Collectors.joining(" ")));
             }
             lines.add(String.join(",", v));
         }
@@ -448,6 +473,9 @@ final class Report {
         for (List<Run> l : runs.values()) {
             for (Run r : l) {
                 double[][][] p = points.get(r);
+                if (r.diverged()) {
+                    continue; // it drew no final samples
+                }
                 if (p == null) {
                     pictures.put(r, dir.relativize(r.dir()).toString().replace('\\', '/') + "/samples.png");
                 } else {
@@ -557,6 +585,11 @@ final class Report {
         h.append("<p>Bytes are those each strategy serialised for transfer (driver&rarr;workers, workers&rarr;driver, ")
                 .append("worker&harr;worker), cumulative.</p>\n");
         h.append("<h2>Summary</h2>\n");
+        for (Run r : runs.values().stream().flatMap(List::stream).filter(Run::diverged).toList()) {
+            h.append("<p><b>").append(escape(r.label())).append(" diverged</b> (").append(escape(String.valueOf(r.fin().get("error"))))
+                    .append("). Its figures are left out below (&ndash;)").append(several ? " and out of the means over seeds" : "")
+                    .append("; its curves stop at its last logged iteration, and its run folder keeps the last good checkpoint.</p>\n");
+        }
         h.append(table("Sample quality and losses at the end of training", metrics, runs, several));
         List<String> cost = new ArrayList<>(List.of("wall_s"));
         cost.addAll(COST_COLUMNS);
@@ -581,6 +614,9 @@ final class Report {
             }
             h.append("<div class=\"grid\">");
             for (Run r : e.getValue()) {
+                if (!samples.containsKey(r)) {
+                    continue;
+                }
                 h.append("<figure><img src=\"").append(samples.get(r)).append("\" width=\"").append(several ? 320 : 400)
                         .append("\" alt=\"samples of ").append(r.label()).append("\"><figcaption>").append(r.label()).append("</figcaption></figure>");
             }

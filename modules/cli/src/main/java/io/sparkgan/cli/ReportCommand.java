@@ -13,11 +13,11 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code sparkgan report DIR}: rebuilds a comparison's {@code report.html}, {@code summary.csv} and
- * plots from the finished run folders under {@code DIR} (e.g. after a newer version of the report, or
+ * plots from the finished (or diverged) run folders under {@code DIR} (e.g. after a newer version of the report, or
  * when some strategies were run separately into the same folder). Run folders are only read.
  */
 @Command(name = "report", mixinStandardHelpOptions = true,
-        description = "Rebuild DIR/report.html, DIR/summary.csv and DIR/plots/ from the finished run folders DIR/<strategy>/ (or DIR/<strategy>/seed-<s>/).")
+        description = "Rebuild DIR/report.html, DIR/summary.csv and DIR/plots/ from the finished (or diverged) run folders DIR/<strategy>/ (or DIR/<strategy>/seed-<s>/).")
 final class ReportCommand implements Callable<Integer> {
     @Parameters(paramLabel = "DIR", description = "A folder written by 'sparkgan compare'.")
     Path dir;
@@ -27,14 +27,14 @@ final class ReportCommand implements Callable<Integer> {
         // A strategy's run is DIR/<strategy>/, or one DIR/<strategy>/seed-<s>/ per seed.
         Map<String, List<Long>> runs = new LinkedHashMap<>();
         for (String s : List.of("mdgan", "flgan", "standalone")) {
-            if (Files.isRegularFile(dir.resolve(s).resolve(RunFolder.FINAL_JSON))) {
+            if (Report.ended(dir.resolve(s))) {
                 runs.put(s, List.of());
             } else if (Files.isDirectory(dir.resolve(s))) {
                 List<Long> seeds = new ArrayList<>();
                 try (java.util.stream.Stream<Path> kids = Files.list(dir.resolve(s))) {
                     for (Path k : kids.toList()) {
                         String name = k.getFileName().toString();
-                        if (name.matches(Report.SEED_FOLDER + "-?[0-9]+") && Files.isRegularFile(k.resolve(RunFolder.FINAL_JSON))) {
+                        if (name.matches(Report.SEED_FOLDER + "-?[0-9]+") && Report.ended(k)) {
                             seeds.add(Long.parseLong(name.substring(Report.SEED_FOLDER.length())));
                         }
                     }
@@ -46,7 +46,7 @@ final class ReportCommand implements Callable<Integer> {
             }
         }
         if (runs.isEmpty()) {
-            throw new UsageException("'" + dir + "' holds no finished run folder (<strategy>/final.json or <strategy>/seed-<s>/final.json); expected a folder written by 'sparkgan compare'");
+            throw new UsageException("'" + dir + "' holds no finished or diverged run folder (<strategy>/final.json or diverged.json, or the same under <strategy>/seed-<s>/); expected a folder written by 'sparkgan compare'");
         }
         String s0 = runs.keySet().iterator().next();
         List<Long> seeds0 = runs.get(s0);

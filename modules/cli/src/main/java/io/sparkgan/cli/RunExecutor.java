@@ -9,6 +9,7 @@ import io.sparkgan.spark.ml.GanEstimator;
 import io.sparkgan.spark.ml.GanModel;
 import io.sparkgan.spark.ml.Summary;
 import io.sparkgan.core.train.TrainingListener;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -67,6 +68,12 @@ final class RunExecutor {
                     }, (mode, sizes, histogram) -> recordShards(run, mode, sizes, histogram)))
                     .setCheckpointDir(run.checkpoints().toUri().toString()).setResume(resume)
                     .fit(data.frame);
+        } catch (RuntimeException e) {
+            io.sparkgan.core.train.DivergenceException d = io.sparkgan.core.train.DivergenceException.in(e);
+            if (d != null) {
+                writeDiverged(run, c, d);
+            }
+            throw e;
         } finally {
             if (csv[0] != null) {
                 csv[0].close();
@@ -152,7 +159,7 @@ final class RunExecutor {
     }
 
     private static void writeFinal(RunFolder run, RunConfig c, Summary summary, IterationRecord end, Map<String, Double> metrics,
-            Map<String, Double> refined) {
+            Map<String, Double> refined) throws java.io.IOException {
         Map<String, Object> f = new LinkedHashMap<>();
         f.put("strategy", c.getStrategy());
         f.put("dataset", c.getDataset());
@@ -177,7 +184,25 @@ final class RunExecutor {
         f.put("worker_compute_s", summary.workerComputeSeconds());
         f.put("shard_sizes", summary.shardSizes());
         run.writeJson(RunFolder.FINAL_JSON, f);
+        // A resumed run that had diverged before has now finished: final.json is its one record.
+        Files.deleteIfExists(run.file(RunFolder.DIVERGED_JSON));
     }
+
+    /**
+     * Records a divergence in the run folder (instead of final.json), so that a comparison's report
+     * can show the run as diverged, and where, beside the strategies that finished.
+     */
+    static void writeDiverged(RunFolder run, RunConfig c, io.sparkgan.core.train.DivergenceException d) {
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("strategy", c.getStrategy());
+        f.put("workers", c.getWorkers());
+        f.put(DIVERGED_AT, d.iteration());
+        f.put("error", d.getMessage());
+        run.writeJson(RunFolder.DIVERGED_JSON, f);
+    }
+
+    /** diverged.json's key (and summary.csv's column) for the iteration at which a run diverged. */
+    static final String DIVERGED_AT = "diverged_at";
 
     private static Double finite(double v) {
         return Double.isFinite(v) ? v : null;

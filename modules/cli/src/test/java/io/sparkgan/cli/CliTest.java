@@ -48,6 +48,15 @@ class CliTest {
         return a.toArray(new String[0]);
     }
 
+    /** A tiny grid25 comparison of {@code strategies} on 2 workers, 12 updates, into {@code out}. */
+    static String[] tinyCompare(Path out, String strategies, String... extra) {
+        List<String> a = new ArrayList<>(List.of("compare", "--strategies", strategies, "--workers", "2", "--dataset-size", "300",
+                "--iterations", "12", "--batch-size", "16", "--eval-every", "6", "--eval-samples", "200", "--log-every", "3",
+                "--generator", "mlp:16:relu", "--discriminator", "mlp:16:leakyrelu", "--master", "local[2]", "--out", out.toString()));
+        a.addAll(List.of(extra));
+        return a.toArray(new String[0]);
+    }
+
     /** The one error line printed to stderr (log lines from Spark are filtered out). */
     static String errorLine(Result r) {
         return r.err().lines().filter(l -> l.startsWith("train:") || l.startsWith("compare:") || l.startsWith("sample:") || l.startsWith("classify:") || l.startsWith("sparkgan:") || l.startsWith("bench:"))
@@ -223,9 +232,7 @@ class CliTest {
     @Test
     void compareRunsEveryStrategyOnTheSameBudgetAndWritesTheReport() throws Exception {
         Path out = tmp.resolve("cmp");
-        Result r = run("compare", "--strategies", "mdgan,flgan,standalone", "--workers", "2", "--dataset-size", "300", "--iterations", "12",
-                "--batch-size", "16", "--eval-every", "6", "--eval-samples", "200", "--log-every", "3", "--average-every-iterations", "3",
-                "--generator", "mlp:16:relu", "--discriminator", "mlp:16:leakyrelu", "--master", "local[2]", "--out", out.toString());
+        Result r = run(tinyCompare(out, "mdgan,flgan,standalone", "--average-every-iterations", "3"));
         assertEquals(0, r.code(), r.err());
         List<String> summary = Files.readAllLines(out.resolve("summary.csv"));
         assertEquals(4, summary.size());
@@ -260,5 +267,63 @@ class CliTest {
         assertEquals(2, bad.code());
         assertEquals("compare: --strategies: strategy 'gossip' is unknown; expected some of [standalone, mdgan, flgan]", bad.err().lines()
                 .filter(l -> l.startsWith("compare:")).findFirst().orElse(bad.err()));
+    }
+
+    @Test
+    void aStrategyThatDivergesIsRecordedAndTheComparisonGoesOn() throws Exception {
+        // A rate of 1e30 makes the first discriminator step overflow under every strategy.
+        Path out = tmp.resolve("cmp-diverged");
+        Result r = run(tinyCompare(out, "standalone,mdgan", "--discriminator-lr", "1e30"));
+        assertEquals(1, r.code(), r.err());
+        List<String> lines = r.err().lines().filter(l -> l.startsWith("compare:") && !l.startsWith("compare: training ")).toList();
+        assertEquals(3, lines.size(), r.err());
+        assertTrue(lines.get(0).startsWith("compare: standalone: training diverged at iteration 1: "), lines.get(0));
+        assertTrue(lines.get(0).endsWith("; going on with the other strategies (" + out.resolve("standalone")
+                + " keeps its metrics and checkpoints up to the last good iteration)"), lines.get(0));
+        // MD-GAN still ran after standalone diverged.
+        assertTrue(lines.get(1).startsWith("compare: mdgan: training diverged at iteration 1: "), lines.get(1));
+        assertEquals("compare: standalone, mdgan diverged; the report and summary.csv mark them (column diverged_at)", lines.get(2));
+        for (String s : new String[] {"standalone", "mdgan"}) {
+            Map<?, ?> d = Configs.JSON.readValue(out.resolve(s).resolve("diverged.json").toFile(), Map.class);
+            assertEquals(s, d.get("strategy"));
+            assertEquals(1, d.get("diverged_at"));
+            assertFalse(Files.exists(out.resolve(s).resolve("final.json")), s);
+        }
+        List<String> summary = Files.readAllLines(out.resolve("summary.csv"));
+        assertTrue(summary.get(0).endsWith(",diverged_at"), summary.get(0));
+        assertEquals(3, summary.size(), summary.toString());
+        assertTrue(summary.get(1).matches("standalone,2,,[,]*,1"), summary.get(1));
+        assertTrue(Files.readString(out.resolve("report.html")).contains("<b>mdgan diverged</b> (training diverged at iteration 1: "));
+    }
+
+    @Test
+    void theReportShowsFinishedAndDivergedRunsSideBySide() throws Exception {
+        Path cmp = tmp.resolve("cmp-mixed");
+        Result ok = run(tiny(cmp.resolve("standalone")));
+        assertEquals(0, ok.code(), ok.err());
+        Result bad = run(tiny(cmp.resolve("flgan"), "--strategy", "flgan", "--workers", "2", "--discriminator-lr", "1e30"));
+        assertEquals(1, bad.code());
+        assertTrue(errorLine(bad).startsWith("train: failed: training diverged at iteration "), errorLine(bad));
+        Result report = run("report", cmp.toString());
+        assertEquals(0, report.code(), report.err());
+        List<String> summary = Files.readAllLines(cmp.resolve("summary.csv"));
+        assertEquals(3, summary.size(), summary.toString());
+        assertTrue(summary.get(0).endsWith(",diverged_at"), summary.get(0));
+        // The finished run keeps its figures and no divergence; the diverged one has only where it stopped
+        // (rows in the report's strategy order: mdgan, flgan, standalone).
+        assertTrue(summary.get(2).startsWith("standalone,4,20,") && summary.get(2).endsWith(","), summary.get(2));
+        assertFalse(summary.get(2).substring(0, summary.get(2).length() - 1).contains(",,"), summary.get(2));
+        Map<?, ?> d = Configs.JSON.readValue(cmp.resolve("flgan/diverged.json").toFile(), Map.class);
+        assertTrue(summary.get(1).matches("flgan,2,,[,]*," + d.get("diverged_at")), summary.get(1));
+        String html = Files.readString(cmp.resolve("report.html"));
+        assertTrue(html.contains("<b>flgan diverged</b>"));
+        assertTrue(html.contains("alt=\"samples of standalone\""));
+        assertFalse(html.contains("alt=\"samples of flgan\""), "a diverged run drew no samples");
+        // A diverged record does not outlive a later finish: final.json is then the run's one record.
+        Files.writeString(cmp.resolve("standalone/diverged.json"), "{\"strategy\":\"standalone\",\"diverged_at\":7}");
+        Result resumed = run("train", "--resume", "--out", cmp.resolve("standalone").toString(), "--iterations", "30");
+        assertEquals(0, resumed.code(), resumed.err());
+        assertFalse(Files.exists(cmp.resolve("standalone/diverged.json")));
+        assertTrue(Files.exists(cmp.resolve("standalone/final.json")));
     }
 }

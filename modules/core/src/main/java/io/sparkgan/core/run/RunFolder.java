@@ -12,7 +12,8 @@ import java.util.stream.Stream;
 
 /**
  * The folder one run writes: {@code run.json} (resolved config and provenance), {@code metrics.csv}
- * (one row per logged iteration), {@code final.json} (final metrics), plots, and {@code checkpoints/}.
+ * (one row per logged iteration), {@code final.json} (final metrics), plots, and {@code checkpoints/};
+ * a run that diverged has {@code diverged.json} (where and why) instead of {@code final.json}.
  * Whole files are written under a temporary name and renamed, so a crash never leaves a half-written
  * {@code final.json} or plot; {@code metrics.csv} is appended and flushed row by row.
  */
@@ -20,6 +21,8 @@ public final class RunFolder {
     public static final String RUN_JSON = "run.json";
     public static final String METRICS_CSV = "metrics.csv";
     public static final String FINAL_JSON = "final.json";
+    /** Written instead of final.json by a run that diverged: strategy, workers, the iteration and the reason. */
+    public static final String DIVERGED_JSON = "diverged.json";
     public static final String CHECKPOINTS = "checkpoints";
 
     public static final ObjectMapper JSON = new ObjectMapper()

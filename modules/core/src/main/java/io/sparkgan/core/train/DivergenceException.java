@@ -21,6 +21,16 @@ public final class DivergenceException extends RuntimeException {
         return iteration;
     }
 
+    /** The divergence behind {@code t} (itself or a cause, e.g. wrapped by Spark), or null. */
+    public static DivergenceException in(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof DivergenceException d) {
+                return d;
+            }
+        }
+        return null;
+    }
+
     /** Throws if {@code value} is not finite; {@code where} names it, e.g. "worker 3's discriminator loss". */
     public static void check(double value, int iteration, String where) {
         if (!Double.isFinite(value)) {
