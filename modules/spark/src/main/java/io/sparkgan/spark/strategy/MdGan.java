@@ -246,7 +246,7 @@ public final class MdGan implements Strategy {
                 io.sparkgan.core.Generator.Drawn drawn = g.draw(latentRng, k * b, t);
                 INDArray z = drawn.z();
                 Batch x = drawn.batch(g.generate(z));
-                DivergenceException.check(x.x(), t, "the generated samples");
+                DivergenceException.check(x.x(), t, "a generated sample");
                 long t1 = System.nanoTime();
                 int fetchFrom = evaluationCopy != null && Cadence.evaluationDue(c, from, t) ? swaps.holderOf(0) : -1;
                 List<byte[]> requests = MdGanMessages.work(x, swaps.holding(), t, k, b, workerCheckpoint, fetchFrom);
