@@ -4,6 +4,7 @@ import static io.sparkgan.core.FiniteDifferences.gaussian;
 import static io.sparkgan.core.FiniteDifferences.numericGradient;
 import static io.sparkgan.core.FiniteDifferences.relError;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -96,6 +97,34 @@ class BackpropTest {
         check(new ActivationLReLU(1.5), z, eps, new double[] {-3, 0, 3}, new double[] {1.5, 1.5, 1});
         // The identity passes its gradient through without a copy.
         assertSame(eps, DenseActivations.backward(new ActivationIdentity(), z, z, eps));
+    }
+
+    @Test
+    void softplusStaysFiniteWhereLibnd4jOverflowsAndKeepsItsValuesElsewhere() {
+        // log(1 + exp(z)) overflows float above about 88.7 (double above 709.8); softplus(z) is z there.
+        IActivation softplus = new org.nd4j.linalg.activations.impl.ActivationSoftPlus();
+        float[] zs = {-100f, -3f, 0f, 2.5f, 20f, 88f, 89f, 100f, 1e4f};
+        INDArray z = Nd4j.create(zs, new long[] {1, zs.length}, 'c');
+        INDArray libnd4j = softplus.getActivation(z.dup(), true);
+        assertTrue(Float.isInfinite(libnd4j.getFloat(6)), "libnd4j's softplus overflows at 89 (else this guard is moot)");
+        INDArray y = DenseActivations.forward(softplus, z);
+        for (int i = 0; i < zs.length; i++) {
+            float expected = Float.isInfinite(libnd4j.getFloat(i)) ? zs[i] : libnd4j.getFloat(i);
+            assertEquals(Float.floatToIntBits(expected), Float.floatToIntBits(y.getFloat(i)), "softplus(" + zs[i] + ")");
+        }
+        INDArray eps = Nd4j.create(new float[] {1f, 2f, 3f, 4f, 5f, 6f, 7f, 8f, 9f}, new long[] {1, zs.length}, 'c');
+        INDArray dz = DenseActivations.backward(softplus, z, y, eps);
+        INDArray libnd4jDz = softplus.backprop(z.dup(), eps.dup()).getFirst();
+        assertTrue(Float.isNaN(libnd4jDz.getFloat(6)), "libnd4j's softplus derivative is NaN at 89 (else this guard is moot)");
+        for (int i = 0; i < zs.length; i++) {
+            // sigmoid(z) · eps, which is eps itself where z is beyond float's exp.
+            float expected = Float.isNaN(libnd4jDz.getFloat(i)) ? eps.getFloat(i) : libnd4jDz.getFloat(i);
+            assertEquals(Float.floatToIntBits(expected), Float.floatToIntBits(dz.getFloat(i)), "softplus'(" + zs[i] + ")");
+        }
+        // Double overflows later, and is guarded the same way.
+        INDArray zd = Nd4j.create(new double[] {700, 710, 1e5}, new long[] {1, 3}, DataType.DOUBLE);
+        assertArrayEquals(new double[] {softplus.getActivation(zd.dup(), true).getDouble(0), 710, 1e5},
+                DenseActivations.forward(softplus, zd).toDoubleVector(), 0);
     }
 
     private static void check(IActivation a, INDArray z, INDArray eps, double[] y, double[] dz) {
