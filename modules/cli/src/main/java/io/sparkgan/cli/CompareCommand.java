@@ -120,13 +120,9 @@ final class CompareCommand implements Callable<Integer> {
                         } catch (io.sparkgan.core.train.RunInterruptedException ex) {
                             throw new Main.Stopped("stopped at iteration " + ex.iteration() + " of " + label + " (SIG" + io.sparkgan.core.train.StopSignal.cause()
                                     + "); " + label + "'s run folder can be continued with: sparkgan train --resume --out " + run.dir(), ex);
-                        } catch (RuntimeException ex) {
+                        } catch (io.sparkgan.core.train.DivergenceException d) {
                             // A strategy that diverges is a result of the comparison, not the end of it: the others
                             // still run on the same budget, and the report shows where this one stopped.
-                            io.sparkgan.core.train.DivergenceException d = io.sparkgan.core.train.DivergenceException.in(ex);
-                            if (d == null) {
-                                throw ex;
-                            }
                             diverged.add(label);
                             System.err.println("compare: " + label + ": " + d.getMessage() + "; going on with the other strategies ("
                                     + run.dir() + " keeps its metrics and checkpoints up to the last good iteration)");

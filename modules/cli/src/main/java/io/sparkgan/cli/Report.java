@@ -122,9 +122,22 @@ final class Report {
         }
     }
 
-    /** Whether {@code runDir} holds a finished run (final.json) or one that diverged (diverged.json). */
+    /**
+     * The record of how the run in {@code runDir} ended: final.json when it finished (a resumed run that
+     * had diverged before may have both files), else diverged.json, else null.
+     */
+    static Path endRecord(Path runDir) {
+        for (String name : List.of(RunFolder.FINAL_JSON, RunFolder.DIVERGED_JSON)) {
+            if (Files.isRegularFile(runDir.resolve(name))) {
+                return runDir.resolve(name);
+            }
+        }
+        return null;
+    }
+
+    /** Whether {@code runDir} holds a finished run or one that diverged. */
     static boolean ended(Path runDir) {
-        return Files.isRegularFile(runDir.resolve(RunFolder.FINAL_JSON)) || Files.isRegularFile(runDir.resolve(RunFolder.DIVERGED_JSON));
+        return endRecord(runDir) != null;
     }
 
     /** A comparison with one run per strategy, in {@code DIR/<strategy>/}. */
@@ -147,10 +160,8 @@ final class Report {
             List<Long> ss = e.getValue().isEmpty() ? java.util.Collections.singletonList(null) : e.getValue();
             for (Long seed : ss) {
                 Path d = seed == null ? dir.resolve(e.getKey()) : runDir(dir, e.getKey(), seed, true);
-                // final.json when the run finished (a resumed run that had diverged may have both files), else diverged.json.
-                Path end = Files.isRegularFile(d.resolve(RunFolder.FINAL_JSON)) || !Files.isRegularFile(d.resolve(RunFolder.DIVERGED_JSON))
-                        ? d.resolve(RunFolder.FINAL_JSON) : d.resolve(RunFolder.DIVERGED_JSON);
-                Map<?, ?> fin = RunFolder.JSON.readValue(end.toFile(), Map.class);
+                Path end = endRecord(d);
+                Map<?, ?> fin = RunFolder.JSON.readValue((end != null ? end : d.resolve(RunFolder.FINAL_JSON)).toFile(), Map.class);
                 Map<?, ?> config = Files.isRegularFile(d.resolve(RunFolder.RUN_JSON))
                         ? (Map<?, ?>) new RunFolder(d).readJsonMap(RunFolder.RUN_JSON).get("config") : null;
                 list.add(new Run(e.getKey(), seed, d, fin, MetricsCsv.read(d.resolve(RunFolder.METRICS_CSV)), config == null ? Map.of() : config));

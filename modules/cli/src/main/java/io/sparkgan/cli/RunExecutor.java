@@ -69,11 +69,13 @@ final class RunExecutor {
                     .setCheckpointDir(run.checkpoints().toUri().toString()).setResume(resume)
                     .fit(data.frame);
         } catch (RuntimeException e) {
+            // A divergence (possibly wrapped by Spark) is recorded and rethrown unwrapped, so callers catch it by type.
             io.sparkgan.core.train.DivergenceException d = io.sparkgan.core.train.DivergenceException.in(e);
-            if (d != null) {
-                writeDiverged(run, c, d);
+            if (d == null) {
+                throw e;
             }
-            throw e;
+            writeDiverged(run, c, d);
+            throw d;
         } finally {
             if (csv[0] != null) {
                 csv[0].close();
