@@ -8,8 +8,6 @@ import org.nd4j.linalg.activations.impl.ActivationSigmoid;
 import org.nd4j.linalg.activations.impl.ActivationSoftPlus;
 import org.nd4j.linalg.activations.impl.ActivationTanH;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.indexing.BooleanIndexing;
-import org.nd4j.linalg.indexing.conditions.Conditions;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
@@ -26,14 +24,9 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * <p>At a pre-activation of exactly 0 the (leaky) ReLU derivative is taken as that of the negative
  * side, a valid subgradient. Activations without a fast form use DL4J's implementation.
  *
- * <p>Softplus: libnd4j computes log(1 + exp(z)), which overflows to infinity for z above about 88.7
- * in float (709.8 in double), where softplus(z) is z to the last bit. One infinite hidden unit turns
- * the next layer's products into NaN, and the run diverges (seen in a semi-supervised MD-GAN run with
- * label-skew shards, docs/results.md). Those entries are replaced by z. Its derivative, computed as
- * exp(z) / (1 + exp(z)), is ∞/∞ = NaN there, where sigmoid(z) is 1 to the last bit: those entries
- * of d loss / d z are d loss / d y itself. Every other value stays libnd4j's, bit for bit. (A NaN
- * pre-activation would also be passed through as d loss / d y here, but its forward value is NaN,
- * which the loss and the divergence checks see first.)
+ * <p>Softplus (DL4J's, or {@link FiniteSoftPlus}, which {@link Networks} builds) goes through
+ * {@link FiniteSoftPlus#forward} and {@link FiniteSoftPlus#backward}: libnd4j's values, except where
+ * its log(1 + exp(z)) overflows, which would diverge a run.
  */
 final class DenseActivations {
     private DenseActivations() {}
@@ -59,9 +52,7 @@ final class DenseActivations {
             return z.mul(leakyMask(z, alpha));
         }
         if (a instanceof ActivationSoftPlus) {
-            INDArray y = a.getActivation(z.dup(), true);
-            BooleanIndexing.replaceWhere(y, z, Conditions.isInfinite());
-            return y;
+            return FiniteSoftPlus.forward(z);
         }
         return a.getActivation(z.dup(), true);
     }
@@ -87,9 +78,7 @@ final class DenseActivations {
             return y.rsub(1.0).muli(y).muli(eps);
         }
         if (a instanceof ActivationSoftPlus) {
-            INDArray dz = a.backprop(z.dup(), eps).getFirst();
-            BooleanIndexing.replaceWhere(dz, eps, Conditions.isNan());
-            return dz;
+            return FiniteSoftPlus.backward(z, eps);
         }
         return a.backprop(z.dup(), eps).getFirst();
     }

@@ -20,7 +20,6 @@ import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.activations.impl.ActivationLReLU;
 import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.activations.impl.ActivationSigmoid;
-import org.nd4j.linalg.activations.impl.ActivationSoftPlus;
 import org.nd4j.linalg.activations.impl.ActivationTanH;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.learning.config.IUpdater;
@@ -163,7 +162,7 @@ public final class Networks {
             case "tanh" -> new ActivationTanH();
             case "sigmoid" -> new ActivationSigmoid();
             case "elu" -> new ActivationELU();
-            case "softplus" -> new ActivationSoftPlus();
+            case "softplus" -> new FiniteSoftPlus();
             case "identity" -> new ActivationIdentity();
             default -> throw new IllegalArgumentException("activation '" + name + "' is unknown; expected one of " + NetworkSpec.ACTIVATIONS);
         };

@@ -5,6 +5,7 @@ import static io.sparkgan.core.FiniteDifferences.numericGradient;
 import static io.sparkgan.core.FiniteDifferences.relError;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -125,6 +126,35 @@ class BackpropTest {
         INDArray zd = Nd4j.create(new double[] {700, 710, 1e5}, new long[] {1, 3}, DataType.DOUBLE);
         assertArrayEquals(new double[] {softplus.getActivation(zd.dup(), true).getDouble(0), 710, 1e5},
                 DenseActivations.forward(softplus, zd).toDoubleVector(), 0);
+    }
+
+    @Test
+    void softplusNetworksStayFiniteInDl4jsOwnPassesAndKeepTheirActivationThroughTheSavedConfiguration() {
+        MultiLayerNetwork net = Networks.generator(NetworkSpec.mlp("softplus", "tanh", 3), 2, 2, new Sgd(0.1), 5, DataType.FLOAT);
+        Backprop.prepare(net);
+        assertInstanceOf(FiniteSoftPlus.class, hiddenActivation(net.getLayerWiseConfigurations()));
+        // Code (1, 0) drives every hidden pre-activation to 100, beyond float's exp: libnd4j's softplus
+        // is infinite there, and the output layer's mixed-sign weights would make ∞ − ∞ = NaN of it.
+        net.getLayer(0).getParam("W").getRow(0).assign(100f);
+        INDArray z = Nd4j.create(new float[] {1f, 0f, 0.5f, -0.5f}, new long[] {2, 2}, 'c');
+        INDArray out = net.output(z, false);
+        for (float v : out.ravel().toFloatVector()) {
+            assertTrue(Float.isFinite(v), "net.output must be finite: " + out);
+        }
+        assertArrayEquals(Backprop.forward(net, z).output().ravel().toFloatVector(), out.ravel().toFloatVector(), "DL4J's pass and the fast path agree bit for bit");
+        // DL4J's backward pass through the layer is guarded too.
+        INDArray pre = Nd4j.create(new float[] {100f, -1f}, new long[] {1, 2}, 'c');
+        INDArray eps = Nd4j.create(new float[] {2f, 3f}, new long[] {1, 2}, 'c');
+        assertArrayEquals(DenseActivations.backward(new FiniteSoftPlus(), pre, null, eps).toFloatVector(),
+                new FiniteSoftPlus().backprop(pre.dup(), eps.dup()).getFirst().toFloatVector());
+        assertEquals(2f, new FiniteSoftPlus().backprop(pre.dup(), eps.dup()).getFirst().getFloat(0));
+        // Model zips and checkpoints store this configuration JSON; the class comes back from it.
+        assertInstanceOf(FiniteSoftPlus.class, hiddenActivation(
+                org.deeplearning4j.nn.conf.MultiLayerConfiguration.fromJson(net.getLayerWiseConfigurations().toJson())));
+    }
+
+    private static IActivation hiddenActivation(org.deeplearning4j.nn.conf.MultiLayerConfiguration conf) {
+        return ((org.deeplearning4j.nn.conf.layers.BaseLayer) conf.getConf(0).getLayer()).getActivationFn();
     }
 
     private static void check(IActivation a, INDArray z, INDArray eps, double[] y, double[] dz) {
