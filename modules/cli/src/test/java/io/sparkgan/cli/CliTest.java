@@ -297,6 +297,41 @@ class CliTest {
     }
 
     @Test
+    void withSeveralSeedsADivergedSeedIsNamedAndTheMeansCoverTheSeedsThatFinished() throws Exception {
+        // Runs as `compare --seeds 1,2,3` lays them out; seed 3 diverges (rate 1e30).
+        Path cmp = tmp.resolve("cmp-seeds");
+        Map<Long, Map<?, ?>> finals = new java.util.TreeMap<>();
+        for (long seed = 1; seed <= 3; seed++) {
+            String[] args = tiny(cmp.resolve("standalone").resolve("seed-" + seed), seed == 3 ? new String[] {"--discriminator-lr", "1e30"} : new String[0]);
+            args[List.of(args).indexOf("--seed") + 1] = String.valueOf(seed);
+            Result r = run(args);
+            assertEquals(seed == 3 ? 1 : 0, r.code(), r.err());
+            if (seed < 3) {
+                finals.put(seed, Configs.JSON.readValue(cmp.resolve("standalone/seed-" + seed + "/final.json").toFile(), Map.class));
+            }
+        }
+        Map<?, ?> d = Configs.JSON.readValue(cmp.resolve("standalone/seed-3/diverged.json").toFile(), Map.class);
+        Result report = run("report", cmp.toString());
+        assertEquals(0, report.code(), report.err());
+        List<String> summary = Files.readAllLines(cmp.resolve("summary.csv"));
+        assertEquals(2, summary.size(), summary.toString());
+        List<String> header = List.of(summary.get(0).split(",", -1));
+        List<String> row = List.of(summary.get(1).split(",", -1));
+        assertEquals(header.size(), row.size(), summary.toString());
+        assertEquals("diverged_at", header.get(header.size() - 1));
+        assertEquals("3:" + d.get("diverged_at"), row.get(row.size() - 1));
+        assertEquals("1 2 3", row.get(header.indexOf("seeds")));
+        for (String f : List.of("modes_covered", "high_quality_pct", "reverse_kl")) {
+            double a = ((Number) finals.get(1L).get(f)).doubleValue();
+            double b = ((Number) finals.get(2L).get(f)).doubleValue();
+            assertEquals((a + b) / 2, Double.parseDouble(row.get(header.indexOf(f + "_mean"))), 1e-9 * Math.max(1, Math.abs(a + b)), f);
+            assertEquals(Math.min(a, b), Double.parseDouble(row.get(header.indexOf(f + "_min"))), 1e-9 * Math.max(1, Math.abs(a)), f);
+            assertEquals(Math.max(a, b), Double.parseDouble(row.get(header.indexOf(f + "_max"))), 1e-9 * Math.max(1, Math.abs(b)), f);
+        }
+        assertTrue(Files.readString(cmp.resolve("report.html")).contains("<b>standalone seed 3 diverged</b> (training diverged at iteration " + d.get("diverged_at")));
+    }
+
+    @Test
     void theReportShowsFinishedAndDivergedRunsSideBySide() throws Exception {
         Path cmp = tmp.resolve("cmp-mixed");
         Result ok = run(tiny(cmp.resolve("standalone")));
