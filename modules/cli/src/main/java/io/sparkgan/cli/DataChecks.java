@@ -89,7 +89,20 @@ final class DataChecks {
             throw new UsageException("data dimension " + f.dimension() + (f.shape() == null ? "" : " (" + f.shape() + " images)") + " of "
                     + f.description() + " does not fit the dcgan networks (" + side + "x" + side + "x1 images) (expects " + side * side + ")");
         }
-        checkSize(c, f, org.bytedeco.javacpp.Pointer.maxBytes());
+        checkSize(c, f, nd4jRoom());
+    }
+
+    /**
+     * The memory ND4J's arrays can take in this JVM: JavaCPP's process-size cap (maxphysicalbytes,
+     * or the machine's memory when uncapped or smaller) less the heap's maximum. Not maxbytes: ND4J's
+     * array buffers are not among the bytes JavaCPP counts against it, while any allocation past
+     * maxphysicalbytes fails (src/bench/nd4j-memory-caps.sh, docs/benchmarks.md).
+     */
+    static long nd4jRoom() {
+        long machine = org.bytedeco.javacpp.Pointer.totalPhysicalBytes();
+        long cap = org.bytedeco.javacpp.Pointer.maxPhysicalBytes();
+        long process = cap > 0 && (machine <= 0 || cap < machine) ? cap : machine;
+        return Math.max(0, process - Runtime.getRuntime().maxMemory());
     }
 
     /**
@@ -112,7 +125,7 @@ final class DataChecks {
         if (bytes > budgetBytes) {
             throw new UsageException(String.format(Locale.ROOT, "the networks are too large for this JVM: generator %s on %d-d codes and discriminator %s"
                     + " on %d-d data have %.3g parameters, which with Adam's state and a batch of %d take about %.1f GB; expected at most %.1f GB"
-                    + " (check latent-dim, the widths and batch-size, or raise -Xmx / org.bytedeco.javacpp.maxbytes)",
+                    + " (check latent-dim, the widths and batch-size, or raise org.bytedeco.javacpp.maxphysicalbytes)",
                     c.getGenerator(), c.getLatentDim() + classes, c.getDiscriminator(), f.dimension(), g[0] + d[0], c.getBatchSize(), bytes / 1e9,
                     budgetBytes / 1e9));
         }
