@@ -93,16 +93,18 @@ final class DataChecks {
     }
 
     /**
-     * The memory ND4J's arrays can take in this JVM: JavaCPP's process-size cap (maxphysicalbytes,
-     * or the machine's memory when uncapped or smaller) less the heap's maximum. Not maxbytes: ND4J's
-     * array buffers are not among the bytes JavaCPP counts against it, while any allocation past
-     * maxphysicalbytes fails (src/bench/nd4j-memory-caps.sh, docs/benchmarks.md).
+     * The memory ND4J's arrays can still take in this JVM: JavaCPP's process-size cap
+     * (maxphysicalbytes, or the machine's memory when uncapped or smaller) less the process's size
+     * now. Not maxbytes: ND4J's array buffers are not among the bytes JavaCPP counts against it,
+     * while any allocation past maxphysicalbytes fails (src/bench/nd4j-memory-caps.sh,
+     * docs/benchmarks.md). An upper bound on the room, as the check it feeds must not refuse a run
+     * that would fit.
      */
     static long nd4jRoom() {
         long machine = org.bytedeco.javacpp.Pointer.totalPhysicalBytes();
         long cap = org.bytedeco.javacpp.Pointer.maxPhysicalBytes();
         long process = cap > 0 && (machine <= 0 || cap < machine) ? cap : machine;
-        return Math.max(0, process - Runtime.getRuntime().maxMemory());
+        return Math.max(0, process - org.bytedeco.javacpp.Pointer.physicalBytes());
     }
 
     /**
@@ -124,11 +126,16 @@ final class DataChecks {
         double bytes = 4.0 * (4 * (g[0] + d[0]) + 2.0 * c.getBatchSize() * (g[1] + d[1]));
         if (bytes > budgetBytes) {
             throw new UsageException(String.format(Locale.ROOT, "the networks are too large for this JVM: generator %s on %d-d codes and discriminator %s"
-                    + " on %d-d data have %.3g parameters, which with Adam's state and a batch of %d take about %.1f GB; expected at most %.1f GB"
+                    + " on %d-d data have %.3g parameters, which with Adam's state and a batch of %d take about %s; expected at most %s"
                     + " (check latent-dim, the widths and batch-size, or raise org.bytedeco.javacpp.maxphysicalbytes)",
-                    c.getGenerator(), c.getLatentDim() + classes, c.getDiscriminator(), f.dimension(), g[0] + d[0], c.getBatchSize(), bytes / 1e9,
-                    budgetBytes / 1e9));
+                    c.getGenerator(), c.getLatentDim() + classes, c.getDiscriminator(), f.dimension(), g[0] + d[0], c.getBatchSize(), size(bytes),
+                    size(budgetBytes)));
         }
+    }
+
+    /** GB from 1 GB up, MB below it (a process cap of a few hundred MB must not read "0.0 GB"). */
+    private static String size(double bytes) {
+        return bytes >= 1e9 ? String.format(Locale.ROOT, "%.1f GB", bytes / 1e9) : String.format(Locale.ROOT, "%.3g MB", bytes / 1e6);
     }
 
     /** {parameters, units per sample} of a fully connected network. */

@@ -81,7 +81,29 @@ public final class Main implements Runnable {
             err.flush();
             return 1;
         });
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            // picocli passes Errors on; this one the user can act on, so it gets the one-line treatment too.
+            CommandLine.ParseResult parsed = cl.getParseResult();
+            String command = parsed == null || parsed.subcommand() == null ? "sparkgan" : parsed.subcommand().commandSpec().name();
+            if (System.getenv("SPARKGAN_DEBUG") != null) {
+                e.printStackTrace(cl.getErr());
+            }
+            cl.getErr().println(outOfMemory(command, e));
+            cl.getErr().flush();
+            return 1;
+        }
+    }
+
+    /**
+     * The line for an OutOfMemoryError: its innermost reason (JavaCPP's "physicalBytes (…) >
+     * maxPhysicalBytes (…)", or "Java heap space") and the two limits to raise, since ND4J's arrays
+     * live outside the heap.
+     */
+    static String outOfMemory(String command, OutOfMemoryError e) {
+        return command + ": failed: out of memory: " + rootMessage(e) + "; expected more memory for this JVM (SPARKGAN_JAVA_OPTS: -Xmx for the heap,"
+                + " -Dorg.bytedeco.javacpp.maxphysicalbytes for the whole process, ND4J's arrays included) or smaller networks, batches or fewer workers";
     }
 
     /** The line that reports a stopped command. */

@@ -216,4 +216,17 @@ class BadInputTest {
                 refused(out, "--resume", "--overwrite"));
         assertEquals("train: --resume: '" + out + "' holds no run (no run.json); expected a folder written by 'sparkgan train'", refused(out, "--resume"));
     }
+
+    @Test
+    void runningOutOfMemoryIsOneLineWithItsReasonAndTheLimitsToRaise() {
+        // JavaCPP's refusal wraps the reason in a second OutOfMemoryError (as seen with maxphysicalbytes=2G
+        // on an N = 10 MNIST run); the line names the reason, not the wrapper.
+        OutOfMemoryError e = new OutOfMemoryError("Cannot allocate new LongPointer(2): totalBytes = 256, physicalBytes = 2147M");
+        e.initCause(new OutOfMemoryError("Physical memory usage is too high: physicalBytes (2147M) > maxPhysicalBytes (2048M)"));
+        String line = Main.outOfMemory("train", e);
+        assertEquals("train: failed: out of memory: Physical memory usage is too high: physicalBytes (2147M) > maxPhysicalBytes (2048M);"
+                + " expected more memory for this JVM (SPARKGAN_JAVA_OPTS: -Xmx for the heap, -Dorg.bytedeco.javacpp.maxphysicalbytes"
+                + " for the whole process, ND4J's arrays included) or smaller networks, batches or fewer workers", line);
+        assertEquals(1, line.lines().count());
+    }
 }

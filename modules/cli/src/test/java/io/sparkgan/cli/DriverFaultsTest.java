@@ -56,6 +56,11 @@ class DriverFaultsTest {
 
     /** {@code sparkgan} in a JVM of its own, with this test JVM's flags (Java 17 opens, scratch folders). */
     private Process launch(List<String> args, Path stderr) throws IOException {
+        return launch(List.of(), args, stderr);
+    }
+
+    /** As {@link #launch(List, Path)}, with {@code jvmFlags} added after this JVM's. */
+    private Process launch(List<String> jvmFlags, List<String> args, Path stderr) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -64,6 +69,7 @@ class DriverFaultsTest {
             }
         }
         cmd.add("-Xmx1g");
+        cmd.addAll(jvmFlags);
         String log4j = System.getProperty("log4j2.configurationFile");
         if (log4j != null) {
             cmd.add("-Dlog4j2.configurationFile=" + log4j);
@@ -117,6 +123,24 @@ class DriverFaultsTest {
     private static org.nd4j.linalg.api.ndarray.INDArray finalGenerator(Path run) {
         CheckpointStore store = new CheckpointStore(run.resolve("checkpoints").toUri().toString());
         return ModelParts.network(store.load(store.latest().orElseThrow()), ModelParts.GENERATOR).params();
+    }
+
+    @Test
+    void aProcessCapBelowTheNetworksRefusesTheRunBeforeSparkStarts() throws Exception {
+        // ND4J's arrays are bounded by JavaCPP's process cap (maxphysicalbytes), so that is the room
+        // the size check compares against; a cap below the JVM's own size leaves none.
+        Path out = tmp.resolve("capped");
+        Path stderr = tmp.resolve("capped.err");
+        Process p = launch(List.of("-Dorg.bytedeco.javacpp.maxphysicalbytes=100M"), args(out), stderr);
+        assertTrue(p.waitFor(300, TimeUnit.SECONDS));
+        assertEquals(2, p.exitValue(), Files.readString(stderr));
+        List<String> lines = Files.readAllLines(stderr).stream().filter(l -> l.startsWith("train:")).toList();
+        assertEquals(1, lines.size(), Files.readString(stderr));
+        assertTrue(lines.get(0).startsWith("train: the networks are too large for this JVM: generator mlp:16,16:relu:identity on 2-d codes"), lines.get(0));
+        assertTrue(lines.get(0).endsWith("; expected at most 0.00 MB (check latent-dim, the widths and batch-size, or raise org.bytedeco.javacpp.maxphysicalbytes)"),
+                lines.get(0));
+        assertFalse(Files.exists(out), "a refused run leaves no run folder");
+        assertFalse(Files.readString(stderr).contains("SparkContext"), "refused before Spark started");
     }
 
     @Test
