@@ -36,16 +36,22 @@ final class ConfigurationClasses {
     private static final Pattern DOTTED_NAME = Pattern.compile("\\p{javaJavaIdentifierStart}\\p{javaJavaIdentifierPart}*(?:\\.\\p{javaJavaIdentifierStart}\\p{javaJavaIdentifierPart}*)+");
     /** A whole value that is a plain class name, as {@code "@class"} must be. */
     private static final Pattern CLASS_NAME = Pattern.compile("(?:\\p{javaJavaIdentifierStart}\\p{javaJavaIdentifierPart}*\\.)+\\p{javaJavaIdentifierStart}\\p{javaJavaIdentifierPart}*");
-    /** Layers of this project that a configuration may name: each one a plain DL4J configuration class, by exact name. */
-    static final java.util.Set<String> OUR_LAYERS = java.util.Set.of(io.sparkgan.core.nn.MinibatchDiscriminationLayer.class.getName());
-    static final String ALLOWED = "org.deeplearning4j.*, org.nd4j.* (not org.nd4j.shade.*), " + String.join(", ", OUR_LAYERS);
+    /**
+     * Layers and activations of this project that a configuration may name: each one a plain DL4J
+     * configuration class, by exact name. A class that {@code Networks} puts into a configuration
+     * and that is missing here makes every checkpoint of such a network unreadable (ModelPartsTest
+     * reads back a network of every activation a network spec can name).
+     */
+    static final java.util.Set<String> OURS = new java.util.TreeSet<>(java.util.Set.of(io.sparkgan.core.nn.MinibatchDiscriminationLayer.class.getName(),
+            io.sparkgan.core.nn.FiniteSoftPlus.class.getName()));
+    static final String ALLOWED = "org.deeplearning4j.*, org.nd4j.* (not org.nd4j.shade.*), " + String.join(", ", OURS);
 
     private ConfigurationClasses() {}
 
-    /** Whether {@code name} is one of DL4J's or ND4J's own classes (by package), or one of {@link #OUR_LAYERS}. */
+    /** Whether {@code name} is one of DL4J's or ND4J's own classes (by package), or one of {@link #OURS}. */
     static boolean allowed(String name) {
         return (name.startsWith("org.deeplearning4j.") || name.startsWith("org.nd4j.")) && !name.startsWith("org.nd4j.shade.")
-                || OUR_LAYERS.contains(name);
+                || OURS.contains(name);
     }
 
     /**
@@ -90,7 +96,7 @@ final class ConfigurationClasses {
         while (m.find()) {
             if (!allowed(m.group())) {
                 throw new IllegalArgumentException("configuration.json names class '" + abbreviate(m.group())
-                        + "', outside DL4J/ND4J's own packages and this project's layers (" + ALLOWED + "); refusing to load it");
+                        + "', outside DL4J/ND4J's own packages and this project's layers and activations (" + ALLOWED + "); refusing to load it");
             }
         }
     }

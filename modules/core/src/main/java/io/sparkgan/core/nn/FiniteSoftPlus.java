@@ -23,7 +23,8 @@ import org.nd4j.linalg.indexing.conditions.Conditions;
  * ({@link DenseActivations}, which applies the same {@link #forward}/{@link #backward} to every
  * softplus, including DL4J's own in model zips written before this class existed; resuming those
  * keeps their configuration, so only their fast-path passes are guarded). The class name is part of
- * the layer configuration saved in model zips and checkpoints.
+ * the layer configuration saved in model zips and checkpoints, so it is on their reader's
+ * allow-list ({@code checkpoint.ConfigurationClasses}).
  */
 public class FiniteSoftPlus extends ActivationSoftPlus {
 
@@ -51,5 +52,22 @@ public class FiniteSoftPlus extends ActivationSoftPlus {
     public Pair<INDArray, INDArray> backprop(INDArray in, INDArray epsilon) {
         INDArray dz = backward(in, epsilon);
         return new Pair<>(in.assign(dz), null);
+    }
+
+    // DL4J's softplus equals any instance of its class, this one included; a configuration with this
+    // activation is not one with DL4J's (their outputs differ past the overflow), in either direction.
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof FiniteSoftPlus;
+    }
+
+    @Override
+    protected boolean canEqual(Object other) {
+        return other instanceof FiniteSoftPlus;
+    }
+
+    @Override
+    public int hashCode() {
+        return FiniteSoftPlus.class.getName().hashCode();
     }
 }

@@ -10,6 +10,7 @@ import io.sparkgan.core.Discriminator;
 import io.sparkgan.core.Gan;
 import io.sparkgan.core.GanConfig;
 import io.sparkgan.core.nn.NetworkSpec;
+import io.sparkgan.core.nn.Networks;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -37,11 +38,14 @@ import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.DataSet;
 import org.nd4j.linalg.dataset.api.DataSetPreProcessor;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
 
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class ModelPartsTest {
@@ -170,6 +174,24 @@ class ModelPartsTest {
         assertEquals(before, list(tmp), "our reader wrote to java.io.tmpdir");
     }
 
+    @ParameterizedTest
+    @MethodSource("activations")
+    void aNetworkOfEveryActivationASpecCanNameReadsBack(String activation) throws Exception {
+        // Our own activation classes (softplus) must pass the reader's allow-list: a checkpoint that
+        // cannot be read back ends the run that wrote it at its first read.
+        for (boolean batchNorm : new boolean[] {false, true}) {
+            MultiLayerNetwork net = Networks.generator(NetworkSpec.mlp(activation, activation, 6), 4, 3, new Adam(1e-3), 5, DataType.FLOAT, batchNorm);
+            MultiLayerNetwork back = ModelParts.network(Map.of("g.zip", ours(net)), "g.zip");
+            assertSameState(net, back, false);
+            INDArray z = Nd4j.rand(DataType.FLOAT, 5, 4);
+            assertArrayEquals(net.output(z, false).data().asBytes(), back.output(z, false).data().asBytes(), activation);
+        }
+    }
+
+    static java.util.List<String> activations() {
+        return NetworkSpec.ACTIVATIONS;
+    }
+
     @Test
     void aConfigurationNamingAClassOutsideDl4jIsRefusedBeforeTheClassIsLoaded() throws Exception {
         MultiLayerNetwork net = trainedDiscriminator();
@@ -184,8 +206,8 @@ class ModelPartsTest {
         byte[] zip = withConfiguration(ours(net), evil);
         UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> ModelParts.network(Map.of("g.zip", zip), "g.zip"));
         assertEquals("cannot read network g.zip from checkpoint: configuration.json names class '" + Planted.class.getName()
-                + "', outside DL4J/ND4J's own packages and this project's layers (org.deeplearning4j.*, org.nd4j.* (not org.nd4j.shade.*),"
-                + " io.sparkgan.core.nn.MinibatchDiscriminationLayer); refusing to load it", e.getMessage());
+                + "', outside DL4J/ND4J's own packages and this project's layers and activations (org.deeplearning4j.*, org.nd4j.* (not org.nd4j.shade.*),"
+                + " io.sparkgan.core.nn.FiniteSoftPlus, io.sparkgan.core.nn.MinibatchDiscriminationLayer); refusing to load it", e.getMessage());
         assertFalse(INITIALISED.get(), "our reader let the class be loaded");
         assertFalse(e.getMessage().contains("\n"));
     }
