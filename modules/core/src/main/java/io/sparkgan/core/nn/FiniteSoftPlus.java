@@ -28,30 +28,44 @@ import org.nd4j.linalg.indexing.conditions.Conditions;
  */
 public class FiniteSoftPlus extends ActivationSoftPlus {
 
+    /** libnd4j's softplus, which this class corrects where it overflows; stateless, so shared. */
+    private static final ActivationSoftPlus LIBND4J = new ActivationSoftPlus();
+
     /** softplus(z) as a new array; {@code z} is left as it is. */
     public static INDArray forward(INDArray z) {
-        INDArray y = new ActivationSoftPlus().getActivation(z.dup(), true);
-        BooleanIndexing.replaceWhere(y, z, Conditions.isInfinite());
-        return y;
+        return finite(LIBND4J.getActivation(z.dup(), true), z);
     }
 
     /** d loss / d z = sigmoid(z) · {@code eps} as a new array; {@code z} and {@code eps} are left as they are. */
     public static INDArray backward(INDArray z, INDArray eps) {
-        INDArray dz = new ActivationSoftPlus().backprop(z.dup(), eps).getFirst();
-        BooleanIndexing.replaceWhere(dz, eps, Conditions.isNan());
-        return dz;
+        return finiteDerivative(LIBND4J.backprop(z.dup(), eps).getFirst(), eps);
     }
 
     /** As DL4J's activations do, writes the result into {@code in} and returns it. */
     @Override
     public INDArray getActivation(INDArray in, boolean training) {
-        return in.assign(forward(in));
+        INDArray z = in.dup();
+        return finite(super.getActivation(in, training), z);
     }
 
+    /** As DL4J's activations do, writes d loss / d z into {@code in}. */
     @Override
     public Pair<INDArray, INDArray> backprop(INDArray in, INDArray epsilon) {
-        INDArray dz = backward(in, epsilon);
-        return new Pair<>(in.assign(dz), null);
+        Pair<INDArray, INDArray> p = super.backprop(in, epsilon);
+        finiteDerivative(p.getFirst(), epsilon);
+        return p;
+    }
+
+    /** y with its infinite entries replaced by z, where softplus(z) is z to the last bit. */
+    private static INDArray finite(INDArray y, INDArray z) {
+        BooleanIndexing.replaceWhere(y, z, Conditions.isInfinite());
+        return y;
+    }
+
+    /** d loss / d z with its NaN entries (∞/∞ in libnd4j's sigmoid) replaced by d loss / d y, sigmoid(z) being 1 there. */
+    private static INDArray finiteDerivative(INDArray dz, INDArray eps) {
+        BooleanIndexing.replaceWhere(dz, eps, Conditions.isNan());
+        return dz;
     }
 
     // DL4J's softplus equals any instance of its class, this one included; a configuration with this
